@@ -1,0 +1,3 @@
+# Pure helpers: plain values in, plain values out. No Odoo import here, so they are
+# unit-tested without an Odoo tree (see tests/pure/).
+from . import envelope, nudge, purchase_payload, results, vocabulary
