@@ -1,0 +1,70 @@
+import { z } from "zod";
+
+/**
+ * Everything the sidecar reads from its environment, validated once at start.
+ * Each setting is documented in README.md ("Configuration"), with its default.
+ */
+const duration = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+export const envSchema = z
+  .object({
+    /** Address the HTTP server binds to. Default loopback: the sidecar sits next to Odoo. */
+    ODC_HOST: z.string().min(1).default("127.0.0.1"),
+    ODC_PORT: z.coerce.number().int().min(0).max(65535).default(8787),
+    /** SQLite file of the durable store. */
+    ODC_DB_PATH: z.string().min(1).default(".data/odc.sqlite"),
+    /** Odoo base URL, e.g. http://127.0.0.1:8069 */
+    ODOO_URL: z.url({ protocol: /^https?$/ }),
+    ODOO_DB: z.string().min(1),
+    /** Login of the integration user (member of the addon's integration group). */
+    ODOO_USER: z.string().min(1),
+    /** API key of that user (Odoo: Preferences > Account Security > New API Key). */
+    ODOO_API_KEY: z.string().min(1),
+    /** Calls in flight to Odoo at once. Odoo 18 answers 500 "pool is full" past its db_maxconn. */
+    ODOO_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+    ODOO_TIMEOUT_MS: duration(30_000),
+    /** Shared secret of the after-commit nudge (same value as the addon's setting). */
+    ODC_NUDGE_SECRET: z.string().min(16, "must be at least 16 characters"),
+    /** JSON file describing partners; see README "Partners file". */
+    ODC_PARTNERS_FILE: z.string().min(1),
+    /** Safety-net poll when no nudge arrives. */
+    ODC_POLL_INTERVAL_MS: duration(5_000),
+    ODC_CLAIM_BATCH: z.coerce.number().int().min(1).max(5000).default(500),
+    ODC_LEASE_SECONDS: z.coerce.number().int().min(10).max(86_400).default(120),
+    ODC_RESULT_BATCH: z.coerce.number().int().min(1).max(5000).default(1000),
+    /** Bearer token for the admin API (dead letters, replay). Admin API is off when unset. */
+    ODC_ADMIN_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
+    ODC_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  })
+  .strict();
+
+export type Env = z.infer<typeof envSchema>;
+
+export class ConfigError extends Error {
+  constructor(readonly issues: string[]) {
+    super(`invalid configuration:\n  ${issues.join("\n  ")}`);
+    this.name = "ConfigError";
+  }
+}
+
+/** Formats zod issues as "FIELD: problem" lines so an operator sees which setting is wrong. */
+export function describeIssues(error: z.ZodError, prefix = ""): string[] {
+  return error.issues.map((issue) => {
+    const path = issue.path.map(String).join(".");
+    const message = issue.code === "invalid_type" && /received undefined$/.test(issue.message) ? "required, but not set" : issue.message;
+    return `${prefix}${path || "(root)"}: ${message}`;
+  });
+}
+
+/** Picks the known keys out of a full process environment and validates them. */
+export function loadEnv(source: Record<string, string | undefined>): Env {
+  const known = Object.keys(envSchema.shape);
+  const picked: Record<string, string> = {};
+  for (const key of known) {
+    const value = source[key];
+    if (value !== undefined && value !== "") picked[key] = value;
+  }
+  const parsed = envSchema.safeParse(picked);
+  if (!parsed.success) throw new ConfigError(describeIssues(parsed.error));
+  return parsed.data;
+}

@@ -1,0 +1,150 @@
+import { readFileSync } from "node:fs";
+import { z } from "zod";
+import { ConfigError, describeIssues } from "./env.ts";
+
+/**
+ * The partners file: who receives which events, where, in which format, at what pace.
+ * Secrets are references (`env:NAME` or `file:/path`), resolved at start, so the file itself
+ * can be committed to a deployment repository without leaking anything.
+ */
+const secretRef = z
+  .string()
+  .regex(/^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+)$/, "must be a reference: env:NAME or file:/path");
+
+export const partnerCodeSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, "letters, digits, _ . - (max 64)");
+
+const retrySchema = z
+  .object({
+    /** Waits between attempts, in ms. Default in the spirit of Standard Webhooks: seconds to hours. */
+    schedule_ms: z
+      .array(z.number().int().positive())
+      .min(1)
+      .default([5_000, 30_000, 120_000, 600_000, 1_800_000, 3_600_000, 7_200_000, 14_400_000]),
+    /** Full jitter fraction applied to each wait (0.2 = +-20%). */
+    jitter: z.number().min(0).max(1).default(0.2),
+    /** A delivery older than this is dead, whatever attempts remain. Default 3 days. */
+    max_age_ms: z.number().int().positive().default(3 * 24 * 3_600_000),
+    /** Quick in-process retries (p-retry) before falling back to the durable schedule. */
+    quick_retries: z.number().int().min(0).max(5).default(2),
+  })
+  .strict();
+
+const limitsSchema = z
+  .object({
+    /** Requests in flight to this partner at once. */
+    concurrency: z.number().int().min(1).max(256).default(4),
+    /** At most `requests` started per `per_ms` window (strict: no burst ever exceeds it). */
+    rate: z
+      .object({ requests: z.number().int().min(1), per_ms: z.number().int().min(1) })
+      .strict()
+      .default({ requests: 20, per_ms: 1000 }),
+    timeout_ms: z.number().int().min(100).max(300_000).default(10_000),
+    /** Consecutive failures that open the circuit; while open one probe is sent per cooldown. */
+    breaker_threshold: z.number().int().min(1).default(5),
+    breaker_cooldown_ms: z.number().int().min(100).default(30_000),
+  })
+  .strict();
+
+export const partnerSchema = z
+  .object({
+    code: partnerCodeSchema,
+    name: z.string().min(1).optional(),
+    format: z.enum(["canonical", "cxml", "ubl", "easypost"]).default("canonical"),
+    endpoint: z.url({ protocol: /^https?$/ }),
+    /** Standard Webhooks secrets (whsec_...); several during a key rotation, all sign. */
+    signing_secrets: z.array(secretRef).min(1).max(4),
+    subscriptions: z
+      .object({
+        event_types: z.array(z.string().regex(/^[a-z_]+\.[a-z_]+$/)).min(1),
+        /** Routing codes (vendor / carrier partner codes set in Odoo) this partner handles; "*" for all. Default: its own code. */
+        partner_codes: z.array(z.union([partnerCodeSchema, z.literal("*")])).optional(),
+      })
+      .strict(),
+    limits: limitsSchema.default(limitsSchema.parse({})),
+    retry: retrySchema.default(retrySchema.parse({})),
+    enabled: z.boolean().default(true),
+  })
+  .strict();
+
+export const partnersFileSchema = z
+  .object({ partners: z.array(partnerSchema).max(500) })
+  .strict()
+  .superRefine((file, ctx) => {
+    const seen = new Set<string>();
+    file.partners.forEach((p, i) => {
+      if (seen.has(p.code)) ctx.addIssue({ code: "custom", path: ["partners", i, "code"], message: `duplicate partner code ${p.code}` });
+      seen.add(p.code);
+    });
+  });
+
+export type PartnerConfig = z.infer<typeof partnerSchema>;
+
+export interface Partner extends Omit<PartnerConfig, "signing_secrets"> {
+  /** Resolved secret values. Never logged. */
+  signingSecrets: string[];
+}
+
+function resolveSecret(ref: string, field: string, env: Record<string, string | undefined>): string {
+  if (ref.startsWith("env:")) {
+    const value = env[ref.slice(4)];
+    if (!value) throw new ConfigError([`${field}: environment variable ${ref.slice(4)} is not set`]);
+    return value;
+  }
+  try {
+    return readFileSync(ref.slice(5), "utf8").trim();
+  } catch {
+    throw new ConfigError([`${field}: cannot read secret file ${ref.slice(5)}`]);
+  }
+}
+
+export function parsePartners(raw: unknown, env: Record<string, string | undefined>): Partner[] {
+  const parsed = partnersFileSchema.safeParse(raw);
+  if (!parsed.success) throw new ConfigError(describeIssues(parsed.error, "ODC_PARTNERS_FILE: "));
+  return parsed.data.partners.map((p, i) => {
+    const { signing_secrets, ...rest } = p;
+    const signingSecrets = signing_secrets.map((ref, j) => {
+      const value = resolveSecret(ref, `ODC_PARTNERS_FILE: partners.${i}.signing_secrets.${j}`, env);
+      if (!/^whsec_[A-Za-z0-9+/=]{16,}$/.test(value)) {
+        throw new ConfigError([`ODC_PARTNERS_FILE: partners.${i}.signing_secrets.${j}: must be a Standard Webhooks secret (whsec_ + base64)`]);
+      }
+      return value;
+    });
+    return { ...rest, signingSecrets };
+  });
+}
+
+export function loadPartnersFile(path: string, env: Record<string, string | undefined>): Partner[] {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (err) {
+    throw new ConfigError([`ODC_PARTNERS_FILE: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? "error"})`]);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError([`ODC_PARTNERS_FILE: ${path} is not valid JSON (${(err as Error).message})`]);
+  }
+  return parsePartners(raw, env);
+}
+
+/** The routing code an event carries: the vendor's or the carrier's partner code set in Odoo. */
+export function routingCodeOf(event: { data?: unknown }): string | null {
+  const data = (event.data ?? {}) as Record<string, { partner_code?: unknown } | undefined>;
+  for (const key of ["vendor", "carrier", "partner"]) {
+    const code = data[key]?.partner_code;
+    if (typeof code === "string" && code) return code;
+  }
+  return null;
+}
+
+/** Partners subscribed to an event, by type and routing code. */
+export function partnersFor(partners: readonly Partner[], event: { type: string; data?: unknown }): Partner[] {
+  const code = routingCodeOf(event);
+  return partners.filter((p) => {
+    if (!p.enabled || !p.subscriptions.event_types.includes(event.type)) return false;
+    const codes = p.subscriptions.partner_codes ?? [p.code];
+    return codes.includes("*") || (code !== null && codes.includes(code));
+  });
+}

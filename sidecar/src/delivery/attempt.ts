@@ -1,0 +1,108 @@
+import type { ErrorClass } from "../store/deliveries.ts";
+
+/** What one HTTP attempt to a partner came to. */
+export type AttemptOutcome =
+  | { ok: true; status: number }
+  | {
+      ok: false;
+      errorClass: ErrorClass;
+      /** The partner's answer or the network error, truncated; never contains our secrets. */
+      message: string;
+      status?: number;
+      /** Whether a later attempt can succeed. */
+      retryable: boolean;
+      /** Partner-requested wait (Retry-After), in ms. */
+      retryAfterMs?: number;
+    };
+
+export interface PreparedRequest {
+  url: string;
+  headers: Record<string, string>;
+  body: string | Uint8Array;
+}
+
+const MAX_ANSWER_KEPT = 2_000;
+
+/**
+ * Parses Retry-After: delta-seconds or an HTTP date. Capped at a day so a hostile or
+ * broken partner cannot park a delivery forever.
+ */
+export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
+  if (!value) return undefined;
+  const trimmed = value.trim();
+  let ms: number;
+  if (/^\d+$/.test(trimmed)) ms = Number(trimmed) * 1000;
+  else {
+    const at = Date.parse(trimmed);
+    if (Number.isNaN(at)) return undefined;
+    ms = at - now;
+  }
+  return Math.min(Math.max(ms, 0), 86_400_000);
+}
+
+/**
+ * Error classes: network errors, timeouts, 5xx, 408/425/429 are worth retrying; other 4xx
+ * are the partner refusing this request for good; 410 means the endpoint is gone.
+ */
+export function classifyStatus(status: number): { errorClass: ErrorClass; retryable: boolean } | null {
+  if (status >= 200 && status < 300) return null;
+  if (status === 410) return { errorClass: "gone", retryable: false };
+  if (status === 408 || status === 425 || status === 429) return { errorClass: "http_retryable_4xx", retryable: true };
+  if (status >= 500) return { errorClass: "http_5xx", retryable: true };
+  return { errorClass: "http_4xx", retryable: false };
+}
+
+/** Sends one request and classifies the answer. Never throws. */
+export async function sendAttempt(request: PreparedRequest, timeoutMs: number, doFetch: typeof fetch = fetch): Promise<AttemptOutcome> {
+  let response: Response;
+  try {
+    response = await doFetch(request.url, {
+      method: "POST",
+      headers: request.headers,
+      body: request.body,
+      redirect: "manual",
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+  } catch (err) {
+    const e = err as Error & { cause?: { code?: string; message?: string } };
+    if (e.name === "TimeoutError" || e.name === "AbortError") return { ok: false, errorClass: "timeout", message: `no answer within ${timeoutMs} ms`, retryable: true };
+    return { ok: false, errorClass: "network", message: e.cause?.code ?? e.cause?.message ?? e.message, retryable: true };
+  }
+  let text = "";
+  try {
+    text = await readHead(response, MAX_ANSWER_KEPT);
+  } catch {
+    // The status line is what matters; a body cut by a reset is not worth failing on.
+  }
+  const verdict = classifyStatus(response.status);
+  if (!verdict) return { ok: true, status: response.status };
+  // Standard Webhooks leaves "stop" to the receiver; we honour an explicit header as Svix does with 410.
+  const stop = response.headers.get("x-stop-retrying");
+  if (stop && /^(1|true|yes)$/i.test(stop.trim())) {
+    return { ok: false, errorClass: "stop_requested", message: `HTTP ${response.status} with X-Stop-Retrying: ${text}`, status: response.status, retryable: false };
+  }
+  const retryAfterMs = verdict.retryable ? parseRetryAfter(response.headers.get("retry-after")) : undefined;
+  return {
+    ok: false,
+    ...verdict,
+    status: response.status,
+    message: `HTTP ${response.status}${text ? `: ${text}` : ""}`,
+    ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+  };
+}
+
+/** Reads at most `limit` characters of an answer body and drops the rest. */
+async function readHead(response: Response, limit: number): Promise<string> {
+  if (!response.body) return "";
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  while (size < limit * 4) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    size += value.byteLength;
+  }
+  await reader.cancel().catch(() => {});
+  return Buffer.concat(chunks).toString("utf8").replace(/\s+/g, " ").trim().slice(0, limit);
+}

@@ -1,0 +1,68 @@
+import { randomUUID } from "node:crypto";
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import type { Logger } from "pino";
+import { NUDGE_HEADER, NUDGE_MAX_BYTES, verifyNudge } from "../ops/nudge.ts";
+import { HttpError } from "./errors.ts";
+
+export interface AppServices {
+  log: Logger;
+  nudgeSecret: string;
+  /** Wakes the outbox drain. */
+  nudge(): void;
+  /** Readiness details for /healthz. */
+  health(): { ok: boolean; [key: string]: unknown };
+}
+
+export type AppEnv = { Variables: { services: AppServices; requestId: string } };
+
+/** The one app factory: production and tests build the same app. */
+export function createApp(services: AppServices): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+
+  app.use("*", async (c, next) => {
+    const requestId = c.req.header("x-request-id")?.slice(0, 64) || randomUUID();
+    c.set("requestId", requestId);
+    c.set("services", services);
+    const started = performance.now();
+    await next();
+    c.header("x-request-id", requestId);
+    if (c.req.path !== "/healthz") {
+      services.log.info(
+        { request_id: requestId, method: c.req.method, path: c.req.path, status: c.res.status, duration_ms: Math.round((performance.now() - started) * 10) / 10 },
+        "request",
+      );
+    }
+  });
+
+  app.onError((err, c) => {
+    const requestId = c.get("requestId");
+    if (err instanceof HttpError) return c.json({ error: { code: err.code, message: err.message, request_id: requestId } }, err.status);
+    services.log.error({ err, request_id: requestId }, "unhandled error");
+    return c.json({ error: { code: "internal", message: "internal error", request_id: requestId } }, 500);
+  });
+
+  app.notFound((c) => c.json({ error: { code: "not_found", message: `no route for ${c.req.method} ${c.req.path}`, request_id: c.get("requestId") } }, 404));
+
+  app.get("/healthz", (c) => {
+    const health = services.health();
+    return c.json(health, health.ok ? 200 : 503);
+  });
+
+  app.post(
+    "/nudge",
+    bodyLimit({ maxSize: NUDGE_MAX_BYTES, onError: () => { throw new HttpError(413, "payload_too_large", `nudge body over ${NUDGE_MAX_BYTES} bytes`); } }),
+    async (c) => {
+      const body = new Uint8Array(await c.req.arrayBuffer());
+      const check = verifyNudge(services.nudgeSecret, c.req.header(NUDGE_HEADER), body);
+      if (!check.ok) {
+        services.log.warn({ request_id: c.get("requestId"), reason: check.reason }, "nudge refused");
+        throw new HttpError(401, "bad_signature", check.reason);
+      }
+      services.nudge();
+      return c.json({ accepted: true }, 202);
+    },
+  );
+
+  return app;
+}

@@ -1,0 +1,86 @@
+import type { Logger } from "pino";
+import { partnersFor, routingCodeOf, type Partner } from "../config/partners.ts";
+import { checkEvent } from "../contracts/validate.ts";
+import type { OdooOutbox } from "../odoo/outbox.ts";
+import { OdooError } from "../odoo/errors.ts";
+import type { CanonicalEvent, ClaimedEvent, DeliveryStore } from "../store/deliveries.ts";
+import { WakeableLoop } from "../lib/wakeable.ts";
+
+export interface DrainObserver {
+  claimed?(events: readonly ClaimedEvent[]): void;
+}
+
+/**
+ * Drains Odoo's outbox: claims a batch (a lease, state based), stores it durably (idempotent
+ * on event id) with one delivery per subscribed partner, and wakes the dispatcher. Runs when
+ * nudged, and every poll interval in case a nudge was lost.
+ */
+export class OutboxDrain {
+  private readonly loop: WakeableLoop;
+  private backoffMs = 1_000;
+  lastError: string | null = null;
+  lastClaimAt: number | null = null;
+
+  constructor(
+    private readonly outbox: OdooOutbox,
+    private readonly store: DeliveryStore,
+    private readonly partners: readonly Partner[],
+    private readonly options: { batch: number; leaseSeconds: number; pollMs: number },
+    private readonly log: Logger,
+    private readonly onStored: () => void,
+    private readonly onRejected: () => void,
+    private readonly observer: DrainObserver = {},
+  ) {
+    this.loop = new WakeableLoop(() => this.claimOnce(), options.pollMs, (err) => this.failed(err));
+  }
+
+  start(): void {
+    this.loop.start();
+  }
+
+  wake(): void {
+    this.loop.wake();
+  }
+
+  stop(): Promise<void> {
+    return this.loop.stop();
+  }
+
+  /** One claim; true when the batch was full (more may be waiting). */
+  async claimOnce(): Promise<boolean> {
+    const { events, malformed } = await this.outbox.claimBatch(this.options.batch, this.options.leaseSeconds);
+    this.lastClaimAt = Date.now();
+    this.lastError = null;
+    this.backoffMs = 1_000;
+    for (const m of malformed) this.log.error({ index: m.index, reason: m.reason }, "claimed outbox row has no usable envelope; left to its lease");
+    if (events.length === 0) return false;
+    const valid: ClaimedEvent[] = [];
+    const invalid: { event: CanonicalEvent; reason: string }[] = [];
+    for (const c of events) {
+      const check = checkEvent(c.event);
+      if (check.ok) valid.push(c);
+      else invalid.push({ event: c.event, reason: check.reason });
+    }
+    const outcome = this.store.ingest(valid, (e) => partnersFor(this.partners, e).map((p) => p.code), (e) => routingCodeOf(e));
+    if (invalid.length > 0) {
+      // A payload that breaks the contract is a bug to fix in Odoo, not something to send: it
+      // is recorded as dead in Odoo with the reason, where a person sees it.
+      this.store.rejectInvalid(invalid.map((i) => ({ claimed: events.find((c) => c.event === i.event)!, reason: `payload does not match contracts/v1: ${i.reason}` })));
+      for (const i of invalid) this.log.error({ event_id: i.event.id, type: i.event.type, reason: i.reason }, "claimed event breaks the contract");
+      this.onRejected();
+    }
+    this.observer.claimed?.(valid);
+    this.log.debug({ claimed: events.length, ...outcome }, "outbox batch stored");
+    this.onStored();
+    return events.length >= this.options.batch;
+  }
+
+  private failed(err: unknown): number {
+    this.lastError = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+    const retryable = err instanceof OdooError ? err.retryable : true;
+    this.log.warn({ err: this.lastError, retryable, retry_in_ms: this.backoffMs }, "outbox claim failed");
+    const wait = this.backoffMs;
+    this.backoffMs = Math.min(this.backoffMs * 2, 60_000);
+    return wait;
+  }
+}

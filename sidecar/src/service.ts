@@ -1,0 +1,116 @@
+import type { AddressInfo } from "node:net";
+import { serve, type ServerType } from "@hono/node-server";
+import type { Logger } from "pino";
+import type { Env } from "./config/env.ts";
+import type { Partner } from "./config/partners.ts";
+import { Dispatcher, type DeliveryObserver } from "./delivery/dispatcher.ts";
+import { createApp } from "./http/app.ts";
+import { OdooClient } from "./odoo/client.ts";
+import { OdooOutbox, type OutboxResult } from "./odoo/outbox.ts";
+import { OutboxDrain, type DrainObserver } from "./outbox/drain.ts";
+import { ResultReporter } from "./outbox/report.ts";
+import { openStore, type StoreDb } from "./store/db.ts";
+import { DeliveryStore } from "./store/deliveries.ts";
+
+export interface SidecarObserver extends DeliveryObserver, DrainObserver {
+  reported?(results: readonly OutboxResult[]): void;
+}
+
+export interface SidecarOptions {
+  env: Env;
+  partners: Partner[];
+  log: Logger;
+  observer?: SidecarObserver;
+  /** fetch used for partner deliveries (tests inject msw or fault servers through it). */
+  partnerFetch?: typeof fetch;
+}
+
+/** The whole relay: store, Odoo client, outbox drain, per-partner dispatcher, result reporter, HTTP. */
+export class Sidecar {
+  readonly db: StoreDb;
+  readonly store: DeliveryStore;
+  readonly odoo: OdooClient;
+  readonly drain: OutboxDrain;
+  readonly dispatcher: Dispatcher;
+  readonly reporter: ResultReporter;
+  readonly app: ReturnType<typeof createApp>;
+  private server: ServerType | null = null;
+  private readonly startedAt = Date.now();
+
+  constructor(private readonly options: SidecarOptions) {
+    const { env, partners, log, observer = {} } = options;
+    this.db = openStore(env.ODC_DB_PATH);
+    this.store = new DeliveryStore(this.db);
+    this.odoo = new OdooClient({ url: env.ODOO_URL, db: env.ODOO_DB, login: env.ODOO_USER, apiKey: env.ODOO_API_KEY, concurrency: env.ODOO_CONCURRENCY, timeoutMs: env.ODOO_TIMEOUT_MS, logger: log });
+    const outbox = new OdooOutbox(this.odoo);
+    this.reporter = new ResultReporter(outbox, this.store, { batch: env.ODC_RESULT_BATCH, pollMs: env.ODC_POLL_INTERVAL_MS }, log, observer.reported);
+    this.dispatcher = new Dispatcher(
+      partners,
+      this.store,
+      log,
+      {
+        attempted: observer.attempted,
+        finalized: () => {
+          this.reporter.wake();
+          observer.finalized?.();
+        },
+      },
+      options.partnerFetch,
+    );
+    this.drain = new OutboxDrain(
+      outbox,
+      this.store,
+      partners,
+      { batch: env.ODC_CLAIM_BATCH, leaseSeconds: env.ODC_LEASE_SECONDS, pollMs: env.ODC_POLL_INTERVAL_MS },
+      log,
+      () => {
+        this.dispatcher.wakeAll();
+        this.reporter.wake();
+      },
+      () => this.reporter.wake(),
+      observer,
+    );
+    this.app = createApp({
+      log,
+      nudgeSecret: env.ODC_NUDGE_SECRET,
+      nudge: () => this.drain.wake(),
+      health: () => this.health(),
+    });
+  }
+
+  health(): { ok: boolean; [key: string]: unknown } {
+    const odooOk = this.drain.lastError === null;
+    return {
+      ok: true,
+      uptime_s: Math.round((Date.now() - this.startedAt) / 1000),
+      odoo: { reachable: odooOk, last_error: this.drain.lastError, last_claim_at: this.drain.lastClaimAt ? new Date(this.drain.lastClaimAt).toISOString() : null, report_error: this.reporter.lastError },
+      deliveries: this.store.counts(),
+      partners: this.dispatcher.status(),
+    };
+  }
+
+  /** Starts HTTP, then the loops. Resolves with the bound port. */
+  async start(): Promise<number> {
+    const { env, log } = this.options;
+    const port = await new Promise<number>((resolve, reject) => {
+      this.server = serve({ fetch: this.app.fetch, hostname: env.ODC_HOST, port: env.ODC_PORT }, (info: AddressInfo) => resolve(info.port));
+      this.server.once("error", reject);
+    });
+    this.drain.start();
+    this.reporter.start();
+    this.dispatcher.wakeAll();
+    log.info({ host: env.ODC_HOST, port, partners: this.options.partners.map((p) => p.code), store: env.ODC_DB_PATH }, "sidecar started");
+    return port;
+  }
+
+  /** Stops taking work, lets attempts in flight finish (bounded), flushes results, closes. */
+  async stop(graceMs = 5_000): Promise<void> {
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    await this.drain.stop();
+    await this.dispatcher.stop(graceMs);
+    await this.reporter.reportOnce().catch(() => false);
+    await this.reporter.stop();
+    this.db.$client.close();
+    this.options.log.info("sidecar stopped");
+  }
+}
