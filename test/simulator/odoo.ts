@@ -1,0 +1,440 @@
+import { createHmac, randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/**
+ * An Odoo 18 JSON-RPC simulator that answers as a real Odoo with the distribution_connector
+ * addon does: same endpoint (/jsonrpc), same services and methods, same error names and
+ * messages as the answers captured from a real Odoo 18 (shared/fixtures/odoo-jsonrpc), the
+ * same HTML page when overloaded, and the addon's outbox semantics (contracts/odoo-rpc.md).
+ */
+
+const here = dirname(fileURLToPath(import.meta.url));
+const POOL_FULL_HTML = (() => {
+  try {
+    return readFileSync(resolve(here, "../../../shared/fixtures/odoo-jsonrpc/pool_full_500.html"), "utf8");
+  } catch {
+    return "<!doctype html>\n<html lang=en>\n<title>500 Internal Server Error</title>\n<h1>Internal Server Error</h1>\n<p>The server encountered an internal error and was unable to complete your request. Either the server is overloaded or there is an error in the application.</p>\n";
+  }
+})();
+
+export interface SimVendor {
+  id: number;
+  name: string;
+  partner_code: string | null;
+  vat: string | null;
+}
+export interface SimLine {
+  id: number;
+  line_number: number | null;
+  product_code: string | null;
+  vendor_product_code: string | null;
+  description: string;
+  quantity: number;
+  uom: string;
+  unit_price: number;
+}
+export interface SimPurchaseOrder {
+  id: number;
+  name: string;
+  vendor_id: number;
+  state: "draft" | "to approve" | "purchase" | "cancel";
+  currency: string;
+  order_date: Date;
+  planned_date: Date;
+  lines: SimLine[];
+}
+export interface SimOutboxRow {
+  id: number;
+  event_uuid: string;
+  event_type: string;
+  subject_model: string;
+  subject_id: number;
+  subject_ref: string;
+  sequence: number;
+  payload: Record<string, unknown>;
+  partner_code: string | null;
+  state: "pending" | "leased" | "delivered" | "failed" | "dead" | "cancelled";
+  attempts: number;
+  last_error: string | null;
+  lease_until: number | null;
+  lease_token: string | null;
+  delivered_at: string | null;
+  replay: boolean;
+}
+
+export interface OdooSimulatorOptions {
+  db?: string;
+  login?: string;
+  apiKey?: string;
+  /** Sidecar base URL and nudge secret, as the addon's settings. */
+  sidecarUrl?: string;
+  nudgeSecret?: string;
+  /** Emulated server cost of a call, in ms: fixed part plus a part per row claimed or recorded. */
+  latency?: { baseMs?: number; perRowMs?: number };
+  /** Answer HTML 500 past this many concurrent calls, as Odoo does when its pool is full. */
+  maxConcurrent?: number;
+}
+
+class RpcFault extends Error {
+  constructor(
+    readonly odooName: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const iso = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, "Z");
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export class OdooSimulator {
+  readonly db: string;
+  readonly login: string;
+  readonly apiKey: string;
+  readonly uid = 7;
+  sidecarUrl: string | undefined;
+  nudgeSecret: string | undefined;
+  latency: { baseMs: number; perRowMs: number };
+  maxConcurrent: number;
+  /** When set, every call answers HTML 500 (Odoo down behind a proxy, or restarting). */
+  down = false;
+  readonly vendors = new Map<number, SimVendor>();
+  readonly orders = new Map<number, SimPurchaseOrder>();
+  readonly outbox: SimOutboxRow[] = [];
+  private readonly outboxByUuid = new Map<string, SimOutboxRow>();
+  readonly calls: { model: string; method: string }[] = [];
+  nudgesSent = 0;
+  nudgesFailed = 0;
+  private nextId = { vendor: 1, order: 1, line: 1, outbox: 1 };
+  private inFlight = 0;
+  private server: Server | null = null;
+  url = "";
+
+  constructor(options: OdooSimulatorOptions = {}) {
+    this.db = options.db ?? "simulated";
+    this.login = options.login ?? "connector";
+    this.apiKey = options.apiKey ?? "sim-api-key-0123456789";
+    this.sidecarUrl = options.sidecarUrl;
+    this.nudgeSecret = options.nudgeSecret;
+    this.latency = { baseMs: options.latency?.baseMs ?? 0, perRowMs: options.latency?.perRowMs ?? 0 };
+    this.maxConcurrent = options.maxConcurrent ?? Infinity;
+  }
+
+  // ---- business side (what staff do in Odoo) -------------------------------------------
+
+  addVendor(name: string, partnerCode: string | null, vat: string | null = null): SimVendor {
+    const v = { id: this.nextId.vendor++, name, partner_code: partnerCode, vat };
+    this.vendors.set(v.id, v);
+    return v;
+  }
+
+  addPurchaseOrder(vendorId: number, lines: Omit<SimLine, "id" | "line_number">[], currency = "EUR"): SimPurchaseOrder {
+    const id = this.nextId.order++;
+    const now = new Date();
+    const po: SimPurchaseOrder = {
+      id,
+      name: `P${String(id).padStart(5, "0")}`,
+      vendor_id: vendorId,
+      state: "draft",
+      currency,
+      order_date: now,
+      planned_date: new Date(now.getTime() + 7 * 86_400_000),
+      lines: lines.map((l) => ({ ...l, id: this.nextId.line++, line_number: null })),
+    };
+    this.orders.set(id, po);
+    return po;
+  }
+
+  /**
+   * `purchase.order.button_approve`: confirms the order and, in the same "transaction",
+   * writes the outbox row; the nudge goes only after that commits.
+   */
+  approve(orderId: number): SimOutboxRow {
+    const po = this.orders.get(orderId);
+    if (!po) throw new RpcFault("odoo.exceptions.MissingError", `Record does not exist or has been deleted.\n(Record: purchase.order(${orderId},), User: ${this.uid})`);
+    if (po.state === "purchase" || po.state === "cancel") throw new RpcFault("odoo.exceptions.UserError", "Unable to confirm an order in this state.");
+    po.state = "purchase";
+    let next = Math.max(0, ...po.lines.map((l) => l.line_number ?? 0));
+    for (const line of po.lines) if (line.line_number === null) line.line_number = next += 10;
+    const vendor = this.vendors.get(po.vendor_id)!;
+    const row = this.emit("purchase_order.confirmed", "purchase.order", po.id, po.name, vendor.partner_code, {
+      po_number: po.name,
+      vendor_reference: null,
+      vendor: { id: vendor.id, name: vendor.name, partner_code: vendor.partner_code, vat: vendor.vat },
+      currency: po.currency,
+      order_date: iso(po.order_date),
+      planned_date: iso(po.planned_date),
+      amount_untaxed: round2(po.lines.reduce((s, l) => s + l.quantity * l.unit_price, 0)),
+      amount_total: round2(po.lines.reduce((s, l) => s + l.quantity * l.unit_price, 0) * 1.21),
+      lines: po.lines.map((l) => ({
+        line_number: l.line_number!,
+        product_code: l.product_code,
+        vendor_product_code: l.vendor_product_code,
+        description: l.description,
+        quantity: l.quantity,
+        uom: l.uom,
+        unit_price: l.unit_price,
+        planned_date: iso(po.planned_date),
+      })),
+    });
+    this.afterCommit(1);
+    return row;
+  }
+
+  /** Inserts an outbox row as `connector.outbox._emit` does (envelope, per-subject sequence). */
+  emit(type: string, model: string, id: number, ref: string, partnerCode: string | null, data: Record<string, unknown>): SimOutboxRow {
+    const sequence = 1 + this.outbox.filter((r) => r.subject_model === model && r.subject_id === id).reduce((m, r) => Math.max(m, r.sequence), 0);
+    const uuid = randomUUID();
+    const payload = {
+      id: uuid,
+      type,
+      version: 1,
+      occurred_at: iso(new Date()),
+      source: { system: "odoo", database: this.db, company: { id: 1, name: "YourCompany" } },
+      subject: { model, id, ref },
+      sequence,
+      data,
+    };
+    const row: SimOutboxRow = {
+      id: this.nextId.outbox++,
+      event_uuid: uuid,
+      event_type: type,
+      subject_model: model,
+      subject_id: id,
+      subject_ref: ref,
+      sequence,
+      payload,
+      partner_code: partnerCode,
+      state: "pending",
+      attempts: 0,
+      last_error: null,
+      lease_until: null,
+      lease_token: null,
+      delivered_at: null,
+      replay: false,
+    };
+    this.outbox.push(row);
+    this.outboxByUuid.set(uuid, row);
+    return row;
+  }
+
+  /** Staff press Retry on a failed or dead row. */
+  retry(outboxId: number): void {
+    const row = this.outbox.find((r) => r.id === outboxId);
+    if (!row) throw new Error(`no outbox row ${outboxId}`);
+    Object.assign(row, { state: "pending", replay: true, lease_until: null, lease_token: null });
+    this.afterCommit(1);
+  }
+
+  /** The addon's post-commit nudge: signed, 2 s timeout, a failure only counted. */
+  afterCommit(count: number): void {
+    if (!this.sidecarUrl || !this.nudgeSecret) return;
+    const body = JSON.stringify({ database: this.db, count });
+    const t = Math.floor(Date.now() / 1000);
+    const v1 = createHmac("sha256", this.nudgeSecret).update(`${t}.${body}`).digest("hex");
+    fetch(new URL("/nudge", this.sidecarUrl), {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-connector-signature": `t=${t},v1=${v1}` },
+      body,
+      signal: AbortSignal.timeout(2_000),
+    })
+      .then((r) => {
+        if (r.ok) this.nudgesSent++;
+        else this.nudgesFailed++;
+        return r.body?.cancel();
+      })
+      .catch(() => this.nudgesFailed++);
+  }
+
+  // ---- the addon's RPC surface -----------------------------------------------------------
+
+  claimBatch(kwargs: Record<string, unknown>): unknown {
+    const limit = kwargs.limit ?? 500;
+    const leaseSeconds = kwargs.lease_seconds ?? 120;
+    if (!Number.isInteger(limit) || (limit as number) < 1 || (limit as number) > 5000) throw new RpcFault("odoo.exceptions.ValidationError", "limit must be an integer between 1 and 5000");
+    if (!Number.isInteger(leaseSeconds) || (leaseSeconds as number) < 1 || (leaseSeconds as number) > 86_400) throw new RpcFault("odoo.exceptions.ValidationError", "lease_seconds must be an integer between 1 and 86400");
+    const now = Date.now();
+    const token = randomUUID().replace(/-/g, "");
+    const leaseUntil = now + (leaseSeconds as number) * 1000;
+    const claimed: SimOutboxRow[] = [];
+    for (const row of this.outbox) {
+      if (claimed.length >= (limit as number)) break;
+      if (row.state === "pending" || (row.state === "leased" && (row.lease_until ?? 0) < now)) claimed.push(row);
+    }
+    for (const row of claimed) Object.assign(row, { state: "leased", lease_until: leaseUntil, lease_token: token, attempts: row.attempts + 1 });
+    return {
+      lease_token: token,
+      lease_until: iso(new Date(leaseUntil)),
+      events: claimed.map((r) => ({ outbox_id: r.id, replay: r.replay, event: r.payload })),
+    };
+  }
+
+  recordResults(results: unknown): unknown {
+    if (!Array.isArray(results)) throw new RpcFault("odoo.exceptions.ValidationError", "results must be a list");
+    if (results.length > 5000) throw new RpcFault("odoo.exceptions.ValidationError", "at most 5000 results per call");
+    // Validate everything first: a malformed entry changes nothing.
+    results.forEach((r, i) => {
+      if (typeof r !== "object" || r === null) throw new RpcFault("odoo.exceptions.ValidationError", `results[${i}] must be an object`);
+      const e = r as Record<string, unknown>;
+      if (typeof e.event_id !== "string" || !UUID_RE.test(e.event_id)) throw new RpcFault("odoo.exceptions.ValidationError", `results[${i}].event_id must be a UUID`);
+      if (!["delivered", "failed", "dead"].includes(e.state as string)) throw new RpcFault("odoo.exceptions.ValidationError", `results[${i}].state must be delivered, failed or dead`);
+      if (e.error !== undefined && e.error !== null && typeof e.error !== "string") throw new RpcFault("odoo.exceptions.ValidationError", `results[${i}].error must be a string or null`);
+      if (e.attempts !== undefined && !Number.isInteger(e.attempts)) throw new RpcFault("odoo.exceptions.ValidationError", `results[${i}].attempts must be an integer`);
+    });
+    let updated = 0;
+    const unknown: string[] = [];
+    const ignored: string[] = [];
+    for (const r of results as { event_id: string; state: SimOutboxRow["state"]; error?: string | null; at?: string }[]) {
+      const row = this.outboxByUuid.get(r.event_id);
+      if (!row) {
+        unknown.push(r.event_id);
+        continue;
+      }
+      if (row.state === "cancelled" || (row.state === "delivered" && r.state !== "delivered") || (row.state === "pending" && row.replay)) {
+        ignored.push(r.event_id);
+        continue;
+      }
+      row.state = r.state;
+      row.last_error = r.error ? r.error.slice(0, 2000) : null;
+      row.lease_until = null;
+      row.lease_token = null;
+      if (r.state === "delivered") {
+        row.delivered_at = r.at ?? iso(new Date());
+        row.replay = false;
+      }
+      updated++;
+    }
+    return { updated, unknown, ignored };
+  }
+
+  private dispatch(model: string, method: string, args: unknown[], kwargs: Record<string, unknown>): { result: unknown; rows: number } {
+    if (method.startsWith("_")) throw new RpcFault("odoo.exceptions.AccessError", `Private methods (such as ${method}) cannot be called remotely.`);
+    switch (`${model}/${method}`) {
+      case "connector.outbox/claim_batch": {
+        const result = this.claimBatch({ ...(args[0] !== undefined ? { limit: args[0] } : {}), ...(args[1] !== undefined ? { lease_seconds: args[1] } : {}), ...kwargs }) as { events: unknown[] };
+        return { result, rows: result.events.length };
+      }
+      case "connector.outbox/record_results": {
+        const results = args[0] ?? kwargs.results;
+        return { result: this.recordResults(results), rows: Array.isArray(results) ? results.length : 0 };
+      }
+      case "connector.outbox/search_count":
+        return { result: this.outbox.length, rows: 0 };
+      case "purchase.order/button_approve":
+      case "purchase.order/button_confirm": {
+        const ids = args[0];
+        if (!Array.isArray(ids)) throw new RpcFault("odoo.exceptions.ValidationError", "expected a list of ids");
+        for (const id of ids) this.approve(Number(id));
+        return { result: true, rows: ids.length };
+      }
+    }
+    if (!["connector.outbox", "purchase.order", "res.partner", "stock.picking"].includes(model)) throw new RpcFault("odoo.exceptions.UserError", `Object ${model} doesn't exist`);
+    throw new RpcFault("builtins.AttributeError", `The method '${method}' does not exist on the model '${model}'`);
+  }
+
+  // ---- HTTP ------------------------------------------------------------------------------
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (this.down || this.inFlight >= this.maxConcurrent) {
+      req.resume();
+      res.writeHead(500, { "content-type": "text/html; charset=utf-8" }).end(POOL_FULL_HTML);
+      return;
+    }
+    this.inFlight++;
+    try {
+      if (req.method !== "POST" || req.url !== "/jsonrpc") {
+        req.resume();
+        res.writeHead(404, { "content-type": "text/html; charset=utf-8" }).end("<!doctype html><title>404 Not Found</title><h1>Not Found</h1>");
+        return;
+      }
+      const chunks: Buffer[] = [];
+      for await (const c of req) chunks.push(c as Buffer);
+      let body: { id?: unknown; params?: { service?: string; method?: string; args?: unknown[] } };
+      try {
+        body = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+      } catch {
+        res.writeHead(400, { "content-type": "text/html; charset=utf-8" }).end("<!doctype html><title>400 Bad Request</title><h1>Bad Request</h1>");
+        return;
+      }
+      const id = body.id ?? null;
+      const answer = (payload: object) => res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ jsonrpc: "2.0", id, ...payload }));
+      try {
+        const { result, rows } = this.call(body.params?.service, body.params?.method, body.params?.args ?? []);
+        const cost = this.latency.baseMs + this.latency.perRowMs * rows;
+        if (cost > 0) await new Promise((r) => setTimeout(r, cost));
+        answer({ result });
+      } catch (err) {
+        if (!(err instanceof RpcFault)) throw err;
+        if (this.latency.baseMs > 0) await new Promise((r) => setTimeout(r, this.latency.baseMs));
+        answer({
+          error: {
+            code: 200,
+            message: "Odoo Server Error",
+            data: { name: err.odooName, debug: `Traceback (most recent call last):\n  (simulated)\n${err.odooName}: ${err.message}\n`, message: err.message, arguments: [err.message], context: {} },
+          },
+        });
+      }
+    } finally {
+      this.inFlight--;
+    }
+  }
+
+  private call(service: string | undefined, method: string | undefined, args: unknown[]): { result: unknown; rows: number } {
+    if (service === "common" && method === "version") {
+      return { result: { server_version: "18.0+e-20241005", server_version_info: [18, 0, 0, "final", 0, "e"], server_serie: "18.0", protocol_version: 1 }, rows: 0 };
+    }
+    if (service === "common" && method === "authenticate") {
+      const [db, login, key] = args;
+      this.checkDb(db);
+      return { result: login === this.login && key === this.apiKey ? this.uid : false, rows: 0 };
+    }
+    if (service === "object" && method === "execute_kw") {
+      const [db, uid, key, model, m, a, kw] = args as [unknown, unknown, unknown, string, string, unknown[] | undefined, Record<string, unknown> | undefined];
+      this.checkDb(db);
+      if (uid !== this.uid || key !== this.apiKey) throw new RpcFault("odoo.exceptions.AccessDenied", "Access Denied");
+      this.calls.push({ model, method: m });
+      return this.dispatch(model, m, a ?? [], kw ?? {});
+    }
+    throw new RpcFault("builtins.KeyError", `'${String(method)}'`);
+  }
+
+  private checkDb(db: unknown): void {
+    if (db !== this.db) {
+      const msg = `connection to server on socket "/var/run/postgresql/.s.PGSQL.5432" failed: FATAL:  database "${String(db)}" does not exist\n`;
+      throw new RpcFault("psycopg2.OperationalError", msg);
+    }
+  }
+
+  async start(port = 0): Promise<string> {
+    this.server = createServer((req, res) => {
+      this.handle(req, res).catch((err) => {
+        res.writeHead(500, { "content-type": "text/html" }).end(POOL_FULL_HTML);
+        console.error("simulator bug", err);
+      });
+    });
+    await new Promise<void>((r) => this.server!.listen(port, "127.0.0.1", r));
+    this.url = `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}`;
+    return this.url;
+  }
+
+  async stop(): Promise<void> {
+    if (!this.server) return;
+    this.server.closeAllConnections();
+    await new Promise<void>((r) => this.server!.close(() => r()));
+    this.server = null;
+  }
+
+  countByState(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const r of this.outbox) out[r.state] = (out[r.state] ?? 0) + 1;
+    return out;
+  }
+}
+
+function round2(n: number): number {
+  return Math.round(n * 100) / 100;
+}
