@@ -1,0 +1,22 @@
+{
+    "name": "Distribution Connector",
+    "summary": "Transactional outbox of purchase and logistics events for partner integrations",
+    "version": "18.0.1.0.0",
+    "category": "Inventory/Inventory",
+    "author": "Odoo Distribution Connector contributors",
+    "license": "LGPL-3",
+    "depends": ["purchase_stock", "stock_delivery"],
+    "external_dependencies": {"python": ["requests"]},
+    "data": [
+        "security/security.xml",
+        "security/ir.model.access.csv",
+        "data/mail_activity_type_data.xml",
+        "views/connector_outbox_views.xml",
+        "views/res_partner_views.xml",
+        "views/delivery_carrier_views.xml",
+        "views/purchase_order_views.xml",
+        "views/connector_menus.xml",
+    ],
+    "installable": True,
+    "application": False,
+}

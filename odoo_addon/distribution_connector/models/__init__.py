@@ -1,0 +1,5 @@
+from . import connector_outbox
+from . import delivery_carrier
+from . import purchase_order
+from . import purchase_order_line
+from . import res_partner

@@ -1,0 +1,434 @@
+import json
+import logging
+import threading
+import time
+import uuid
+from functools import partial
+
+import requests
+from psycopg2.extras import Json
+
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError, ValidationError
+from odoo.tools import SQL, create_index
+
+from ..tools import envelope as envelope_tools
+from ..tools import nudge as nudge_tools
+from ..tools import results as results_tools
+
+_logger = logging.getLogger(__name__)
+
+PARAM_SIDECAR_URL = "distribution_connector.sidecar_url"
+PARAM_NUDGE_SECRET = "distribution_connector.nudge_secret"
+NUDGE_TIMEOUT_SECONDS = 2
+# Key of the per-transaction nudge state in cr.postcommit.data: one nudge per commit.
+NUDGE_DATA_KEY = "distribution_connector.nudge"
+DEAD_ACTIVITY_XMLID = "distribution_connector.mail_activity_type_connector_dead"
+
+# Which current states a reported result may move a row from. A delivered row is
+# never moved back; pending rows (re-queued by Retry, not claimed since) and
+# cancelled rows are left alone.
+RESULT_SOURCE_STATES = {
+    "delivered": ("leased", "failed", "dead"),
+    "failed": ("leased", "failed"),
+    "dead": ("leased", "failed"),
+}
+# When one call reports an event more than once, the most final outcome wins.
+RESULT_PRECEDENCE = {"failed": 0, "dead": 1, "delivered": 2}
+
+
+def send_nudge(url, body, signature):
+    """POST one nudge; runs in a daemon thread after commit. Failures are only logged."""
+    headers = {"Content-Type": "application/json", nudge_tools.SIGNATURE_HEADER: signature}
+    try:
+        response = requests.post(url, data=body, headers=headers, timeout=NUDGE_TIMEOUT_SECONDS)
+    except requests.RequestException as exc:
+        _logger.warning("Sidecar nudge to %s failed: %s", url, exc.__class__.__name__)
+        return
+    if response.status_code >= 300:
+        _logger.warning("Sidecar nudge to %s answered HTTP %s", url, response.status_code)
+
+
+def dispatch_nudge(url, body, signature):
+    """Send the nudge off the request thread. Tests patch this function."""
+    thread = threading.Thread(
+        target=send_nudge, args=(url, body, signature), name="distribution_connector.nudge", daemon=True
+    )
+    thread.start()
+    return thread
+
+
+def _run_nudge(state):
+    """Post-commit callback: the transaction that created ``state["count"]`` rows is committed."""
+    if not state["secret"]:
+        _logger.warning("Sidecar nudge skipped: %s is not set", PARAM_NUDGE_SECRET)
+        return
+    body = nudge_tools.nudge_body(state["database"], state["count"])
+    signature = nudge_tools.sign(state["secret"], body, int(time.time()))
+    dispatch_nudge(nudge_tools.nudge_url(state["url"]), body, signature)
+
+
+class ConnectorOutbox(models.Model):
+    _name = "connector.outbox"
+    _description = "Integration Outbox Event"
+    _order = "id desc"
+    _rec_name = "event_uuid"
+
+    event_uuid = fields.Char(
+        string="Event ID", required=True, readonly=True, copy=False,
+        help="The event's UUID: idempotency key for the sidecar and partners.",
+    )
+    event_type = fields.Char(string="Event Type", required=True, readonly=True)
+    subject_model = fields.Char(string="Subject Model", required=True, readonly=True)
+    subject_id = fields.Integer(string="Subject ID", required=True, readonly=True)
+    subject_ref = fields.Char(string="Subject", readonly=True)
+    sequence = fields.Integer(
+        required=True, readonly=True, help="Position of the event among its subject's events, from 1."
+    )
+    payload = fields.Json(readonly=True, help="The canonical envelope, as sent.")
+    payload_display = fields.Text(string="Payload (JSON)", compute="_compute_payload_display")
+    partner_code = fields.Char(
+        readonly=True, index=True, help="Routing code of the partner concerned (e.g. the vendor's code)."
+    )
+    state = fields.Selection(
+        selection=[
+            ("pending", "Pending"),
+            ("leased", "Leased"),
+            ("delivered", "Delivered"),
+            ("failed", "Failed"),
+            ("dead", "Dead"),
+            ("cancelled", "Cancelled"),
+        ],
+        required=True, default="pending", readonly=True,
+    )
+    attempts = fields.Integer(default=0, readonly=True)
+    last_error = fields.Text(readonly=True)
+    lease_until = fields.Datetime(readonly=True)
+    lease_token = fields.Char(readonly=True, groups="base.group_system")
+    delivered_at = fields.Datetime(readonly=True)
+    replay = fields.Boolean(
+        readonly=True, help="Staff pressed Retry: the sidecar re-delivers even if it has the event already."
+    )
+    company_id = fields.Many2one("res.company", readonly=True, index=True)
+    create_date = fields.Datetime(readonly=True)
+
+    # The unique constraint on event_uuid is also its index.
+    _sql_constraints = [
+        ("event_uuid_uniq", "unique (event_uuid)", "An event ID must be unique."),
+        (
+            "subject_sequence_uniq",
+            "unique (subject_model, subject_id, sequence)",
+            "A subject cannot have two events with the same sequence.",
+        ),
+    ]
+
+    def init(self):
+        create_index(self.env.cr, "connector_outbox_state_id_index", self._table, ["state", "id"])
+
+    @api.depends("payload")
+    def _compute_payload_display(self):
+        for row in self:
+            row.payload_display = json.dumps(row.payload, indent=2, ensure_ascii=False) if row.payload else False
+
+    # ------------------------------------------------------------------
+    # Emission (business hooks)
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _emit(self, event_type, record, data, partner_code=None):
+        """Insert the event about ``record`` in the current transaction; return the outbox row."""
+        record.ensure_one()
+        company = (
+            record.company_id if "company_id" in record._fields and record.company_id else self.env.company
+        )
+        sequence = self._next_sequence(record._name, record.id)
+        payload = envelope_tools.build_envelope(
+            event_type=event_type,
+            occurred_at=fields.Datetime.now(),
+            database=self.env.cr.dbname,
+            company_id=company.id,
+            company_name=company.name,
+            subject_model=record._name,
+            subject_id=record.id,
+            subject_ref=record.display_name,
+            sequence=sequence,
+            data=data,
+        )
+        row = self.sudo().create({
+            "event_uuid": payload["id"],
+            "event_type": event_type,
+            "subject_model": record._name,
+            "subject_id": record.id,
+            "subject_ref": payload["subject"]["ref"],
+            "sequence": sequence,
+            "payload": payload,
+            "partner_code": partner_code or False,
+            "company_id": company.id,
+        })
+        self._schedule_nudge(1)
+        return row
+
+    @api.model
+    def _next_sequence(self, model_name, res_id):
+        # Serialise emitters of the same subject until commit, so that two
+        # concurrent transactions cannot pick the same sequence.
+        self.env.cr.execute(SQL("SELECT pg_advisory_xact_lock(hashtext(%s), %s)", model_name, res_id))
+        self.flush_model(["subject_model", "subject_id", "sequence"])
+        self.env.cr.execute(SQL(
+            "SELECT COALESCE(MAX(sequence), 0) + 1 FROM connector_outbox"
+            " WHERE subject_model = %s AND subject_id = %s",
+            model_name, res_id,
+        ))
+        return self.env.cr.fetchone()[0]
+
+    @api.model
+    def _schedule_nudge(self, count):
+        """Arrange one nudge to the sidecar after this transaction commits."""
+        cr = self.env.cr
+        state = cr.postcommit.data.get(NUDGE_DATA_KEY)
+        if state is None:
+            params = self.env["ir.config_parameter"].sudo()
+            url = (params.get_param(PARAM_SIDECAR_URL) or "").strip()
+            if not url:
+                return
+            state = {
+                "url": url,
+                "secret": params.get_param(PARAM_NUDGE_SECRET) or "",
+                "database": cr.dbname,
+                "count": 0,
+            }
+            state["callback"] = partial(_run_nudge, state)
+            cr.postcommit.data[NUDGE_DATA_KEY] = state
+            cr.postcommit.add(state["callback"])
+        state["count"] += count
+
+    # ------------------------------------------------------------------
+    # JSON-RPC surface for the sidecar (contracts/odoo-rpc.md)
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _check_integration_access(self):
+        if not self.env.user.has_group("distribution_connector.group_connector_integration"):
+            raise AccessError(_("Only the integration user may claim outbox events or record their results."))
+
+    @api.model
+    def _company_filter(self):
+        return SQL(
+            "(company_id IS NULL OR company_id = ANY(%s))", self.env.user.company_ids.ids
+        )
+
+    @api.model
+    def claim_batch(self, limit=500, lease_seconds=120):
+        """Lease up to ``limit`` pending (or lease-expired) events, oldest first."""
+        self._check_integration_access()
+        try:
+            limit, lease_seconds = results_tools.check_claim_args(limit, lease_seconds)
+        except results_tools.InvalidInput as exc:
+            raise ValidationError(str(exc)) from None
+        self.flush_model()
+        cr = self.env.cr
+        cr.execute(SQL(
+            "SELECT (now() AT TIME ZONE 'UTC') + make_interval(secs => %s)", lease_seconds
+        ))
+        lease_until = cr.fetchone()[0]
+        lease_token = uuid.uuid4().hex
+        cr.execute(SQL(
+            """
+            UPDATE connector_outbox
+               SET state = 'leased', lease_until = %(lease_until)s, lease_token = %(token)s,
+                   attempts = COALESCE(attempts, 0) + 1, write_uid = %(uid)s, write_date = now() AT TIME ZONE 'UTC'
+             WHERE id IN (
+                   SELECT id FROM connector_outbox
+                    WHERE (state = 'pending'
+                           OR (state = 'leased' AND lease_until < now() AT TIME ZONE 'UTC'))
+                      AND %(company_filter)s
+                    ORDER BY id
+                    LIMIT %(limit)s
+                      FOR UPDATE SKIP LOCKED)
+            RETURNING id, payload, replay
+            """,
+            lease_until=lease_until, token=lease_token, uid=self.env.uid,
+            company_filter=self._company_filter(), limit=limit,
+        ))
+        rows = sorted(cr.fetchall())
+        self.invalidate_model(["state", "lease_until", "lease_token", "attempts", "write_uid", "write_date"])
+        return {
+            "lease_token": lease_token,
+            "lease_until": envelope_tools.utc_iso(lease_until),
+            "events": [
+                {"outbox_id": row_id, "replay": bool(replay), "event": payload}
+                for row_id, payload, replay in rows
+            ],
+        }
+
+    @api.model
+    def record_results(self, results):
+        """Record the sidecar's delivery outcomes, set-based; see contracts/odoo-rpc.md."""
+        self._check_integration_access()
+        try:
+            parsed = results_tools.parse_results(results)
+        except results_tools.InvalidInput as exc:
+            raise ValidationError(str(exc)) from None
+        by_event = {}
+        for entry in parsed:
+            kept = by_event.get(entry["event_id"])
+            if kept is None or RESULT_PRECEDENCE[entry["state"]] >= RESULT_PRECEDENCE[kept["state"]]:
+                by_event[entry["event_id"]] = entry
+        if not by_event:
+            return {"updated": 0, "unknown": [], "ignored": []}
+
+        self.flush_model()
+        cr = self.env.cr
+        event_ids = list(by_event)
+        cr.execute(SQL(
+            "SELECT event_uuid FROM connector_outbox WHERE event_uuid = ANY(%s) AND %s",
+            event_ids, self._company_filter(),
+        ))
+        known = {row[0] for row in cr.fetchall()}
+        rows = [
+            {
+                "event_id": entry["event_id"],
+                "state": entry["state"],
+                "attempts": entry["attempts"],
+                "error": self._format_result_error(entry),
+                "at": entry["at"] and entry["at"].isoformat(),
+            }
+            for entry in by_event.values()
+            if entry["event_id"] in known
+        ]
+        updated = []
+        if rows:
+            cr.execute(SQL(
+                """
+                UPDATE connector_outbox AS o
+                   SET state = r.state,
+                       last_error = r.error,
+                       attempts = GREATEST(COALESCE(o.attempts, 0), COALESCE(r.attempts, 0)),
+                       delivered_at = CASE WHEN r.state = 'delivered'
+                                           THEN COALESCE(r.at, now() AT TIME ZONE 'UTC')
+                                           ELSE o.delivered_at END,
+                       lease_until = NULL,
+                       lease_token = NULL,
+                       write_uid = %(uid)s,
+                       write_date = now() AT TIME ZONE 'UTC'
+                  FROM jsonb_to_recordset(%(rows)s::jsonb)
+                       AS r(event_id varchar, state varchar, attempts integer, error text, at timestamp)
+                 WHERE o.event_uuid = r.event_id
+                   AND (   (r.state = 'delivered' AND o.state = ANY(%(from_delivered)s))
+                        OR (r.state = 'failed' AND o.state = ANY(%(from_failed)s))
+                        OR (r.state = 'dead' AND o.state = ANY(%(from_dead)s)))
+                RETURNING o.id, o.event_uuid, o.state
+                """,
+                uid=self.env.uid, rows=Json(rows),
+                from_delivered=list(RESULT_SOURCE_STATES["delivered"]),
+                from_failed=list(RESULT_SOURCE_STATES["failed"]),
+                from_dead=list(RESULT_SOURCE_STATES["dead"]),
+            ))
+            updated = cr.fetchall()
+            self.invalidate_model([
+                "state", "last_error", "attempts", "delivered_at", "lease_until", "lease_token",
+                "write_uid", "write_date",
+            ])
+        updated_uuids = {event_uuid for _id, event_uuid, _state in updated}
+        dead_ids = [row_id for row_id, _uuid, state in updated if state == "dead"]
+        if dead_ids:
+            self.browse(dead_ids).sudo()._notify_dead_letters()
+        return {
+            "updated": len(updated),
+            "unknown": [event_id for event_id in event_ids if event_id not in known],
+            "ignored": [event_id for event_id in event_ids if event_id in known and event_id not in updated_uuids],
+        }
+
+    @api.model
+    def _format_result_error(self, entry):
+        error = entry["error"]
+        if error is None or entry["state"] == "delivered":
+            return None
+        if entry["partner"]:
+            return "[%s] %s" % (entry["partner"], error)
+        return error
+
+    # ------------------------------------------------------------------
+    # Dead letters: a person is told on the business document
+    # ------------------------------------------------------------------
+
+    def _subject_record(self):
+        self.ensure_one()
+        if self.subject_model not in self.env:
+            return None
+        record = self.env[self.subject_model].browse(self.subject_id).exists()
+        return record or None
+
+    def _dead_letter_responsible(self, subject):
+        if "user_id" in subject._fields and subject.user_id and subject.user_id.active:
+            return subject.user_id
+        managers = self.env.ref("distribution_connector.group_connector_manager").users.filtered(
+            lambda user: not user.share and user.active
+        )
+        return managers[:1]
+
+    def _notify_dead_letters(self):
+        activity_type = self.env.ref(DEAD_ACTIVITY_XMLID, raise_if_not_found=False)
+        if not activity_type:
+            return
+        for row in self:
+            subject = row._subject_record()
+            if subject is None or not hasattr(subject, "activity_schedule"):
+                continue
+            if subject.activity_ids.filtered(lambda act: act.activity_type_id == activity_type):
+                continue
+            responsible = row._dead_letter_responsible(subject)
+            if not responsible:
+                continue
+            subject.activity_schedule(
+                DEAD_ACTIVITY_XMLID,
+                summary=_("Partner integration failed: %(type)s", type=row.event_type),
+                note=row.last_error or "",
+                user_id=responsible.id,
+            )
+
+    # ------------------------------------------------------------------
+    # Staff actions
+    # ------------------------------------------------------------------
+
+    def action_retry(self):
+        """Send the events again: back to pending, flagged as a replay."""
+        if not self.env.user.has_group("distribution_connector.group_connector_user"):
+            raise AccessError(_("Only integration staff may retry outbox events."))
+        rows = self.filtered(lambda row: row.state in ("failed", "dead", "delivered"))
+        if not rows:
+            return True
+        rows.sudo().write({
+            "state": "pending",
+            "replay": True,
+            "lease_until": False,
+            "lease_token": False,
+        })
+        rows._clear_dead_letter_activities()
+        self._schedule_nudge(len(rows))
+        return True
+
+    def action_cancel(self):
+        """Never send these events (those already delivered stay delivered)."""
+        if not self.env.user.has_group("distribution_connector.group_connector_manager"):
+            raise AccessError(_("Only integration managers may cancel outbox events."))
+        rows = self.filtered(lambda row: row.state in ("pending", "leased", "failed", "dead"))
+        rows.sudo().write({"state": "cancelled", "lease_until": False, "lease_token": False})
+        rows._clear_dead_letter_activities()
+        return True
+
+    def _clear_dead_letter_activities(self):
+        activity_type = self.env.ref(DEAD_ACTIVITY_XMLID, raise_if_not_found=False)
+        if not activity_type:
+            return
+        for row in self.sudo():
+            subject = row._subject_record()
+            if subject is None or "activity_ids" not in subject._fields:
+                continue
+            still_dead = self.sudo().search_count([
+                ("subject_model", "=", row.subject_model),
+                ("subject_id", "=", row.subject_id),
+                ("state", "=", "dead"),
+            ])
+            if not still_dead:
+                subject.activity_ids.filtered(lambda act: act.activity_type_id == activity_type).unlink()

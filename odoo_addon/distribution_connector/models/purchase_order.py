@@ -1,0 +1,110 @@
+from odoo import api, fields, models
+
+from ..tools import purchase_payload
+from .purchase_order_line import LINE_NUMBER_STEP
+
+APPROVED_STATES = ("purchase", "done")
+
+
+class PurchaseOrder(models.Model):
+    _inherit = "purchase.order"
+
+    connector_last_line_number = fields.Integer(
+        copy=False, readonly=True, help="Highest line number ever given in this order; never reused."
+    )
+    connector_outbox_count = fields.Integer(
+        string="Integration Events", compute="_compute_connector_outbox_count"
+    )
+
+    @api.depends_context("uid")
+    def _compute_connector_outbox_count(self):
+        counts = {}
+        if self.ids and self.env["connector.outbox"].has_access("read"):
+            groups = self.env["connector.outbox"]._read_group(
+                [("subject_model", "=", self._name), ("subject_id", "in", self.ids)],
+                groupby=["subject_id"],
+                aggregates=["__count"],
+            )
+            counts = dict(groups)
+        for order in self:
+            order.connector_outbox_count = counts.get(order.id, 0)
+
+    def button_approve(self, force=False):
+        not_yet_approved = self.filtered(lambda order: order.state not in APPROVED_STATES)
+        result = super().button_approve(force=force)
+        approved = not_yet_approved.filtered(lambda order: order.state in APPROVED_STATES)
+        for order in approved:
+            order._connector_assign_line_numbers()
+            order._connector_emit("purchase_order.confirmed")
+        return result
+
+    def _connector_assign_line_numbers(self):
+        """Number the orderable lines that have no number yet: 10, 20, ... after the highest ever given."""
+        self.ensure_one()
+        lines = self.order_line._connector_is_orderable()
+        last = max([self.connector_last_line_number, *lines.mapped("connector_line_number")])
+        for line in lines.filtered(lambda line: not line.connector_line_number).sorted(
+            lambda line: (line.sequence, line.id)
+        ):
+            last += LINE_NUMBER_STEP
+            line.connector_line_number = last
+        if last != self.connector_last_line_number:
+            self.connector_last_line_number = last
+
+    def _connector_partner_code(self):
+        self.ensure_one()
+        vendor = self.partner_id
+        return vendor.commercial_partner_id.connector_partner_code or vendor.connector_partner_code or None
+
+    def _connector_emit(self, event_type):
+        self.ensure_one()
+        return self.env["connector.outbox"]._emit(
+            event_type, self, self._connector_order_data(), partner_code=self._connector_partner_code()
+        )
+
+    def _connector_order_data(self):
+        """The ``data`` of purchase_order.* events (contracts/v1/events/purchase_order.confirmed)."""
+        self.ensure_one()
+        # Read everything the payload needs, whatever the approving user may read.
+        order = self.sudo()
+        vendor = order.partner_id.commercial_partner_id
+        lines = order.order_line._connector_is_orderable()
+        uom_xmlids = lines.product_uom.get_external_id()
+        lines_en = lines.with_context(lang="en_US")
+        return purchase_payload.build_purchase_order_data(
+            po_number=order.name,
+            vendor_reference=order.partner_ref,
+            vendor=purchase_payload.build_vendor(
+                id=vendor.id,
+                name=vendor.name,
+                partner_code=order._connector_partner_code(),
+                vat=vendor.vat,
+            ),
+            currency=order.currency_id.name,
+            order_date=order.date_order,
+            planned_date=order.date_planned,
+            amount_untaxed=order.amount_untaxed,
+            amount_total=order.amount_total,
+            lines=[
+                {
+                    "line_number": line.connector_line_number,
+                    "product_code": line.product_id.default_code,
+                    "vendor_product_code": line._connector_vendor_product_code(),
+                    "description": line.name,
+                    "quantity": line.product_qty,
+                    "unit_price": line.price_unit,
+                    "uom_xmlid": uom_xmlids.get(line.product_uom.id),
+                    "uom_name": line_en.product_uom.name,
+                    "uom_category": line_en.product_uom.category_id.name,
+                    "planned_date": line.date_planned,
+                }
+                for line, line_en in zip(lines, lines_en)
+            ],
+        )
+
+    def action_view_connector_outbox(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("distribution_connector.connector_outbox_action")
+        action["domain"] = [("subject_model", "=", self._name), ("subject_id", "=", self.id)]
+        action["context"] = {}
+        return action

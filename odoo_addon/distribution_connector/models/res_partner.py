@@ -1,0 +1,59 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError, ValidationError
+
+from ..tools.vocabulary import PARTNER_CODE_PATTERN, is_valid_partner_code
+
+# Who may set the routing code of a vendor or carrier: it decides where documents go.
+PARTNER_CODE_EDITOR_GROUPS = (
+    "purchase.group_purchase_manager",
+    "stock.group_stock_manager",
+    "distribution_connector.group_connector_manager",
+)
+
+
+def is_partner_code_editor(env):
+    return env.su or any(env.user.has_group(group) for group in PARTNER_CODE_EDITOR_GROUPS)
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    connector_partner_code = fields.Char(
+        string="Partner Code",
+        copy=False,
+        index="btree_not_null",
+        help="Routing code of this vendor in the integration sidecar (letters, digits, '.', '_', '-'). "
+        "Set it on the company: its contacts use the company's code.",
+    )
+    connector_can_edit_partner_code = fields.Boolean(compute="_compute_connector_can_edit_partner_code")
+
+    @api.depends_context("uid")
+    def _compute_connector_can_edit_partner_code(self):
+        self.connector_can_edit_partner_code = is_partner_code_editor(self.env)
+
+    @api.constrains("connector_partner_code")
+    def _check_connector_partner_code(self):
+        for partner in self:
+            code = partner.connector_partner_code
+            if code and not is_valid_partner_code(code):
+                raise ValidationError(
+                    _("Partner code %(code)r must match %(pattern)s.", code=code, pattern=PARTNER_CODE_PATTERN)
+                )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if any(vals.get("connector_partner_code") for vals in vals_list):
+            self._check_partner_code_editor()
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if "connector_partner_code" in vals and any(
+            (partner.connector_partner_code or False) != (vals["connector_partner_code"] or False)
+            for partner in self
+        ):
+            self._check_partner_code_editor()
+        return super().write(vals)
+
+    def _check_partner_code_editor(self):
+        if not is_partner_code_editor(self.env):
+            raise AccessError(_("Only purchase, inventory or integration managers may set partner codes."))

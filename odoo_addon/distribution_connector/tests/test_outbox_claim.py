@@ -1,0 +1,77 @@
+from datetime import timedelta
+
+from odoo import fields
+from odoo.exceptions import ValidationError
+from odoo.tests import tagged
+
+from .common import ConnectorCase
+
+
+@tagged("post_install", "-at_install")
+class TestOutboxClaim(ConnectorCase):
+    def _expire_lease(self, row):
+        self.env.cr.execute(
+            "UPDATE connector_outbox SET lease_until = (now() AT TIME ZONE 'UTC') - interval '1 second'"
+            " WHERE id = %s",
+            [row.id],
+        )
+
+    def test_claim_leases_the_row_and_returns_the_envelope(self):
+        _order, row = self.confirmed_row()
+        answer = self.claim(limit=10, lease_seconds=60)
+        self.assertEqual([event["outbox_id"] for event in answer["events"]], [row.id])
+        event = answer["events"][0]
+        self.assertIs(event["replay"], False)
+        self.assertEqual(event["event"], row.payload)
+        self.assertRegex(answer["lease_token"], r"^[0-9a-f]{32}$")
+        self.assertRegex(answer["lease_until"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+        self.assertRecordValues(row, [{"state": "leased", "attempts": 1}])
+        self.assertEqual(row.sudo().lease_token, answer["lease_token"])
+        now = fields.Datetime.now()
+        self.assertTrue(now + timedelta(seconds=30) < row.lease_until < now + timedelta(seconds=90))
+
+    def test_a_leased_row_is_not_claimed_again_until_the_lease_expires(self):
+        _order, row = self.claimed_row()
+        self.assertFalse(self.claim()["events"])
+        self._expire_lease(row)
+        again = self.claim()
+        self.assertEqual([event["outbox_id"] for event in again["events"]], [row.id])
+        self.assertEqual(row.attempts, 2)
+        self.assertEqual(row.sudo().lease_token, again["lease_token"])
+
+    def test_claim_is_oldest_first_and_honours_the_limit(self):
+        rows = self.Outbox
+        for _i in range(3):
+            rows |= self.confirmed_row()[1]
+        first = self.claim(limit=2)
+        self.assertEqual([event["outbox_id"] for event in first["events"]], sorted(rows.ids)[:2])
+        second = self.claim(limit=2)
+        self.assertEqual([event["outbox_id"] for event in second["events"]], sorted(rows.ids)[2:])
+
+    def test_delivered_failed_dead_and_cancelled_rows_are_not_claimed(self):
+        _order, row = self.confirmed_row()
+        for state in ("delivered", "failed", "dead", "cancelled"):
+            row.sudo().state = state
+            self.assertFalse(self.claim()["events"], state)
+
+    def test_claim_with_nothing_pending(self):
+        answer = self.claim()
+        self.assertEqual(answer["events"], [])
+        self.assertTrue(answer["lease_until"].endswith("Z"))
+
+    def test_bad_arguments_are_refused(self):
+        _order, row = self.confirmed_row()
+        for kwargs in ({"limit": 0}, {"limit": 5001}, {"limit": "10"}, {"lease_seconds": 0}, {"lease_seconds": 1.5}):
+            with self.subTest(**kwargs), self.assertRaises(ValidationError):
+                self.claim(**kwargs)
+        self.assertEqual(row.state, "pending")
+
+    def test_rows_of_other_companies_are_not_claimed(self):
+        other_company = self.env["res.company"].create({"name": "Other Distribution Co"})
+        order = self.create_order(company=other_company)
+        order.button_confirm()
+        row = self.outbox_of(order)
+        self.assertEqual(row.company_id, other_company)
+        self.assertNotIn(row.id, [event["outbox_id"] for event in self.claim()["events"]])
+        self.integration_user.company_ids |= other_company
+        self.assertIn(row.id, [event["outbox_id"] for event in self.claim()["events"]])
