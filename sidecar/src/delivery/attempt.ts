@@ -33,6 +33,8 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
   let ms: number;
   if (/^\d+$/.test(trimmed)) ms = Number(trimmed) * 1000;
   else {
+    // An HTTP-date ("Wed, 21 Oct 2015 07:28:00 GMT"); anything else is ignored.
+    if (!/^[A-Za-z]{3},? /.test(trimmed)) return undefined;
     const at = Date.parse(trimmed);
     if (Number.isNaN(at)) return undefined;
     ms = at - now;

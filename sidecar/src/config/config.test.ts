@@ -1,0 +1,113 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadEnv } from "./env.ts";
+import { parsePartners, partnersFor } from "./partners.ts";
+
+const base = {
+  ODOO_URL: "http://127.0.0.1:8069",
+  ODOO_DB: "prod",
+  ODOO_USER: "connector",
+  ODOO_API_KEY: "k",
+  ODC_NUDGE_SECRET: "0123456789abcdef0123",
+  ODC_PARTNERS_FILE: "/etc/odc/partners.json",
+};
+const SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+const partner = (over: Record<string, unknown> = {}) => ({ code: "ACME", endpoint: "https://acme.example/hooks", signing_secrets: ["env:S"], subscriptions: { event_types: ["purchase_order.confirmed"] }, ...over });
+
+function issuesOf(fn: () => unknown): string[] {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof ConfigError) return err.issues;
+    throw err;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+describe("environment", () => {
+  it("applies documented defaults", () => {
+    const env = loadEnv(base);
+    expect(env).toMatchObject({ ODC_PORT: 8787, ODC_HOST: "127.0.0.1", ODC_CLAIM_BATCH: 500, ODOO_CONCURRENCY: 4, ODC_POLL_INTERVAL_MS: 5000 });
+  });
+
+  it.each([
+    ["ODOO_URL", { ODOO_URL: undefined }, "required, but not set"],
+    ["ODOO_URL", { ODOO_URL: "ftp://x" }, ""],
+    ["ODC_PORT", { ODC_PORT: "70000" }, ""],
+    ["ODC_PORT", { ODC_PORT: "eighty" }, ""],
+    ["ODC_NUDGE_SECRET", { ODC_NUDGE_SECRET: "short" }, "at least 16"],
+    ["ODC_CLAIM_BATCH", { ODC_CLAIM_BATCH: "0" }, ""],
+    ["ODC_LOG_LEVEL", { ODC_LOG_LEVEL: "loud" }, ""],
+  ])("names %s when it is wrong", (field, change, text) => {
+    const issues = issuesOf(() => loadEnv({ ...base, ...change }));
+    expect(issues.some((i) => i.startsWith(`${field}:`) && i.includes(text))).toBe(true);
+  });
+});
+
+describe("partners file", () => {
+  it("resolves secrets from the environment and fills defaults", () => {
+    const [p] = parsePartners({ partners: [partner()] }, { S: SECRET });
+    expect(p!.signingSecrets).toEqual([SECRET]);
+    expect(p!.limits.rate).toEqual({ requests: 20, per_ms: 1000 });
+    expect(p!.retry.schedule_ms[0]).toBe(5000);
+  });
+
+  it.each([
+    ["an inline secret", { signing_secrets: [SECRET] }, "signing_secrets.0"],
+    ["an unset secret variable", { signing_secrets: ["env:NOPE"] }, "NOPE is not set"],
+    ["a bad endpoint", { endpoint: "not a url" }, "partners.0.endpoint"],
+    ["an unknown key", { colour: "red" }, "partners.0"],
+    ["a bad code", { code: "no spaces" }, "partners.0.code"],
+    ["no event types", { subscriptions: { event_types: [] } }, "partners.0.subscriptions.event_types"],
+  ])("refuses %s, naming the field", (_name, over, text) => {
+    const issues = issuesOf(() => parsePartners({ partners: [partner(over)] }, { S: SECRET }));
+    expect(issues.join("\n")).toContain(text);
+    expect(issues.join("\n")).toContain("ODC_PARTNERS_FILE");
+    expect(issues.join("\n")).not.toContain(SECRET);
+  });
+
+  it("refuses a secret that is not a Standard Webhooks secret", () => {
+    expect(issuesOf(() => parsePartners({ partners: [partner()] }, { S: "plain" })).join()).toContain("whsec_");
+  });
+
+  it("refuses duplicate partner codes", () => {
+    expect(issuesOf(() => parsePartners({ partners: [partner(), partner()] }, { S: SECRET })).join()).toContain("duplicate partner code ACME");
+  });
+
+  it("routes by event type and the vendor's partner code", () => {
+    const partners = parsePartners(
+      { partners: [partner(), partner({ code: "HUB", subscriptions: { event_types: ["purchase_order.confirmed"], partner_codes: ["*"] } }), partner({ code: "OTHER" })] },
+      { S: SECRET },
+    );
+    const ev = (code: string | null, type = "purchase_order.confirmed") => ({ type, data: { vendor: { partner_code: code } } });
+    expect(partnersFor(partners, ev("ACME")).map((p) => p.code)).toEqual(["ACME", "HUB"]);
+    expect(partnersFor(partners, ev(null)).map((p) => p.code)).toEqual(["HUB"]);
+    expect(partnersFor(partners, ev("ACME", "stock.adjusted")).map((p) => p.code)).toEqual([]);
+  });
+});
+
+describe("odc serve with bad configuration", () => {
+  const root = resolve(import.meta.dirname, "../../..");
+  const run = (env: Record<string, string>) =>
+    spawnSync(process.execPath, [join(root, "bin/odc.mjs"), "serve"], { env: { PATH: process.env.PATH ?? "", ...env }, encoding: "utf8", timeout: 20_000 });
+
+  it("stops with a message naming a missing setting", () => {
+    const { ODOO_API_KEY: _, ...rest } = base;
+    const r = run(rest);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain("ODOO_API_KEY: required, but not set");
+  });
+
+  it("stops with a message naming a malformed partners file", () => {
+    const dir = mkdtempSync(join(tmpdir(), "odc-cfg-"));
+    const file = join(dir, "partners.json");
+    writeFileSync(file, "{ not json");
+    const r = run({ ...base, ODC_PARTNERS_FILE: file });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain("ODC_PARTNERS_FILE");
+    expect(r.stderr).toContain("not valid JSON");
+  });
+});

@@ -1,0 +1,121 @@
+import { z } from "zod";
+import { refuse, type Refusal } from "../result.ts";
+
+/**
+ * The outbound events the adapters encode, checked at the encoder's door: events come from
+ * Odoo through the outbox and a malformed one must become a refusal, not a crash or a
+ * half-filled partner document. The purchase order shape mirrors
+ * contracts/v1/events/purchase_order.confirmed.schema.json (a test keeps them in step).
+ */
+
+const utcDateTime = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/, "must be a UTC date-time ending in Z");
+
+const envelopeFields = {
+  id: z.string().min(1),
+  version: z.literal(1),
+  occurred_at: utcDateTime,
+  source: z.object({ system: z.string(), database: z.string(), company: z.object({ id: z.number().int(), name: z.string() }) }),
+  subject: z.object({ model: z.string(), id: z.number().int(), ref: z.string().min(1) }),
+  sequence: z.number().int().min(1),
+};
+
+export const purchaseOrderLineSchema = z.object({
+  line_number: z.number().int().min(1),
+  product_code: z.string().nullable(),
+  vendor_product_code: z.string().nullable(),
+  description: z.string(),
+  quantity: z.number().positive(),
+  uom: z.string().regex(/^[A-Z0-9]{2,3}$/),
+  unit_price: z.number().min(0),
+  planned_date: utcDateTime.nullable().optional(),
+});
+
+export const purchaseOrderDataSchema = z.object({
+  po_number: z.string().min(1).max(64),
+  vendor_reference: z.string().max(256).nullable().optional(),
+  vendor: z.object({
+    id: z.number().int().min(1),
+    name: z.string().min(1),
+    partner_code: z.string().nullable(),
+    vat: z.string().nullable().optional(),
+  }),
+  currency: z.string().regex(/^[A-Z]{3}$/),
+  order_date: utcDateTime,
+  planned_date: utcDateTime.nullable(),
+  amount_untaxed: z.number().optional(),
+  amount_total: z.number().optional(),
+  lines: z.array(purchaseOrderLineSchema).min(1),
+});
+
+export const PURCHASE_ORDER_EVENT_TYPES = ["purchase_order.confirmed", "purchase_order.changed", "purchase_order.cancelled"] as const;
+export type PurchaseOrderEventType = (typeof PURCHASE_ORDER_EVENT_TYPES)[number];
+
+export const purchaseOrderEventSchema = z.object({
+  ...envelopeFields,
+  type: z.enum(PURCHASE_ORDER_EVENT_TYPES),
+  data: purchaseOrderDataSchema,
+});
+
+export type PurchaseOrderData = z.infer<typeof purchaseOrderDataSchema>;
+export type PurchaseOrderLine = z.infer<typeof purchaseOrderLineSchema>;
+export type PurchaseOrderEvent = z.infer<typeof purchaseOrderEventSchema>;
+
+const addressSchema = z.object({
+  name: z.string().min(1),
+  company: z.string().nullable().optional(),
+  street: z.string().min(1),
+  street2: z.string().nullable().optional(),
+  city: z.string().min(1),
+  state: z.string().nullable().optional(),
+  zip: z.string().nullable().optional(),
+  country: z.string().regex(/^[A-Z]{2}$/, "must be an ISO 3166-1 alpha-2 code"),
+  phone: z.string().nullable().optional(),
+  email: z.string().nullable().optional(),
+});
+
+const parcelSchema = z.object({
+  weight: z.number().positive(),
+  /** Rec 20 weight unit (KGM, GRM, LBR, ONZ). */
+  weight_uom: z.string().regex(/^[A-Z0-9]{2,3}$/),
+  length: z.number().positive().nullable().optional(),
+  width: z.number().positive().nullable().optional(),
+  height: z.number().positive().nullable().optional(),
+  /** Rec 20 length unit (CMT, MMT, MTR, INH); required when dimensions are given. */
+  dimension_uom: z.string().regex(/^[A-Z0-9]{2,3}$/).nullable().optional(),
+});
+
+/**
+ * `shipment.ready`: a delivery order is packed and needs a label. The sidecar books it with
+ * the carrier aggregator. (No contract file exists for it yet; this is what the booking
+ * adapters need, proposed for contracts/v1/events/shipment.ready.schema.json.)
+ */
+export const shipmentReadyDataSchema = z.object({
+  picking: z.string().min(1),
+  origin: z.string().nullable().optional(),
+  carrier: z.object({
+    partner_code: z.string().nullable().optional(),
+    name: z.string().nullable().optional(),
+    service: z.string().nullable().optional(),
+  }),
+  ship_from: addressSchema,
+  ship_to: addressSchema,
+  parcels: z.array(parcelSchema).min(1),
+});
+
+export const shipmentReadyEventSchema = z.object({
+  ...envelopeFields,
+  type: z.literal("shipment.ready"),
+  data: shipmentReadyDataSchema,
+});
+
+export type ShipmentReadyEvent = z.infer<typeof shipmentReadyEventSchema>;
+export type ShipmentAddress = z.infer<typeof addressSchema>;
+
+/** Parses an event with a schema and turns the first issue into a refusal naming the field. */
+export function parseEvent<T>(schema: z.ZodType<T>, event: unknown): { ok: true; event: T } | Refusal {
+  const parsed = schema.safeParse(event);
+  if (parsed.success) return { ok: true, event: parsed.data };
+  const issue = parsed.error.issues[0];
+  const path = issue && issue.path.length > 0 ? issue.path.map(String).join(".") : undefined;
+  return refuse("invalid_event", `event does not match its contract: ${issue?.message ?? "invalid"}`, { path });
+}
