@@ -9,6 +9,8 @@ import { OdooClient } from "./odoo/client.ts";
 import { OdooOutbox, type OutboxResult } from "./odoo/outbox.ts";
 import { OutboxDrain, type DrainObserver } from "./outbox/drain.ts";
 import { ResultReporter } from "./outbox/report.ts";
+import { adminRoutes } from "./ops/admin.ts";
+import { Metrics } from "./ops/metrics.ts";
 import { openStore, type StoreDb } from "./store/db.ts";
 import { DeliveryStore } from "./store/deliveries.ts";
 
@@ -34,6 +36,7 @@ export class Sidecar {
   readonly dispatcher: Dispatcher;
   readonly reporter: ResultReporter;
   readonly app: ReturnType<typeof createApp>;
+  readonly metrics: Metrics;
   private server: ServerType | null = null;
   private readonly startedAt = Date.now();
 
@@ -42,14 +45,21 @@ export class Sidecar {
     this.db = openStore(env.ODC_DB_PATH);
     this.store = new DeliveryStore(this.db);
     this.odoo = new OdooClient({ url: env.ODOO_URL, db: env.ODOO_DB, login: env.ODOO_USER, apiKey: env.ODOO_API_KEY, concurrency: env.ODOO_CONCURRENCY, timeoutMs: env.ODOO_TIMEOUT_MS, logger: log });
+    this.metrics = new Metrics(() => this.store.counts());
     const outbox = new OdooOutbox(this.odoo);
-    this.reporter = new ResultReporter(outbox, this.store, { batch: env.ODC_RESULT_BATCH, pollMs: env.ODC_POLL_INTERVAL_MS }, log, observer.reported);
+    this.reporter = new ResultReporter(outbox, this.store, { batch: env.ODC_RESULT_BATCH, pollMs: env.ODC_POLL_INTERVAL_MS }, log, (results) => {
+      for (const r of results) this.metrics.recorded.inc({ state: r.state });
+      observer.reported?.(results);
+    });
     this.dispatcher = new Dispatcher(
       partners,
       this.store,
       log,
       {
-        attempted: observer.attempted,
+        attempted: (partner, row, outcome, final) => {
+          this.metrics.attempts.inc({ partner, outcome: outcome.ok ? "delivered" : outcome.errorClass });
+          observer.attempted?.(partner, row, outcome, final);
+        },
         finalized: () => {
           this.reporter.wake();
           observer.finalized?.();
@@ -68,13 +78,20 @@ export class Sidecar {
         this.reporter.wake();
       },
       () => this.reporter.wake(),
-      observer,
+      {
+        claimed: (events) => {
+          this.metrics.claimed.inc(events.length);
+          observer.claimed?.(events);
+        },
+      },
     );
     this.app = createApp({
       log,
       nudgeSecret: env.ODC_NUDGE_SECRET,
       nudge: () => this.drain.wake(),
       health: () => this.health(),
+      metrics: async () => ({ contentType: this.metrics.registry.contentType, body: await this.metrics.registry.metrics() }),
+      ...(env.ODC_ADMIN_TOKEN ? { admin: adminRoutes(env.ODC_ADMIN_TOKEN, this.store, () => this.dispatcher.wakeAll()) } : {}),
     });
   }
 

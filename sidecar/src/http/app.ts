@@ -12,6 +12,10 @@ export interface AppServices {
   nudge(): void;
   /** Readiness details for /healthz. */
   health(): { ok: boolean; [key: string]: unknown };
+  /** Prometheus exposition for /metrics. */
+  metrics?(): Promise<{ contentType: string; body: string }>;
+  /** Admin API, mounted on /admin when a token is configured. */
+  admin?: Hono;
 }
 
 export type AppEnv = { Variables: { services: AppServices; requestId: string } };
@@ -27,7 +31,7 @@ export function createApp(services: AppServices): Hono<AppEnv> {
     const started = performance.now();
     await next();
     c.header("x-request-id", requestId);
-    if (c.req.path !== "/healthz") {
+    if (c.req.path !== "/healthz" && c.req.path !== "/metrics") {
       services.log.info(
         { request_id: requestId, method: c.req.method, path: c.req.path, status: c.res.status, duration_ms: Math.round((performance.now() - started) * 10) / 10 },
         "request",
@@ -48,6 +52,14 @@ export function createApp(services: AppServices): Hono<AppEnv> {
     const health = services.health();
     return c.json(health, health.ok ? 200 : 503);
   });
+
+  app.get("/metrics", async (c) => {
+    if (!services.metrics) throw new HttpError(404, "not_found", "metrics are off");
+    const { contentType, body } = await services.metrics();
+    return c.body(body, 200, { "content-type": contentType });
+  });
+
+  if (services.admin) app.route("/admin", services.admin);
 
   app.post(
     "/nudge",

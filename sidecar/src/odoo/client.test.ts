@@ -5,7 +5,7 @@ import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OdooClient } from "./client.ts";
-import { OdooAccessError, OdooAuthError, OdooMissingError, OdooProtocolError, OdooUnavailableError, OdooValidationError } from "./errors.ts";
+import { OdooAccessError, OdooAuthError, OdooError, OdooMissingError, OdooProtocolError, OdooUnavailableError, OdooValidationError } from "./errors.ts";
 
 const fixturesDir = resolve(dirname(fileURLToPath(import.meta.url)), "../../../../shared/fixtures/odoo-jsonrpc");
 const haveFixtures = (() => {
@@ -76,7 +76,7 @@ describe.skipIf(!haveFixtures)("Odoo client against answers captured from a real
     ["execute_kw_unknown_db.json", OdooUnavailableError, true],
   ] as const)("maps %s to %s (retryable: %s)", async (name, type, retryable) => {
     replayFixture(name);
-    const err = await client().execute("res.partner", "search_read", [[]]).catch((e) => e);
+    const err = (await client().execute("res.partner", "search_read", [[]]).catch((e: unknown) => e)) as OdooError;
     expect(err).toBeInstanceOf(type);
     expect(err.retryable).toBe(retryable);
     expect(err.message).toBe((fixture(name).response.body.error as { data: { message: string } }).data.message.slice(0, 500));
@@ -99,7 +99,7 @@ describe.skipIf(!haveFixtures)("Odoo client against answers captured from a real
     expect(await client({ retries: 3 }).execute("x.y", "z")).toBe(42);
     expect(calls).toBe(3);
     calls = -100;
-    const err = await client({ retries: 1 }).execute("x.y", "z").catch((e) => e);
+    const err = (await client({ retries: 1 }).execute("x.y", "z").catch((e: unknown) => e)) as OdooError;
     expect(err).toBeInstanceOf(OdooUnavailableError);
     expect(err.message).toContain("HTML");
   });

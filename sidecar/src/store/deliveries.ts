@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, lte, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gte, inArray, lte, sql, type SQL } from "drizzle-orm";
 import type { StoreDb } from "./db.ts";
 import { deliveries, events, type DeliveryRow, type EventRow } from "./schema.ts";
 
@@ -38,6 +38,25 @@ export type ErrorClass =
   | "circuit_open"
   | "encode"
   | "max_age";
+
+export interface DeadLetterFilter {
+  deliveryIds?: number[];
+  eventIds?: string[];
+  partner?: string;
+  /** Created at or after / before, epoch ms. */
+  since?: number;
+  until?: number;
+}
+
+function deadConditions(f: DeadLetterFilter): SQL[] {
+  const c: SQL[] = [eq(deliveries.state, "dead")];
+  if (f.deliveryIds) c.push(inArray(deliveries.id, f.deliveryIds));
+  if (f.eventIds) c.push(inArray(deliveries.eventId, f.eventIds));
+  if (f.partner) c.push(eq(deliveries.partner, f.partner));
+  if (f.since !== undefined) c.push(gte(deliveries.createdAt, f.since));
+  if (f.until !== undefined) c.push(lte(deliveries.createdAt, f.until));
+  return c;
+}
 
 export const subjectKeyOf = (e: CanonicalEvent) => `${e.subject.model}:${e.subject.id}`;
 
@@ -238,6 +257,39 @@ export class DeliveryStore {
       for (let i = 0; i < ids.length; i += 500) {
         tx.update(events).set({ reportPending: 0, reportedAt: now }).where(inArray(events.id, ids.slice(i, i + 500))).run();
       }
+    });
+  }
+
+  /** Dead deliveries, newest first, with the reason kept. */
+  listDead(filter: DeadLetterFilter, limit = 100): (DeliveryRow & { eventType: string; subjectKey: string })[] {
+    return this.db
+      .select({ delivery: deliveries, eventType: events.type })
+      .from(deliveries)
+      .innerJoin(events, eq(events.id, deliveries.eventId))
+      .where(and(...deadConditions(filter)))
+      .orderBy(desc(deliveries.id))
+      .limit(limit)
+      .all()
+      .map((r) => ({ ...r.delivery, eventType: r.eventType }));
+  }
+
+  /**
+   * Re-opens dead deliveries (one by one, by partner, or by time range): attempts start over
+   * and the event's final state is cleared until the new attempts end.
+   */
+  replayDead(filter: DeadLetterFilter, now = Date.now()): number {
+    return this.db.transaction((tx) => {
+      const reopened = tx
+        .update(deliveries)
+        .set({ state: "pending", attempts: 0, nextAttemptAt: now, createdAt: now, lastErrorClass: null, lastError: null, lastStatus: null })
+        .where(and(...deadConditions(filter)))
+        .returning({ eventId: deliveries.eventId })
+        .all();
+      const ids = [...new Set(reopened.map((r) => r.eventId))];
+      for (let i = 0; i < ids.length; i += 500) {
+        tx.update(events).set({ finalState: null, finalError: null, reportPending: 0 }).where(inArray(events.id, ids.slice(i, i + 500))).run();
+      }
+      return reopened.length;
     });
   }
 

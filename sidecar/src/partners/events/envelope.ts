@@ -52,11 +52,12 @@ export function uuidV5(name: string, namespace = INBOUND_NAMESPACE): string {
 /**
  * The inbound event id, derived from the partner's message id: a partner resending the same
  * message yields the same id, so the store's idempotency on event id also dedupes partners.
- * The type is part of the name because partners reuse message ids across document kinds
- * (the FriendsOfCXML ShipNotice and StatusUpdate share one payloadID).
+ * The partner code is part of the name because two suppliers may both number their documents
+ * "101"; the type too, because partners reuse message ids across document kinds (the
+ * FriendsOfCXML ShipNotice and StatusUpdate share one payloadID).
  */
-export function inboundEventId(format: string, type: string, messageId: string): string {
-  return uuidV5(`${format}\u0000${type}\u0000${messageId}`);
+export function inboundEventId(partner: string, format: string, type: string, messageId: string): string {
+  return uuidV5(`${partner}\u0000${format}\u0000${type}\u0000${messageId}`);
 }
 
 /** `sha256:<hex>` of the raw body: the dedupe key for partners that send no message id. */
@@ -65,6 +66,8 @@ export function bodyHashId(raw: RawDocument): string {
 }
 
 export interface WrapOptions {
+  /** Our code for the partner that sent the document (scopes its message ids). */
+  partner: string;
   /** Filled by the sidecar: which Odoo database and company the event is for. */
   source: EventSource;
   /** Odoo record id of the subject, once the sidecar has resolved `subjectRef` to a record. */
@@ -78,7 +81,7 @@ export interface WrapOptions {
 /** Wraps a decoded inbound event into the canonical envelope. */
 export function wrapInbound(decoded: DecodedInbound, options: WrapOptions): CanonicalEnvelope {
   return {
-    id: inboundEventId(decoded.format, decoded.type, decoded.messageId),
+    id: inboundEventId(options.partner, decoded.format, decoded.type, decoded.messageId),
     type: decoded.type,
     version: 1,
     occurred_at: decoded.occurredAt ?? toUtcString(new Date(Math.floor(options.receivedAt.getTime() / 1000) * 1000)),
