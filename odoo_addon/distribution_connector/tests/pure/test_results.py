@@ -17,10 +17,10 @@ def entry(**overrides):
 class TestClaimArgs(unittest.TestCase):
     def test_accepts_bounds(self):
         self.assertEqual(results.check_claim_args(1, 1), (1, 1))
-        self.assertEqual(results.check_claim_args(5000, 3600), (5000, 3600))
+        self.assertEqual(results.check_claim_args(5000, 86400), (5000, 86400))
 
     def test_refuses(self):
-        for limit, lease in ((0, 120), (5001, 120), (True, 120), ("10", 120), (1.5, 120), (10, 0), (10, None)):
+        for limit, lease in ((0, 120), (5001, 120), (10, 86401), (True, 120), ("10", 120), (1.5, 120), (10, 0), (10, None)):
             with self.subTest(limit=limit, lease=lease):
                 with self.assertRaises(results.InvalidInput):
                     results.check_claim_args(limit, lease)
