@@ -169,6 +169,20 @@ class ConnectorOutbox(models.Model):
         return row
 
     @api.model
+    def _last_payload(self, record, event_types):
+        """The envelope of the latest event of one of ``event_types`` about ``record``, or None."""
+        row = self.sudo().search(
+            [
+                ("subject_model", "=", record._name),
+                ("subject_id", "=", record.id),
+                ("event_type", "in", list(event_types)),
+            ],
+            order="sequence desc",
+            limit=1,
+        )
+        return row.payload or None
+
+    @api.model
     def _next_sequence(self, model_name, res_id):
         # Serialise emitters of the same subject until commit, so that two
         # concurrent transactions cannot pick the same sequence.

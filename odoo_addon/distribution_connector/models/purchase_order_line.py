@@ -1,6 +1,10 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 LINE_NUMBER_STEP = 10
+# Writes to these fields of a line of an approved order may change what the vendor was told.
+LINE_TRACKED_FIELDS = frozenset((
+    "product_id", "product_qty", "product_uom", "price_unit", "date_planned", "name", "taxes_id", "discount",
+))
 
 
 class PurchaseOrderLine(models.Model):
@@ -13,6 +17,21 @@ class PurchaseOrderLine(models.Model):
         help="Stable number of the line in messages to the vendor (10, 20, ...), "
         "assigned when the order is approved and never reused within the order.",
     )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        lines = super().create(vals_list)
+        lines.order_id._connector_mark_changed()
+        return lines
+
+    def write(self, vals):
+        if LINE_TRACKED_FIELDS.intersection(vals):
+            self.order_id._connector_mark_changed()
+        return super().write(vals)
+
+    def unlink(self):
+        self.order_id._connector_mark_changed()
+        return super().unlink()
 
     def _connector_is_orderable(self):
         """Lines that are sent to the vendor: products, not sections, notes or down payments."""

@@ -1,4 +1,5 @@
 from . import test_purchase_order_confirmed
+from . import test_purchase_order_changed
 from . import test_outbox_claim
 from . import test_outbox_results
 from . import test_outbox_security

@@ -24,19 +24,20 @@ def contract_validation_unavailable():
 
 def validate_against_contract(document):
     """Validate an event envelope against contracts/v1/events/<type>.schema.json."""
-    envelope_schema = json.loads((CONTRACTS_DIR / "envelope.schema.json").read_text())
+    # Every schema of the folder, by $id: event schemas refer to the envelope and to each other.
+    schemas = [json.loads(path.read_text()) for path in sorted(CONTRACTS_DIR.rglob("*.schema.json"))]
     event_schema = json.loads((CONTRACTS_DIR / "events" / ("%s.schema.json" % document["type"])).read_text())
     validator_class = jsonschema.Draft202012Validator
     try:
         from referencing import Registry, Resource  # jsonschema >= 4.18
     except ImportError:
         resolver = jsonschema.RefResolver.from_schema(
-            event_schema, store={envelope_schema["$id"]: envelope_schema, event_schema["$id"]: event_schema}
+            event_schema, store={schema["$id"]: schema for schema in schemas}
         )
         validator = validator_class(event_schema, resolver=resolver, format_checker=validator_class.FORMAT_CHECKER)
     else:
         registry = Registry().with_resources(
-            (schema["$id"], Resource.from_contents(schema)) for schema in (envelope_schema, event_schema)
+            (schema["$id"], Resource.from_contents(schema)) for schema in schemas
         )
         validator = validator_class(event_schema, registry=registry, format_checker=validator_class.FORMAT_CHECKER)
     validator.validate(document)

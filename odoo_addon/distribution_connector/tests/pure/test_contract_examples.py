@@ -1,0 +1,51 @@
+"""Every example in contracts/v1/examples validates against its event schema.
+
+Needs the jsonschema module (Debian: python3-jsonschema); skipped without it.
+"""
+
+import json
+import unittest
+
+from _load import CONTRACTS_DIR
+
+try:
+    import jsonschema
+except ImportError:  # pragma: no cover - depends on the interpreter
+    jsonschema = None
+
+
+def validator_for(event_type):
+    schemas = [json.loads(path.read_text()) for path in sorted(CONTRACTS_DIR.rglob("*.schema.json"))]
+    event_schema = json.loads((CONTRACTS_DIR / "events" / ("%s.schema.json" % event_type)).read_text())
+    cls = jsonschema.Draft202012Validator
+    try:
+        from referencing import Registry, Resource
+    except ImportError:
+        resolver = jsonschema.RefResolver.from_schema(event_schema, store={s["$id"]: s for s in schemas})
+        return cls(event_schema, resolver=resolver, format_checker=cls.FORMAT_CHECKER)
+    registry = Registry().with_resources((s["$id"], Resource.from_contents(s)) for s in schemas)
+    return cls(event_schema, registry=registry, format_checker=cls.FORMAT_CHECKER)
+
+
+@unittest.skipIf(jsonschema is None, "python module jsonschema not installed (Debian: python3-jsonschema)")
+@unittest.skipUnless((CONTRACTS_DIR / "examples").is_dir(), "contracts folder not found")
+class TestContractExamples(unittest.TestCase):
+    def test_every_event_schema_has_a_valid_example(self):
+        for schema_path in sorted((CONTRACTS_DIR / "events").glob("*.schema.json")):
+            event_type = schema_path.name[: -len(".schema.json")]
+            with self.subTest(event_type=event_type):
+                example_path = CONTRACTS_DIR / "examples" / ("%s.json" % event_type)
+                self.assertTrue(example_path.is_file(), "no example for %s" % event_type)
+                example = json.loads(example_path.read_text())
+                self.assertEqual(example["type"], event_type)
+                validator_for(event_type).validate(example)
+
+    def test_a_wrong_document_is_rejected(self):
+        example = json.loads((CONTRACTS_DIR / "examples" / "purchase_order.confirmed.json").read_text())
+        example["data"]["lines"][0]["uom"] = "kg"
+        with self.assertRaises(jsonschema.ValidationError):
+            validator_for("purchase_order.confirmed").validate(example)
+
+
+if __name__ == "__main__":
+    unittest.main()
