@@ -135,12 +135,16 @@ class ConnectorOutbox(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
-    def _emit(self, event_type, record, data, partner_code=None):
-        """Insert the event about ``record`` in the current transaction; return the outbox row."""
+    def _emit(self, event_type, record, data, partner_code=None, company=None):
+        """Insert the event about ``record`` in the current transaction; return the outbox row.
+
+        The event belongs to ``company``, else to the record's company, else to the current one.
+        """
         record.ensure_one()
-        company = (
-            record.company_id if "company_id" in record._fields and record.company_id else self.env.company
-        )
+        if not company:
+            company = (
+                record.company_id if "company_id" in record._fields and record.company_id else self.env.company
+            )
         sequence = self._next_sequence(record._name, record.id)
         payload = envelope_tools.build_envelope(
             event_type=event_type,

@@ -5,3 +5,4 @@ from . import test_outbox_results
 from . import test_outbox_security
 from . import test_outbox_retry
 from . import test_nudge
+from . import test_stock_events

@@ -14,6 +14,18 @@ except ImportError:  # pragma: no cover - depends on the interpreter
     jsonschema = None
 
 
+ADDON_EVENT_TYPES = (
+    "purchase_order.confirmed",
+    "purchase_order.changed",
+    "purchase_order.cancelled",
+    "receipt.validated",
+    "shipment.ready",
+    "shipment.dispatched",
+    "shipment.cancelled",
+    "stock.adjusted",
+)
+
+
 def validator_for(event_type):
     schemas = [json.loads(path.read_text()) for path in sorted(CONTRACTS_DIR.rglob("*.schema.json"))]
     event_schema = json.loads((CONTRACTS_DIR / "events" / ("%s.schema.json" % event_type)).read_text())
@@ -30,15 +42,20 @@ def validator_for(event_type):
 @unittest.skipIf(jsonschema is None, "python module jsonschema not installed (Debian: python3-jsonschema)")
 @unittest.skipUnless((CONTRACTS_DIR / "examples").is_dir(), "contracts folder not found")
 class TestContractExamples(unittest.TestCase):
-    def test_every_event_schema_has_a_valid_example(self):
-        for schema_path in sorted((CONTRACTS_DIR / "events").glob("*.schema.json")):
-            event_type = schema_path.name[: -len(".schema.json")]
+    def test_every_example_validates_against_its_schema(self):
+        examples = sorted((CONTRACTS_DIR / "examples").glob("*.json"))
+        self.assertTrue(examples)
+        for example_path in examples:
+            example = json.loads(example_path.read_text())
+            with self.subTest(example=example_path.name):
+                self.assertEqual(example_path.name, "%s.json" % example["type"])
+                validator_for(example["type"]).validate(example)
+
+    def test_every_event_the_addon_emits_has_a_schema_and_an_example(self):
+        for event_type in ADDON_EVENT_TYPES:
             with self.subTest(event_type=event_type):
-                example_path = CONTRACTS_DIR / "examples" / ("%s.json" % event_type)
-                self.assertTrue(example_path.is_file(), "no example for %s" % event_type)
-                example = json.loads(example_path.read_text())
-                self.assertEqual(example["type"], event_type)
-                validator_for(event_type).validate(example)
+                self.assertTrue((CONTRACTS_DIR / "events" / ("%s.schema.json" % event_type)).is_file())
+                self.assertTrue((CONTRACTS_DIR / "examples" / ("%s.json" % event_type)).is_file())
 
     def test_a_wrong_document_is_rejected(self):
         example = json.loads((CONTRACTS_DIR / "examples" / "purchase_order.confirmed.json").read_text())
