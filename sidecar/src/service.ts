@@ -4,6 +4,7 @@ import type { Logger } from "pino";
 import type { Env } from "./config/env.ts";
 import type { Partner } from "./config/partners.ts";
 import { Dispatcher, type DeliveryObserver } from "./delivery/dispatcher.ts";
+import { loadContracts } from "./contracts/validate.ts";
 import { createApp } from "./http/app.ts";
 import { OdooClient } from "./odoo/client.ts";
 import { OdooOutbox, type OutboxResult } from "./odoo/outbox.ts";
@@ -42,6 +43,7 @@ export class Sidecar {
 
   constructor(private readonly options: SidecarOptions) {
     const { env, partners, log, observer = {} } = options;
+    loadContracts();
     this.db = openStore(env.ODC_DB_PATH);
     this.store = new DeliveryStore(this.db);
     this.odoo = new OdooClient({ url: env.ODOO_URL, db: env.ODOO_DB, login: env.ODOO_USER, apiKey: env.ODOO_API_KEY, concurrency: env.ODOO_CONCURRENCY, timeoutMs: env.ODOO_TIMEOUT_MS, logger: log });

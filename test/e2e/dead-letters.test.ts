@@ -70,13 +70,14 @@ describe("dead letters and replay", () => {
 
 describe("results while Odoo is unreachable", () => {
   it("keeps results in the store while Odoo answers HTML 500, and records them when it is back", async () => {
-    stack = await startStack();
+    // The partner answers slowly, so Odoo goes down between the claim and the result.
+    stack = await startStack({ fault: () => ({ status: 204, delayMs: 300 }) });
     const { odoo, partner, sidecar } = stack;
     const vendor = odoo.addVendor("Wood Corner", "WOODCORNER");
     const row = odoo.approve(odoo.addPurchaseOrder(vendor.id, demoLines()).id);
     await waitFor(() => row.state === "leased", "the row to be claimed");
     odoo.down = true;
-    await waitFor(() => partner.accepted.length === 1, "delivery while Odoo is down");
+    await waitFor(() => partner.arrivals.length === 1, "delivery while Odoo is down");
     await waitFor(() => sidecar.store.counts().report_pending === 1, "the result to wait in the store");
     await new Promise((r) => setTimeout(r, 300));
     expect(row.state).toBe("leased");

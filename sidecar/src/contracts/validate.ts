@@ -17,12 +17,15 @@ function load(): Ajv2020 {
   ajv = new Ajv2020({ allErrors: false, strict: false });
   addFormats(ajv);
   ajv.addSchema(JSON.parse(readFileSync(join(contractsDir, "envelope.schema.json"), "utf8")));
-  for (const file of readdirSync(join(contractsDir, "events"))) {
+  // Add every schema before compiling any: schemas refer to each other's $defs.
+  const added: [string, string][] = [];
+  for (const file of readdirSync(join(contractsDir, "events")).sort()) {
     if (!file.endsWith(".schema.json")) continue;
     const schema = JSON.parse(readFileSync(join(contractsDir, "events", file), "utf8"));
     ajv.addSchema(schema);
-    validators.set(file.replace(/\.schema\.json$/, ""), ajv.getSchema(schema.$id)!);
+    added.push([file.replace(/\.schema\.json$/, ""), schema.$id]);
   }
+  for (const [type, id] of added) validators.set(type, ajv.getSchema(id)!);
   envelope = ajv.getSchema("https://odoo-distribution-connector.local/contracts/v1/envelope.schema.json")!;
   return ajv;
 }
@@ -44,6 +47,11 @@ export function checkEvent(event: unknown): ContractCheck {
   const type = typeof event === "object" && event !== null ? (event as { type?: unknown }).type : undefined;
   const validate = (typeof type === "string" && validators.get(type)) || envelope!;
   return validate(event) ? { ok: true } : { ok: false, reason: describe(validate.errors) };
+}
+
+/** Loads and compiles every schema now, so a broken contracts folder stops the start. */
+export function loadContracts(): void {
+  load();
 }
 
 export function knownEventTypes(): string[] {

@@ -1,18 +1,56 @@
 import PQueue from "p-queue";
 import type { Logger } from "pino";
 import type { Partner } from "../config/partners.ts";
-import type { DeliveryStore } from "../store/deliveries.ts";
-import type { DeliveryRow } from "../store/schema.ts";
+import type { AttemptRecord, DeliveryStore, DueDelivery } from "../store/deliveries.ts";
 import { sendAttempt, type AttemptOutcome } from "./attempt.ts";
 import { CircuitBreaker } from "./breaker.ts";
 import { encodeCanonical } from "./encode.ts";
 import { nextAttemptAt } from "./schedule.ts";
 
 export interface DeliveryObserver {
-  /** Called after every attempt, for logs, metrics and the demo's narration. */
-  attempted?(partner: string, row: DeliveryRow, outcome: AttemptOutcome, final: "delivered" | "dead" | null): void;
-  /** A delivery reached a final state: the event may be ready to report to Odoo. */
+  /** Called after every attempt is recorded, for logs, metrics and the demo's narration. */
+  attempted?(partner: string, delivery: DueDelivery, outcome: AttemptOutcome, final: "delivered" | "dead" | null): void;
+  /** Deliveries reached a final state: their events may be ready to report to Odoo. */
   finalized?(): void;
+}
+
+/**
+ * Groups the outcomes of attempts that finish close together into one SQLite transaction
+ * (a group commit), so a busy lane costs one commit per tick, not one per delivery.
+ */
+class OutcomeWriter {
+  private buffer: { record: AttemptRecord; done: () => void }[] = [];
+  private scheduled = false;
+
+  constructor(
+    private readonly store: DeliveryStore,
+    private readonly log: Logger,
+    private readonly onFinalized: () => void,
+  ) {}
+
+  write(record: AttemptRecord): Promise<void> {
+    return new Promise((done) => {
+      this.buffer.push({ record, done });
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  private flush(): void {
+    this.scheduled = false;
+    const batch = this.buffer;
+    this.buffer = [];
+    try {
+      const finalized = this.store.recordOutcomes(batch.map((b) => b.record));
+      if (finalized > 0) this.onFinalized();
+    } catch (err) {
+      // The deliveries stay pending in the store and are attempted again: at least once.
+      this.log.error({ err, outcomes: batch.length }, "recording attempt outcomes failed");
+    }
+    for (const b of batch) b.done();
+  }
 }
 
 /**
@@ -22,7 +60,8 @@ export interface DeliveryObserver {
  */
 class PartnerLane {
   private readonly queue: PQueue;
-  private readonly inFlight = new Set<number>();
+  /** Deliveries taken from the store and not yet recorded: queued or on the wire. */
+  private readonly taken = new Set<number>();
   private readonly breaker: CircuitBreaker;
   private timer: NodeJS.Timeout | null = null;
   private timerAt = Infinity;
@@ -33,6 +72,7 @@ class PartnerLane {
   constructor(
     readonly partner: Partner,
     private readonly store: DeliveryStore,
+    private readonly writer: OutcomeWriter,
     private readonly log: Logger,
     private readonly observer: DeliveryObserver,
     private readonly doFetch: typeof fetch,
@@ -47,7 +87,7 @@ class PartnerLane {
   }
 
   get busy(): number {
-    return this.inFlight.size;
+    return this.taken.size;
   }
 
   wake(): void {
@@ -59,20 +99,25 @@ class PartnerLane {
     });
   }
 
+  /** How many deliveries to keep taken: enough that the limiter never idles, no more. */
+  private get depth(): number {
+    const { concurrency, rate } = this.partner.limits;
+    return Math.min(Math.max(concurrency * 2, Math.min(rate.requests, 256)), 1024);
+  }
+
   private pump(): void {
     if (this.stopped) return;
-    const now = Date.now();
     const circuit = this.breaker.state;
     if (circuit === "open") return this.sleepUntil(this.breaker.reopensAt);
-    // Keep a little more than the concurrency queued so the limiter never idles.
-    const want = circuit === "half_open" ? (this.inFlight.size === 0 ? 1 : 0) : this.partner.limits.concurrency * 2 - this.inFlight.size;
-    if (want <= 0) return;
-    const rows = this.store.due(this.partner.code, now, want, this.inFlight);
+    const want = circuit === "half_open" ? (this.taken.size === 0 ? 1 : 0) : this.depth - this.taken.size;
+    // Refill in chunks, not one query per finished attempt.
+    if (want <= 0 || (circuit === "closed" && this.taken.size > 0 && want < this.depth / 2)) return;
+    const rows = this.store.due(this.partner.code, Date.now(), want, this.taken);
     for (const row of rows) {
-      this.inFlight.add(row.id);
+      this.taken.add(row.id);
       void this.queue.add(() => this.attempt(row));
     }
-    if (rows.length === 0 && this.inFlight.size === 0) {
+    if (rows.length === 0 && this.taken.size === 0) {
       const next = this.store.nextDueAt(this.partner.code);
       if (next !== null) this.sleepUntil(next);
     }
@@ -91,49 +136,50 @@ class PartnerLane {
     this.timer.unref();
   }
 
-  private async attempt(row: DeliveryRow): Promise<void> {
+  private async attempt(row: DueDelivery): Promise<void> {
     try {
-      if (this.stopped) return;
-      if (!this.breaker.tryAcquire()) return;
-      const event = this.store.event(row.eventId);
-      if (!event) return;
-      const request = encodeCanonical(this.partner, event.id, event.payload);
+      // Released without an attempt when stopping or when the circuit opened meanwhile; the
+      // delivery stays pending in the store.
+      if (this.stopped || !this.breaker.tryAcquire()) return;
+      const request = encodeCanonical(this.partner, row.eventId, row.payload);
       const outcome = await sendAttempt(request, this.partner.limits.timeout_ms, this.doFetch);
-      const final = this.record(row, outcome);
+      const record = this.toRecord(row, outcome);
+      await this.writer.write(record);
+      const final = record.ok ? "delivered" : record.nextAttemptAt === null ? "dead" : null;
       this.observer.attempted?.(this.partner.code, row, outcome, final);
-      if (final) this.observer.finalized?.();
     } catch (err) {
-      // A store failure must not kill the lane; the delivery stays pending and is retried.
       this.log.error({ err, partner: this.partner.code, delivery: row.id }, "delivery attempt failed unexpectedly");
     } finally {
-      this.inFlight.delete(row.id);
+      this.taken.delete(row.id);
       this.wake();
     }
   }
 
-  private record(row: DeliveryRow, outcome: AttemptOutcome): "delivered" | "dead" | null {
+  private toRecord(row: DueDelivery, outcome: AttemptOutcome): AttemptRecord {
+    const now = Date.now();
     if (outcome.ok) {
       this.breaker.success();
-      this.store.markDelivered(row.id, outcome.status);
-      return "delivered";
+      return { id: row.id, ok: true, status: outcome.status, at: now };
     }
-    if (outcome.retryable) this.breaker.failure();
+    if (outcome.retryable) this.breaker.failure(now);
     else this.breaker.neutral();
-    const now = Date.now();
-    const next = outcome.retryable ? nextAttemptAt(this.partner.retry, row.attempts + 1, row.createdAt, now, outcome.retryAfterMs) : null;
-    this.store.markFailed(row.id, {
-      errorClass: next === null && outcome.retryable ? "max_age" : outcome.errorClass,
-      message: next === null && outcome.retryable ? `retries exhausted; last: ${outcome.message}` : outcome.message,
-      status: outcome.status,
-      nextAttemptAt: next,
-    });
     if (outcome.errorClass === "gone") {
       // Its pending deliveries stay in the store, visible, until the endpoint is fixed and the sidecar restarted.
       this.log.warn({ partner: this.partner.code }, "partner endpoint answered 410 Gone: lane disabled until restart");
       this.disabled = "endpoint answered 410 Gone";
       this.stopped = true;
+      this.queue.clear();
     }
-    return next === null ? "dead" : null;
+    const next = outcome.retryable ? nextAttemptAt(this.partner.retry, row.attempts + 1, row.createdAt, now, outcome.retryAfterMs) : null;
+    const exhausted = next === null && outcome.retryable;
+    return {
+      id: row.id,
+      ok: false,
+      errorClass: exhausted ? "max_age" : outcome.errorClass,
+      message: exhausted ? `retries exhausted; last: ${outcome.message}` : outcome.message,
+      status: outcome.status,
+      nextAttemptAt: next,
+    };
   }
 
   async stop(graceMs: number): Promise<void> {
@@ -148,14 +194,9 @@ class PartnerLane {
 export class Dispatcher {
   private readonly lanes = new Map<string, PartnerLane>();
 
-  constructor(
-    partners: readonly Partner[],
-    store: DeliveryStore,
-    log: Logger,
-    observer: DeliveryObserver = {},
-    doFetch: typeof fetch = fetch,
-  ) {
-    for (const p of partners) this.lanes.set(p.code, new PartnerLane(p, store, log, observer, doFetch));
+  constructor(partners: readonly Partner[], store: DeliveryStore, log: Logger, observer: DeliveryObserver = {}, doFetch: typeof fetch = fetch) {
+    const writer = new OutcomeWriter(store, log, () => observer.finalized?.());
+    for (const p of partners) this.lanes.set(p.code, new PartnerLane(p, store, writer, log, observer, doFetch));
   }
 
   wakeAll(): void {

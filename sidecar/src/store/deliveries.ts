@@ -58,6 +58,19 @@ function deadConditions(f: DeadLetterFilter): SQL[] {
   return c;
 }
 
+/** A due delivery with what an attempt needs. */
+export interface DueDelivery {
+  id: number;
+  eventId: string;
+  attempts: number;
+  createdAt: number;
+  payload: string;
+}
+
+export type AttemptRecord =
+  | { id: number; ok: true; status: number; at: number }
+  | { id: number; ok: false; errorClass: ErrorClass; message: string; status?: number | undefined; nextAttemptAt: number | null };
+
 export const subjectKeyOf = (e: CanonicalEvent) => `${e.subject.model}:${e.subject.id}`;
 
 /**
@@ -65,7 +78,48 @@ export const subjectKeyOf = (e: CanonicalEvent) => `${e.subject.model}:${e.subje
  * SQLite transaction, so a crash leaves either the whole change or none of it.
  */
 export class DeliveryStore {
-  constructor(readonly db: StoreDb) {}
+  /** Hot-path statements, prepared once (drizzle would rebuild and re-prepare them per call). */
+  private readonly statements;
+
+  constructor(readonly db: StoreDb) {
+    const c = db.$client;
+    this.statements = {
+      insertEvent: c.prepare(
+        `INSERT INTO events (id, outbox_id, type, subject_key, sequence, routing_code, payload, received_at, final_state, final_error, report_pending)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+      ),
+      insertDelivery: c.prepare(`INSERT INTO deliveries (event_id, partner, subject_key, sequence, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?)`),
+      reopenDelivery: c.prepare(
+        `INSERT INTO deliveries (event_id, partner, subject_key, sequence, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (event_id, partner) DO UPDATE SET state = 'pending', attempts = 0, next_attempt_at = excluded.next_attempt_at,
+           created_at = excluded.created_at, last_error_class = NULL, last_error = NULL, last_status = NULL`,
+      ),
+      clearFinal: c.prepare(`UPDATE events SET final_state = NULL, final_error = NULL, report_pending = 0 WHERE id = ?`),
+      setFinal: c.prepare(`UPDATE events SET final_state = ?, final_error = ?, report_pending = 1 WHERE id = ?`),
+      reReport: c.prepare(`UPDATE events SET report_pending = 1 WHERE id = ? AND final_state IS NOT NULL`),
+      due: c.prepare(
+        `SELECT d.id AS id, d.event_id AS eventId, d.attempts AS attempts, d.created_at AS createdAt, e.payload AS payload
+           FROM deliveries d JOIN events e ON e.id = d.event_id
+          WHERE d.state = 'pending' AND d.partner = @partner AND d.next_attempt_at <= @now
+            AND NOT EXISTS (SELECT 1 FROM deliveries p WHERE p.partner = d.partner AND p.subject_key = d.subject_key AND p.state = 'pending' AND p.sequence < d.sequence)
+          ORDER BY d.next_attempt_at, d.id LIMIT @limit`,
+      ),
+      nextDue: c.prepare(`SELECT min(next_attempt_at) AS at FROM deliveries WHERE state = 'pending' AND partner = ?`),
+      delivered: c.prepare(
+        `UPDATE deliveries SET state = 'delivered', attempts = attempts + 1, last_status = ?, delivered_at = ?, last_error_class = NULL, last_error = NULL
+          WHERE id = ? AND state = 'pending' RETURNING event_id`,
+      ),
+      failed: c.prepare(
+        `UPDATE deliveries SET state = @state, attempts = attempts + 1, next_attempt_at = coalesce(@next, next_attempt_at), last_error_class = @errorClass, last_error = @message, last_status = @status
+          WHERE id = @id AND state = 'pending' RETURNING event_id`,
+      ),
+      eventCounts: c.prepare(
+        `SELECT coalesce(sum(state = 'pending'), 0) AS pending, coalesce(sum(state = 'dead'), 0) AS dead,
+                group_concat(CASE WHEN state = 'dead' THEN partner || ': ' || coalesce(last_error, '') END, '; ') AS dead_info
+           FROM deliveries WHERE event_id = ?`,
+      ),
+    };
+  }
 
   /**
    * Records claimed events and creates one delivery per subscribed partner, idempotent on
@@ -75,56 +129,32 @@ export class DeliveryStore {
    */
   ingest(claimed: readonly ClaimedEvent[], route: (e: CanonicalEvent) => string[], routingCode: (e: CanonicalEvent) => string | null, now = Date.now()): IngestOutcome {
     const outcome: IngestOutcome = { inserted: 0, duplicates: 0, replayed: 0, deliveriesCreated: 0 };
-    this.db.transaction((tx) => {
+    const st = this.statements;
+    this.db.$client.transaction(() => {
       for (const { outboxId, replay, event } of claimed) {
         const subjectKey = subjectKeyOf(event);
         const partners = route(event);
-        const inserted = tx
-          .insert(events)
-          .values({
-            id: event.id,
-            outboxId,
-            type: event.type,
-            subjectKey,
-            sequence: event.sequence,
-            routingCode: routingCode(event),
-            payload: JSON.stringify(event),
-            receivedAt: now,
-            finalState: partners.length === 0 ? "delivered" : null,
-            finalError: partners.length === 0 ? "no subscribed partner" : null,
-            reportPending: partners.length === 0 ? 1 : 0,
-          })
-          .onConflictDoNothing()
-          .run();
+        const none = partners.length === 0;
+        const inserted = st.insertEvent.run(event.id, outboxId, event.type, subjectKey, event.sequence, routingCode(event), JSON.stringify(event), now, none ? "delivered" : null, none ? "no subscribed partner" : null, none ? 1 : 0);
         if (inserted.changes === 0) {
           if (replay) {
             outcome.replayed++;
-            for (const partner of partners) {
-              tx.insert(deliveries)
-                .values({ eventId: event.id, partner, subjectKey, sequence: event.sequence, nextAttemptAt: now, createdAt: now })
-                .onConflictDoUpdate({
-                  target: [deliveries.eventId, deliveries.partner],
-                  set: { state: "pending", attempts: 0, nextAttemptAt: now, createdAt: now, lastErrorClass: null, lastError: null, lastStatus: null },
-                })
-                .run();
-            }
-            tx.update(events)
-              .set(partners.length === 0 ? { finalState: "delivered", finalError: "no subscribed partner", reportPending: 1 } : { finalState: null, finalError: null, reportPending: 0 })
-              .where(eq(events.id, event.id))
-              .run();
+            for (const partner of partners) st.reopenDelivery.run(event.id, partner, subjectKey, event.sequence, now, now);
+            if (none) st.setFinal.run("delivered", "no subscribed partner", event.id);
+            else st.clearFinal.run(event.id);
           } else {
             outcome.duplicates++;
-            tx.update(events).set({ reportPending: 1 }).where(and(eq(events.id, event.id), sql`${events.finalState} IS NOT NULL`)).run();
+            st.reReport.run(event.id);
           }
           continue;
         }
         outcome.inserted++;
         for (const partner of partners) {
-          tx.insert(deliveries).values({ eventId: event.id, partner, subjectKey, sequence: event.sequence, nextAttemptAt: now, createdAt: now }).run();
+          st.insertDelivery.run(event.id, partner, subjectKey, event.sequence, now, now);
           outcome.deliveriesCreated++;
         }
       }
-    });
+    })();
     return outcome;
   }
 
@@ -153,35 +183,17 @@ export class DeliveryStore {
   }
 
   /**
-   * Deliveries of a partner that are due, oldest first, skipping any whose subject still has
-   * an earlier pending delivery to the same partner (order per subject).
+   * Deliveries of a partner that are due, oldest first, with their payload, skipping any whose
+   * subject still has an earlier pending delivery to the same partner (order per subject).
    */
-  due(partner: string, now: number, limit: number, exclude: ReadonlySet<number> = new Set()): DeliveryRow[] {
-    const rows = this.db
-      .select()
-      .from(deliveries)
-      .where(
-        and(
-          eq(deliveries.state, "pending"),
-          eq(deliveries.partner, partner),
-          lte(deliveries.nextAttemptAt, now),
-          sql`NOT EXISTS (SELECT 1 FROM deliveries e WHERE e.partner = ${deliveries.partner} AND e.subject_key = ${deliveries.subjectKey} AND e.state = 'pending' AND e.sequence < ${deliveries.sequence})`,
-        ),
-      )
-      .orderBy(asc(deliveries.nextAttemptAt), asc(deliveries.id))
-      .limit(limit + exclude.size)
-      .all();
-    return rows.filter((r) => !exclude.has(r.id)).slice(0, limit);
+  due(partner: string, now: number, limit: number, exclude: ReadonlySet<number> = new Set()): DueDelivery[] {
+    const rows = this.statements.due.all({ partner, now, limit: limit + exclude.size }) as DueDelivery[];
+    return exclude.size === 0 ? rows : rows.filter((r) => !exclude.has(r.id)).slice(0, limit);
   }
 
   /** Earliest next attempt among a partner's pending deliveries, to sleep until then. */
   nextDueAt(partner: string): number | null {
-    const row = this.db
-      .select({ at: sql<number | null>`min(${deliveries.nextAttemptAt})` })
-      .from(deliveries)
-      .where(and(eq(deliveries.state, "pending"), eq(deliveries.partner, partner)))
-      .get();
-    return row?.at ?? null;
+    return (this.statements.nextDue.get(partner) as { at: number | null }).at;
   }
 
   event(id: string): EventRow | undefined {
@@ -193,57 +205,45 @@ export class DeliveryStore {
   }
 
   markDelivered(id: number, status: number, now = Date.now()): void {
-    this.db.transaction((tx) => {
-      const row = tx
-        .update(deliveries)
-        .set({ state: "delivered", attempts: sql`${deliveries.attempts} + 1`, lastStatus: status, deliveredAt: now, lastErrorClass: null, lastError: null })
-        .where(and(eq(deliveries.id, id), eq(deliveries.state, "pending")))
-        .returning({ eventId: deliveries.eventId })
-        .get();
-      if (row) this.finalizeIfDone(tx as unknown as StoreDb, row.eventId);
-    });
+    this.recordOutcomes([{ id, ok: true, status, at: now }]);
   }
 
   /** A failed attempt: schedule the next one, or end the delivery as dead. */
   markFailed(id: number, failure: { errorClass: ErrorClass; message: string; status?: number | undefined; nextAttemptAt: number | null }): void {
-    this.db.transaction((tx) => {
-      const row = tx
-        .update(deliveries)
-        .set({
-          state: failure.nextAttemptAt === null ? "dead" : "pending",
-          attempts: sql`${deliveries.attempts} + 1`,
-          nextAttemptAt: failure.nextAttemptAt ?? sql`${deliveries.nextAttemptAt}`,
-          lastErrorClass: failure.errorClass,
-          lastError: failure.message.slice(0, 2000),
-          lastStatus: failure.status ?? null,
-        })
-        .where(and(eq(deliveries.id, id), eq(deliveries.state, "pending")))
-        .returning({ eventId: deliveries.eventId })
-        .get();
-      if (row && failure.nextAttemptAt === null) this.finalizeIfDone(tx as unknown as StoreDb, row.eventId);
-    });
+    this.recordOutcomes([{ id, ok: false, ...failure }]);
+  }
+
+  /**
+   * Records attempt outcomes in one transaction (the dispatcher groups the outcomes of one
+   * tick), and closes the events whose deliveries are all final. Returns how many events
+   * reached a final state.
+   */
+  recordOutcomes(outcomes: readonly AttemptRecord[]): number {
+    const st = this.statements;
+    let finalized = 0;
+    this.db.$client.transaction(() => {
+      for (const o of outcomes) {
+        let row: { event_id: string } | undefined;
+        if (o.ok) row = st.delivered.get(o.status, o.at, o.id) as typeof row;
+        else {
+          const dead = o.nextAttemptAt === null;
+          row = st.failed.get({ state: dead ? "dead" : "pending", next: o.nextAttemptAt, errorClass: o.errorClass, message: o.message.slice(0, 2000), status: o.status ?? null, id: o.id }) as typeof row;
+          if (!dead) continue;
+        }
+        if (!row) continue;
+        const c = st.eventCounts.get(row.event_id) as { pending: number; dead: number; dead_info: string | null };
+        if (c.pending > 0) continue;
+        if (c.dead > 0) st.setFinal.run("dead", c.dead_info, row.event_id);
+        else st.setFinal.run("delivered", null, row.event_id);
+        finalized++;
+      }
+    })();
+    return finalized;
   }
 
   /** Pushes back a delivery without counting an attempt (circuit open, partner paused). */
   postpone(id: number, until: number): void {
     this.db.update(deliveries).set({ nextAttemptAt: until }).where(and(eq(deliveries.id, id), eq(deliveries.state, "pending"))).run();
-  }
-
-  private finalizeIfDone(tx: StoreDb, eventId: string): void {
-    const counts = tx
-      .select({
-        pending: sql<number>`sum(case when ${deliveries.state} = 'pending' then 1 else 0 end)`,
-        dead: sql<number>`sum(case when ${deliveries.state} = 'dead' then 1 else 0 end)`,
-        deadInfo: sql<string | null>`group_concat(case when ${deliveries.state} = 'dead' then ${deliveries.partner} || ': ' || coalesce(${deliveries.lastError}, '') end, '; ')`,
-      })
-      .from(deliveries)
-      .where(eq(deliveries.eventId, eventId))
-      .get();
-    if (!counts || counts.pending > 0) return;
-    tx.update(events)
-      .set(counts.dead > 0 ? { finalState: "dead", finalError: counts.deadInfo, reportPending: 1 } : { finalState: "delivered", finalError: null, reportPending: 1 })
-      .where(eq(events.id, eventId))
-      .run();
   }
 
   /** Final states not yet recorded in Odoo. */
