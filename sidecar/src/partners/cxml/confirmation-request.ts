@@ -3,7 +3,9 @@ import { fail } from "../result.ts";
 import {
   cxmlConfirmationHeader,
   cxmlConfirmationStatus,
+  lineStatusOf,
   orderStatusFromLines,
+  sumByStatus,
   type LineAckStatus,
 } from "../vocabulary/acknowledgement.ts";
 import { attrOf, child, children, descend, requireAttr, requireChild, requireDecimalAttr, textOf } from "../xml/element.ts";
@@ -31,20 +33,6 @@ import type { CxmlEnvelope } from "./envelope.ts";
 // Quantities are decimals written in text; compare with a tolerance that absorbs float
 // rounding (0.1 + 0.2) but not a real difference.
 const sameQuantity = (a: number, b: number) => Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a), Math.abs(b));
-
-// When a line has several portions, its overall status is the one needing attention first.
-const LINE_STATUS_PRIORITY: LineAckStatus[] = ["changed", "rejected", "backordered", "unknown", "added", "accepted"];
-
-export function lineStatusOf(portions: readonly { status: LineAckStatus }[]): LineAckStatus {
-  const present = new Set(portions.map((p) => p.status));
-  return LINE_STATUS_PRIORITY.find((s) => present.has(s)) ?? "unknown";
-}
-
-export function sumByStatus(portions: readonly { status: LineAckStatus; quantity: number | null }[]): Partial<Record<LineAckStatus, number>> {
-  const sums: Partial<Record<LineAckStatus, number>> = {};
-  for (const p of portions) if (p.quantity !== null) sums[p.status] = (sums[p.status] ?? 0) + p.quantity;
-  return sums;
-}
 
 function readPortion(status: XmlElement, options: CxmlDecodeOptions): AckPortion {
   const type = requireAttr(status, "type");

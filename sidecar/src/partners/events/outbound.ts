@@ -60,46 +60,46 @@ export type PurchaseOrderData = z.infer<typeof purchaseOrderDataSchema>;
 export type PurchaseOrderLine = z.infer<typeof purchaseOrderLineSchema>;
 export type PurchaseOrderEvent = z.infer<typeof purchaseOrderEventSchema>;
 
+const nullableString = z.string().nullable();
+
+/** Mirrors contracts/v1/events/shipment.ready.schema.json: fields Odoo does not have are null. */
 const addressSchema = z.object({
   name: z.string().min(1),
-  company: z.string().nullable().optional(),
-  street: z.string().min(1),
-  street2: z.string().nullable().optional(),
-  city: z.string().min(1),
-  state: z.string().nullable().optional(),
-  zip: z.string().nullable().optional(),
-  country: z.string().regex(/^[A-Z]{2}$/, "must be an ISO 3166-1 alpha-2 code"),
-  phone: z.string().nullable().optional(),
-  email: z.string().nullable().optional(),
+  company: nullableString,
+  street: nullableString,
+  street2: nullableString,
+  city: nullableString,
+  state: nullableString,
+  zip: nullableString,
+  country: z.string().regex(/^[A-Z]{2}$/, "must be an ISO 3166-1 alpha-2 code").nullable(),
+  phone: nullableString,
+  email: nullableString,
 });
+
+const rec20 = z.string().regex(/^[A-Z0-9]{2,3}$/);
 
 const parcelSchema = z.object({
-  weight: z.number().positive(),
-  /** Rec 20 weight unit (KGM, GRM, LBR, ONZ). */
-  weight_uom: z.string().regex(/^[A-Z0-9]{2,3}$/),
-  length: z.number().positive().nullable().optional(),
-  width: z.number().positive().nullable().optional(),
-  height: z.number().positive().nullable().optional(),
-  /** Rec 20 length unit (CMT, MMT, MTR, INH); required when dimensions are given. */
-  dimension_uom: z.string().regex(/^[A-Z0-9]{2,3}$/).nullable().optional(),
+  package: nullableString,
+  weight: z.number().positive().nullable(),
+  /** Rec 20 weight unit (KGM or LBR, Odoo's weight setting). */
+  weight_uom: rec20,
+  length: z.number().positive().nullable(),
+  width: z.number().positive().nullable(),
+  height: z.number().positive().nullable(),
+  /** Rec 20 length unit (MMT or FOT, Odoo's length setting); null when no dimension is known. */
+  dimension_uom: rec20.nullable(),
 });
 
-/**
- * `shipment.ready`: a delivery order is packed and needs a label. The sidecar books it with
- * the carrier aggregator. (No contract file exists for it yet; this is what the booking
- * adapters need, proposed for contracts/v1/events/shipment.ready.schema.json.)
- */
+/** `shipment.ready`: a delivery order is reserved and can be booked with a carrier. */
 export const shipmentReadyDataSchema = z.object({
   picking: z.string().min(1),
-  origin: z.string().nullable().optional(),
-  carrier: z.object({
-    partner_code: z.string().nullable().optional(),
-    name: z.string().nullable().optional(),
-    service: z.string().nullable().optional(),
-  }),
+  origin: nullableString,
+  scheduled_date: utcDateTime.nullable(),
+  carrier: z.object({ partner_code: nullableString, name: nullableString, service: nullableString }),
   ship_from: addressSchema,
-  ship_to: addressSchema,
+  ship_to: addressSchema.nullable(),
   parcels: z.array(parcelSchema).min(1),
+  lines: z.array(z.object({ product_code: nullableString, description: z.string(), quantity: z.number().positive(), uom: rec20 })),
 });
 
 export const shipmentReadyEventSchema = z.object({

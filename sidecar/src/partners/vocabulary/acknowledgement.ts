@@ -93,3 +93,17 @@ export function orderStatusFromLines(rule: HeaderRule, portionStatuses: readonly
   if (seen.has("backordered")) return "backordered";
   return "rejected";
 }
+
+// When a line has several portions, its overall status is the one needing attention first.
+const LINE_STATUS_PRIORITY: LineAckStatus[] = ["changed", "rejected", "backordered", "unknown", "added", "accepted"];
+
+export function lineStatusOf(portions: readonly { status: LineAckStatus }[]): LineAckStatus {
+  const present = new Set(portions.map((p) => p.status));
+  return LINE_STATUS_PRIORITY.find((s) => present.has(s)) ?? "unknown";
+}
+
+export function sumByStatus(portions: readonly { status: LineAckStatus; quantity: number | null }[]): Partial<Record<LineAckStatus, number>> {
+  const sums: Partial<Record<LineAckStatus, number>> = {};
+  for (const p of portions) if (p.quantity !== null) sums[p.status] = (sums[p.status] ?? 0) + p.quantity;
+  return sums;
+}
