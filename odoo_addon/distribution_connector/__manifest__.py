@@ -15,6 +15,7 @@
         "views/res_partner_views.xml",
         "views/delivery_carrier_views.xml",
         "views/purchase_order_views.xml",
+        "views/stock_picking_views.xml",
         "views/connector_menus.xml",
     ],
     "installable": True,

@@ -1,4 +1,5 @@
 from . import connector_outbox
+from . import connector_subject_mixin
 from . import delivery_carrier
 from . import purchase_order
 from . import purchase_order_line

@@ -1,4 +1,4 @@
-from odoo import api, fields, models
+from odoo import fields, models
 
 from ..tools import purchase_payload
 from .purchase_order_line import LINE_NUMBER_STEP
@@ -14,27 +14,12 @@ ORDER_TRACKED_FIELDS = frozenset(
 
 
 class PurchaseOrder(models.Model):
-    _inherit = "purchase.order"
+    _name = "purchase.order"
+    _inherit = ["purchase.order", "connector.subject.mixin"]
 
     connector_last_line_number = fields.Integer(
         copy=False, readonly=True, help="Highest line number ever given in this order; never reused."
     )
-    connector_outbox_count = fields.Integer(
-        string="Integration Events", compute="_compute_connector_outbox_count"
-    )
-
-    @api.depends_context("uid")
-    def _compute_connector_outbox_count(self):
-        counts = {}
-        if self.ids and self.env["connector.outbox"].has_access("read"):
-            groups = self.env["connector.outbox"]._read_group(
-                [("subject_model", "=", self._name), ("subject_id", "in", self.ids)],
-                groupby=["subject_id"],
-                aggregates=["__count"],
-            )
-            counts = dict(groups)
-        for order in self:
-            order.connector_outbox_count = counts.get(order.id, 0)
 
     def write(self, vals):
         if ORDER_TRACKED_FIELDS.intersection(vals):
@@ -149,10 +134,3 @@ class PurchaseOrder(models.Model):
                 for line, line_en in zip(lines, lines_en)
             ],
         )
-
-    def action_view_connector_outbox(self):
-        self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id("distribution_connector.connector_outbox_action")
-        action["domain"] = [("subject_model", "=", self._name), ("subject_id", "=", self.id)]
-        action["context"] = {}
-        return action

@@ -8,7 +8,8 @@ SHIPMENT_OPEN_STATES = ("confirmed", "waiting", "assigned")
 
 
 class StockPicking(models.Model):
-    _inherit = "stock.picking"
+    _name = "stock.picking"
+    _inherit = ["stock.picking", "connector.subject.mixin"]
 
     def _action_done(self):
         todo = self.filtered(lambda picking: picking.state != "done")

@@ -158,6 +158,8 @@ class TestStockEvents(ConnectorCase):
         self.assertEqual(row.sequence, 2)
         data = row.payload["data"]
         self.assertEqual(data["tracking_ref"], "JD014600003828449371")
+        self.assertEqual(picking.connector_outbox_count, 2)
+        self.assertEqual(self.Outbox.search(picking.action_view_connector_outbox()["domain"]), self.outbox_of(picking))
         self.assertTrue(data["date_done"].endswith("Z"))
         self.assertEqual(data["lines"][0]["quantity"], 2.0)
         self.assert_contract(row)
