@@ -20,7 +20,7 @@ describe("dead letters and replay", () => {
     const row = odoo.approve(odoo.addPurchaseOrder(vendor.id, demoLines()).id);
 
     await waitFor(() => row.state === "dead", "the row to be recorded dead in Odoo");
-    expect(row.last_error).toContain("WOODCORNER: HTTP 422: unknown vendor product WC-DESK-CMB");
+    expect(row.last_error).toBe("[WOODCORNER] HTTP 422: unknown vendor product WC-DESK-CMB");
     expect(partner.arrivals).toHaveLength(1); // no retry of a permanent refusal
 
     const list = (await (await admin("/dead-letters?partner=WOODCORNER")).json()) as { dead_letters: { delivery_id: number; event_id: string; error_class: string; reason: string; attempts: number }[] };
@@ -65,6 +65,21 @@ describe("dead letters and replay", () => {
   it("keeps the admin API off when no token is configured", async () => {
     stack = await startStack();
     expect((await fetch(`${stack.sidecarUrl}/admin/dead-letters`, { headers: { authorization: "Bearer anything-anything" } })).status).toBe(404);
+  });
+});
+
+describe("what staff see while retries go on", () => {
+  it("records the first failure in Odoo as failed with the reason, then delivered when a retry succeeds", async () => {
+    let n = 0;
+    stack = await startStack({ partnerOverrides: { retry: { schedule_ms: [400, 400] } }, fault: () => (n++ === 0 ? { status: 503, body: "down for maintenance" } : null) });
+    const { odoo } = stack;
+    const vendor = odoo.addVendor("Wood Corner", "WOODCORNER");
+    const row = odoo.approve(odoo.addPurchaseOrder(vendor.id, demoLines()).id);
+    await waitFor(() => row.state === "failed", "the interim failure to reach Odoo");
+    expect(row.last_error).toBe("[WOODCORNER] HTTP 503: down for maintenance");
+    await waitFor(() => row.state === "delivered", "delivered after the retry");
+    expect(row.last_error).toBeNull();
+    expect(row.attempts).toBeGreaterThanOrEqual(2);
   });
 });
 

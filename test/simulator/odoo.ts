@@ -75,6 +75,8 @@ export interface OdooSimulatorOptions {
   nudgeSecret?: string;
   /** Emulated server cost of a call, in ms: fixed part plus a part per row claimed or recorded. */
   latency?: { baseMs?: number; perRowMs?: number };
+  /** Extra cost per method name (e.g. `{ claim_batch: 5000 }` holds claim answers after leasing). */
+  methodLatencyMs?: Record<string, number>;
   /** Answer HTML 500 past this many concurrent calls, as Odoo does when its pool is full. */
   maxConcurrent?: number;
 }
@@ -99,6 +101,8 @@ export class OdooSimulator {
   sidecarUrl: string | undefined;
   nudgeSecret: string | undefined;
   latency: { baseMs: number; perRowMs: number };
+  /** Extra cost per method name, added after the call took effect (an answer that comes late, or is lost). */
+  methodLatencyMs: Record<string, number>;
   maxConcurrent: number;
   /** When set, every call answers HTML 500 (Odoo down behind a proxy, or restarting). */
   down = false;
@@ -106,6 +110,8 @@ export class OdooSimulator {
   readonly orders = new Map<number, SimPurchaseOrder>();
   readonly outbox: SimOutboxRow[] = [];
   private readonly outboxByUuid = new Map<string, SimOutboxRow>();
+  /** Highest sequence per subject, so emitting stays O(1) with large outboxes. */
+  private readonly lastSequence = new Map<string, number>();
   readonly calls: { model: string; method: string }[] = [];
   nudgesSent = 0;
   nudgesFailed = 0;
@@ -121,6 +127,7 @@ export class OdooSimulator {
     this.sidecarUrl = options.sidecarUrl;
     this.nudgeSecret = options.nudgeSecret;
     this.latency = { baseMs: options.latency?.baseMs ?? 0, perRowMs: options.latency?.perRowMs ?? 0 };
+    this.methodLatencyMs = { ...options.methodLatencyMs };
     this.maxConcurrent = options.maxConcurrent ?? Infinity;
   }
 
@@ -161,7 +168,15 @@ export class OdooSimulator {
     let next = Math.max(0, ...po.lines.map((l) => l.line_number ?? 0));
     for (const line of po.lines) if (line.line_number === null) line.line_number = next += 10;
     const vendor = this.vendors.get(po.vendor_id)!;
-    const row = this.emit("purchase_order.confirmed", "purchase.order", po.id, po.name, vendor.partner_code, {
+    const row = this.emit("purchase_order.confirmed", "purchase.order", po.id, po.name, vendor.partner_code, this.purchaseOrderData(po));
+    this.afterCommit(1);
+    return row;
+  }
+
+  /** The `data` of a purchase_order.confirmed event for an order, as the addon captures it. */
+  purchaseOrderData(po: SimPurchaseOrder): Record<string, unknown> {
+    const vendor = this.vendors.get(po.vendor_id)!;
+    return {
       po_number: po.name,
       vendor_reference: null,
       vendor: { id: vendor.id, name: vendor.name, partner_code: vendor.partner_code, vat: vendor.vat },
@@ -180,14 +195,14 @@ export class OdooSimulator {
         unit_price: l.unit_price,
         planned_date: iso(po.planned_date),
       })),
-    });
-    this.afterCommit(1);
-    return row;
+    };
   }
 
   /** Inserts an outbox row as `connector.outbox._emit` does (envelope, per-subject sequence). */
   emit(type: string, model: string, id: number, ref: string, partnerCode: string | null, data: Record<string, unknown>): SimOutboxRow {
-    const sequence = 1 + this.outbox.filter((r) => r.subject_model === model && r.subject_id === id).reduce((m, r) => Math.max(m, r.sequence), 0);
+    const subjectKey = `${model}:${id}`;
+    const sequence = 1 + (this.lastSequence.get(subjectKey) ?? 0);
+    this.lastSequence.set(subjectKey, sequence);
     const uuid = randomUUID();
     const payload = {
       id: uuid,
@@ -273,39 +288,56 @@ export class OdooSimulator {
     };
   }
 
+  /** `record_results`, with the addon's exact rules (contracts/odoo-rpc.md, tools/results.py). */
   recordResults(results: unknown): unknown {
-    if (!Array.isArray(results)) throw new RpcFault("odoo.exceptions.ValidationError", "results must be a list");
-    if (results.length > 5000) throw new RpcFault("odoo.exceptions.ValidationError", "at most 5000 results per call");
+    const invalid = (msg: string) => new RpcFault("odoo.exceptions.ValidationError", msg);
+    if (!Array.isArray(results)) throw invalid("results must be a list");
+    if (results.length > 5000) throw invalid("at most 5000 results per call");
+    const KEYS = new Set(["event_id", "state", "partner", "attempts", "error", "at"]);
     // Validate everything first: a malformed entry changes nothing.
-    results.forEach((r, i) => {
-      if (typeof r !== "object" || r === null) throw new RpcFault("odoo.exceptions.ValidationError", `results[${i}] must be an object`);
+    const parsed = results.map((r, i) => {
+      const fail = (msg: string) => invalid(`results[${i}]: ${msg}`);
+      if (typeof r !== "object" || r === null || Array.isArray(r)) throw fail("must be an object");
       const e = r as Record<string, unknown>;
-      if (typeof e.event_id !== "string" || !UUID_RE.test(e.event_id)) throw new RpcFault("odoo.exceptions.ValidationError", `results[${i}].event_id must be a UUID`);
-      if (!["delivered", "failed", "dead"].includes(e.state as string)) throw new RpcFault("odoo.exceptions.ValidationError", `results[${i}].state must be delivered, failed or dead`);
-      if (e.error !== undefined && e.error !== null && typeof e.error !== "string") throw new RpcFault("odoo.exceptions.ValidationError", `results[${i}].error must be a string or null`);
-      if (e.attempts !== undefined && !Number.isInteger(e.attempts)) throw new RpcFault("odoo.exceptions.ValidationError", `results[${i}].attempts must be an integer`);
+      const extra = Object.keys(e).filter((k) => !KEYS.has(k)).sort();
+      if (extra.length) throw fail(`unknown keys ${extra.join(", ")}`);
+      if (e.event_id === undefined || e.state === undefined) throw fail("event_id and state are required");
+      if (!["delivered", "failed", "dead"].includes(e.state as string)) throw fail("state must be one of delivered, failed, dead");
+      if (typeof e.event_id !== "string") throw fail("event_id must be a string");
+      if (!UUID_RE.test(e.event_id)) throw fail(`event_id '${e.event_id}' is not a UUID`);
+      if (e.partner !== undefined && e.partner !== null && (typeof e.partner !== "string" || e.partner.length < 1 || e.partner.length > 64)) throw fail("partner must be a string of 1 to 64 characters or null");
+      if (e.attempts !== undefined && e.attempts !== null && (!Number.isInteger(e.attempts) || (e.attempts as number) < 0)) throw fail("attempts must be a non-negative integer or null");
+      if (e.error !== undefined && e.error !== null && (typeof e.error !== "string" || e.error.length > 2000)) throw fail("error must be a string of at most 2000 characters or null");
+      if (e.at !== undefined && e.at !== null && (typeof e.at !== "string" || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/.test(e.at))) throw fail(`expected a UTC ISO 8601 datetime ending in Z, got '${String(e.at)}'`);
+      return { event_id: e.event_id.toLowerCase(), state: e.state as "delivered" | "failed" | "dead", partner: (e.partner as string | null | undefined) ?? null, attempts: (e.attempts as number | null | undefined) ?? null, error: (e.error as string | null | undefined) ?? null, at: (e.at as string | null | undefined) ?? null };
     });
+    // One outcome per event: the most final wins (delivered over dead over failed).
+    const precedence = { failed: 0, dead: 1, delivered: 2 } as const;
+    const byEvent = new Map<string, (typeof parsed)[number]>();
+    for (const entry of parsed) {
+      const kept = byEvent.get(entry.event_id);
+      if (!kept || precedence[entry.state] >= precedence[kept.state]) byEvent.set(entry.event_id, entry);
+    }
+    const from: Record<string, readonly string[]> = { delivered: ["leased", "failed", "dead"], failed: ["leased", "failed"], dead: ["leased", "failed"] };
     let updated = 0;
     const unknown: string[] = [];
     const ignored: string[] = [];
-    for (const r of results as { event_id: string; state: SimOutboxRow["state"]; error?: string | null; at?: string }[]) {
+    for (const r of byEvent.values()) {
       const row = this.outboxByUuid.get(r.event_id);
       if (!row) {
         unknown.push(r.event_id);
         continue;
       }
-      if (row.state === "cancelled" || (row.state === "delivered" && r.state !== "delivered") || (row.state === "pending" && row.replay)) {
+      if (!from[r.state]!.includes(row.state)) {
         ignored.push(r.event_id);
         continue;
       }
       row.state = r.state;
-      row.last_error = r.error ? r.error.slice(0, 2000) : null;
+      row.last_error = r.state === "delivered" || !r.error ? null : r.partner ? `[${r.partner}] ${r.error}` : r.error;
+      row.attempts = Math.max(row.attempts, r.attempts ?? 0);
       row.lease_until = null;
       row.lease_token = null;
-      if (r.state === "delivered") {
-        row.delivered_at = r.at ?? iso(new Date());
-        row.replay = false;
-      }
+      if (r.state === "delivered") row.delivered_at = r.at ?? iso(new Date());
       updated++;
     }
     return { updated, unknown, ignored };
@@ -364,7 +396,7 @@ export class OdooSimulator {
       const answer = (payload: object) => res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ jsonrpc: "2.0", id, ...payload }));
       try {
         const { result, rows } = this.call(body.params?.service, body.params?.method, body.params?.args ?? []);
-        const cost = this.latency.baseMs + this.latency.perRowMs * rows;
+        const cost = this.latency.baseMs + this.latency.perRowMs * rows + (this.methodLatencyMs[String((body.params?.args ?? [])[4])] ?? 0);
         if (cost > 0) await new Promise((r) => setTimeout(r, cost));
         answer({ result });
       } catch (err) {

@@ -53,17 +53,18 @@ export class ResultReporter {
   async reportOnce(): Promise<boolean> {
     const rows = this.store.pendingReports(this.options.batch);
     if (rows.length === 0) return false;
+    const at = new Date().toISOString();
     const results: OutboxResult[] = rows.map((r) => ({
       event_id: r.id,
-      state: r.finalState === "dead" ? "dead" : "delivered",
-      partner: r.routingCode,
-      attempts: 0,
-      error: r.finalError ? r.finalError.slice(0, 2000) : null,
-      at: new Date(r.reportedAt ?? Date.now()).toISOString().replace(/\.\d{3}Z$/, "Z"),
+      state: r.state,
+      partner: r.partner ? r.partner.slice(0, 64) : null,
+      attempts: r.attempts,
+      error: r.state === "delivered" || !r.error ? null : r.error.slice(0, 2000),
+      at,
     }));
     const answer = await this.outbox.recordResults(results);
     if (answer.unknown.length > 0) this.log.warn({ unknown: answer.unknown.slice(0, 20), count: answer.unknown.length }, "Odoo does not know some reported events");
-    this.store.markReported(rows.map((r) => r.id));
+    this.store.markReported(rows);
     this.reported += rows.length;
     this.lastError = null;
     this.backoffMs = 1_000;

@@ -58,6 +58,15 @@ function deadConditions(f: DeadLetterFilter): SQL[] {
   return c;
 }
 
+/** An event state waiting to be recorded in Odoo. */
+export interface PendingReport {
+  id: string;
+  state: "delivered" | "failed" | "dead";
+  error: string | null;
+  partner: string | null;
+  attempts: number;
+}
+
 /** A due delivery with what an attempt needs. */
 export interface DueDelivery {
   id: number;
@@ -94,8 +103,12 @@ export class DeliveryStore {
          ON CONFLICT (event_id, partner) DO UPDATE SET state = 'pending', attempts = 0, next_attempt_at = excluded.next_attempt_at,
            created_at = excluded.created_at, last_error_class = NULL, last_error = NULL, last_status = NULL`,
       ),
-      clearFinal: c.prepare(`UPDATE events SET final_state = NULL, final_error = NULL, report_pending = 0 WHERE id = ?`),
-      setFinal: c.prepare(`UPDATE events SET final_state = ?, final_error = ?, report_pending = 1 WHERE id = ?`),
+      clearFinal: c.prepare(`UPDATE events SET final_state = NULL, final_error = NULL, final_partner = NULL, report_pending = 0 WHERE id = ?`),
+      setFinal: c.prepare(`UPDATE events SET final_state = ?, final_error = ?, final_partner = ?, report_pending = 1 WHERE id = ?`),
+      // First failed attempt of an event still being retried: tell Odoo once, so staff see it
+      // and the row leaves the lease cycle.
+      setInterimFailed: c.prepare(`UPDATE events SET final_state = 'failed', final_error = ?, final_partner = ?, report_pending = 1 WHERE id = ? AND final_state IS NULL`),
+      markReported: c.prepare(`UPDATE events SET report_pending = 0, reported_at = ? WHERE id = ? AND final_state = ?`),
       reReport: c.prepare(`UPDATE events SET report_pending = 1 WHERE id = ? AND final_state IS NOT NULL`),
       due: c.prepare(
         `SELECT d.id AS id, d.event_id AS eventId, d.attempts AS attempts, d.created_at AS createdAt, e.payload AS payload
@@ -107,16 +120,23 @@ export class DeliveryStore {
       nextDue: c.prepare(`SELECT min(next_attempt_at) AS at FROM deliveries WHERE state = 'pending' AND partner = ?`),
       delivered: c.prepare(
         `UPDATE deliveries SET state = 'delivered', attempts = attempts + 1, last_status = ?, delivered_at = ?, last_error_class = NULL, last_error = NULL
-          WHERE id = ? AND state = 'pending' RETURNING event_id`,
+          WHERE id = ? AND state = 'pending' RETURNING event_id, partner`,
       ),
       failed: c.prepare(
         `UPDATE deliveries SET state = @state, attempts = attempts + 1, next_attempt_at = coalesce(@next, next_attempt_at), last_error_class = @errorClass, last_error = @message, last_status = @status
-          WHERE id = @id AND state = 'pending' RETURNING event_id`,
+          WHERE id = @id AND state = 'pending' RETURNING event_id, partner`,
       ),
       eventCounts: c.prepare(
         `SELECT coalesce(sum(state = 'pending'), 0) AS pending, coalesce(sum(state = 'dead'), 0) AS dead,
+                max(CASE WHEN state = 'dead' THEN partner END) AS dead_partner,
+                max(CASE WHEN state = 'dead' THEN last_error END) AS dead_error,
                 group_concat(CASE WHEN state = 'dead' THEN partner || ': ' || coalesce(last_error, '') END, '; ') AS dead_info
            FROM deliveries WHERE event_id = ?`,
+      ),
+      pendingReports: c.prepare(
+        `SELECT e.id AS id, e.final_state AS state, e.final_error AS error, e.final_partner AS partner,
+                (SELECT coalesce(sum(d.attempts), 0) FROM deliveries d WHERE d.event_id = e.id) AS attempts
+           FROM events e WHERE e.report_pending = 1 ORDER BY e.outbox_id LIMIT ?`,
       ),
     };
   }
@@ -135,12 +155,12 @@ export class DeliveryStore {
         const subjectKey = subjectKeyOf(event);
         const partners = route(event);
         const none = partners.length === 0;
-        const inserted = st.insertEvent.run(event.id, outboxId, event.type, subjectKey, event.sequence, routingCode(event), JSON.stringify(event), now, none ? "delivered" : null, none ? "no subscribed partner" : null, none ? 1 : 0);
+        const inserted = st.insertEvent.run(event.id, outboxId, event.type, subjectKey, event.sequence, routingCode(event), JSON.stringify(event), now, none ? "delivered" : null, null, none ? 1 : 0);
         if (inserted.changes === 0) {
           if (replay) {
             outcome.replayed++;
             for (const partner of partners) st.reopenDelivery.run(event.id, partner, subjectKey, event.sequence, now, now);
-            if (none) st.setFinal.run("delivered", "no subscribed partner", event.id);
+            if (none) st.setFinal.run("delivered", null, null, event.id);
             else st.clearFinal.run(event.id);
           } else {
             outcome.duplicates++;
@@ -223,18 +243,23 @@ export class DeliveryStore {
     let finalized = 0;
     this.db.$client.transaction(() => {
       for (const o of outcomes) {
-        let row: { event_id: string } | undefined;
+        let row: { event_id: string; partner: string } | undefined;
         if (o.ok) row = st.delivered.get(o.status, o.at, o.id) as typeof row;
         else {
           const dead = o.nextAttemptAt === null;
-          row = st.failed.get({ state: dead ? "dead" : "pending", next: o.nextAttemptAt, errorClass: o.errorClass, message: o.message.slice(0, 2000), status: o.status ?? null, id: o.id }) as typeof row;
-          if (!dead) continue;
+          const message = o.message.slice(0, 2000);
+          row = st.failed.get({ state: dead ? "dead" : "pending", next: o.nextAttemptAt, errorClass: o.errorClass, message, status: o.status ?? null, id: o.id }) as typeof row;
+          if (!dead) {
+            if (row && st.setInterimFailed.run(message, row.partner, row.event_id).changes > 0) finalized++;
+            continue;
+          }
         }
         if (!row) continue;
-        const c = st.eventCounts.get(row.event_id) as { pending: number; dead: number; dead_info: string | null };
+        const c = st.eventCounts.get(row.event_id) as { pending: number; dead: number; dead_partner: string | null; dead_error: string | null; dead_info: string | null };
         if (c.pending > 0) continue;
-        if (c.dead > 0) st.setFinal.run("dead", c.dead_info, row.event_id);
-        else st.setFinal.run("delivered", null, row.event_id);
+        if (c.dead === 1) st.setFinal.run("dead", c.dead_error, c.dead_partner, row.event_id);
+        else if (c.dead > 1) st.setFinal.run("dead", c.dead_info?.slice(0, 2000) ?? null, null, row.event_id);
+        else st.setFinal.run("delivered", null, null, row.event_id);
         finalized++;
       }
     })();
@@ -246,18 +271,19 @@ export class DeliveryStore {
     this.db.update(deliveries).set({ nextAttemptAt: until }).where(and(eq(deliveries.id, id), eq(deliveries.state, "pending"))).run();
   }
 
-  /** Final states not yet recorded in Odoo. */
-  pendingReports(limit: number): EventRow[] {
-    return this.db.select().from(events).where(eq(events.reportPending, 1)).orderBy(asc(events.outboxId)).limit(limit).all();
+  /** States not yet recorded in Odoo, oldest outbox row first. */
+  pendingReports(limit: number): PendingReport[] {
+    return this.statements.pendingReports.all(limit) as PendingReport[];
   }
 
-  markReported(ids: readonly string[], now = Date.now()): void {
-    if (ids.length === 0) return;
-    this.db.transaction((tx) => {
-      for (let i = 0; i < ids.length; i += 500) {
-        tx.update(events).set({ reportPending: 0, reportedAt: now }).where(inArray(events.id, ids.slice(i, i + 500))).run();
-      }
-    });
+  /**
+   * Clears the report flag of events whose state is still the one reported: an event that
+   * moved on while the call was in flight (failed, then delivered) stays flagged.
+   */
+  markReported(reported: readonly { id: string; state: string }[], now = Date.now()): void {
+    this.db.$client.transaction(() => {
+      for (const r of reported) this.statements.markReported.run(now, r.id, r.state);
+    })();
   }
 
   /** Dead deliveries, newest first, with the reason kept. */

@@ -19,9 +19,14 @@ export const events = sqliteTable(
     routingCode: text("routing_code"),
     payload: text("payload").notNull(),
     receivedAt: integer("received_at").notNull(),
-    /** delivered | dead once every delivery is final; null while any is pending. */
+    /**
+     * What Odoo should show for the event: delivered | dead once every delivery is final;
+     * failed after a first failed attempt while retries go on; null otherwise.
+     */
     finalState: text("final_state"),
     finalError: text("final_error"),
+    /** The partner the error is about, when exactly one is. */
+    finalPartner: text("final_partner"),
     /** 1 while the final state still has to be recorded in Odoo. */
     reportPending: integer("report_pending").notNull().default(0),
     reportedAt: integer("reported_at"),
