@@ -7,6 +7,9 @@ APPROVED_STATES = ("purchase", "done")
 PURCHASE_EVENT_TYPES = ("purchase_order.confirmed", "purchase_order.changed", "purchase_order.cancelled")
 # Orders whose vendor-facing content may have changed in this transaction (cr.precommit.data).
 CHANGED_ORDERS_KEY = "distribution_connector.purchase_order_changed"
+# Context key: changes made with it set are not announced (e.g. applying the vendor's own
+# acknowledgement, which must not echo back to the vendor as a change).
+NO_CHANGE_EVENT_CONTEXT = "distribution_connector_no_change_event"
 # Writes to these fields of an approved order may change what the vendor was told.
 ORDER_TRACKED_FIELDS = frozenset(
     ("partner_id", "partner_ref", "currency_id", "date_planned", "date_order", "order_line")
@@ -44,6 +47,8 @@ class PurchaseOrder(models.Model):
 
     def _connector_mark_changed(self):
         """Remember approved orders to compare with what the vendor was told, at the end of the transaction."""
+        if self.env.context.get(NO_CHANGE_EVENT_CONTEXT):
+            return
         orders = self.filtered(lambda order: order.id and order.state in APPROVED_STATES)
         if not orders:
             return

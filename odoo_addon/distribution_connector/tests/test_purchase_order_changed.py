@@ -73,6 +73,13 @@ class TestPurchaseOrderChanged(ConnectorCase):
         self.end_transaction()
         self.assertNotIn("purchase_order.changed", self.events(order))
 
+    def test_changes_applied_from_the_vendor_are_not_echoed(self):
+        order, _confirmed = self.confirmed_row()
+        self.end_transaction()
+        order.order_line[0].with_context(distribution_connector_no_change_event=True).date_planned = "2026-12-24 08:00:00"
+        self.end_transaction()
+        self.assertEqual(self.events(order), ["purchase_order.confirmed"])
+
     def test_drafts_are_not_tracked(self):
         order = self.create_order()
         order.order_line[0].product_qty = 7
