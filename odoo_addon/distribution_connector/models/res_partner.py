@@ -25,7 +25,11 @@ class ResPartner(models.Model):
         help="Routing code of this vendor in the integration sidecar (letters, digits, '.', '_', '-'). "
         "Set it on the company: its contacts use the company's code.",
     )
-    connector_can_edit_partner_code = fields.Boolean(compute="_compute_connector_can_edit_partner_code")
+    # The default makes the form of a new partner know it too (onchange does not compute it).
+    connector_can_edit_partner_code = fields.Boolean(
+        compute="_compute_connector_can_edit_partner_code",
+        default=lambda self: is_partner_code_editor(self.env),
+    )
 
     @api.depends_context("uid")
     def _compute_connector_can_edit_partner_code(self):

@@ -6,3 +6,5 @@ from . import test_outbox_security
 from . import test_outbox_retry
 from . import test_nudge
 from . import test_stock_events
+from . import test_outbox_concurrency
+from . import test_views
