@@ -2,8 +2,28 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { Webhook } from "standardwebhooks";
 
-/** What the partner does with one request: answer it, answer late, or drop the connection. */
-export type PartnerFault = { status: number; headers?: Record<string, string>; body?: string; delayMs?: number } | { reset: true } | { hangMs: number };
+/**
+ * What the partner does with one request: answer it with an error (maybe late), drop the
+ * connection, hang (then drop it), or accept it but answer late (`acceptAfterMs`).
+ */
+export type PartnerFault =
+  | { status: number; headers?: Record<string, string>; body?: string; delayMs?: number }
+  | { reset: true }
+  | { hangMs: number }
+  | { acceptAfterMs: number };
+
+/** One request as the partner saw it, in arrival order. */
+export interface PartnerRequest {
+  n: number;
+  webhookId: string;
+  arrivedAt: number;
+  /** When the answer was sent, or the connection dropped. */
+  answeredAt: number;
+  /** `accepted`, `bad_signature`, `reset`, `hang`, or the injected status as `http_<status>`. */
+  outcome: string;
+  /** Retry-After the partner asked for, as sent. */
+  retryAfter?: string;
+}
 
 export interface ReceivedEvent {
   webhookId: string;
@@ -12,6 +32,8 @@ export interface ReceivedEvent {
   sequence: number;
   body: string;
   at: number;
+  /** The request's webhook-id when the event came in a batch. */
+  batchId?: string;
 }
 
 /**
@@ -21,7 +43,11 @@ export interface ReceivedEvent {
  */
 export class PartnerReceiver {
   readonly accepted: ReceivedEvent[] = [];
+  /** Sizes of the batched requests accepted. */
+  readonly batches: number[] = [];
   readonly arrivals: number[] = [];
+  /** Every request with its fate, in arrival order. */
+  readonly requests: PartnerRequest[] = [];
   rejectedSignatures = 0;
   private readonly verifiers: Webhook[];
   private server: Server | null = null;
@@ -44,7 +70,14 @@ export class PartnerReceiver {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const n = this.arrivals.length;
-    this.arrivals.push(Date.now());
+    const arrivedAt = Date.now();
+    this.arrivals.push(arrivedAt);
+    const request: PartnerRequest = { n, webhookId: String(req.headers["webhook-id"] ?? ""), arrivedAt, answeredAt: arrivedAt, outcome: "dropped" };
+    this.requests.push(request);
+    const settle = (outcome: string) => {
+      request.outcome = outcome;
+      request.answeredAt = Date.now();
+    };
     this.inFlight++;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
     try {
@@ -58,16 +91,21 @@ export class PartnerReceiver {
       };
       const fault = this.fault(n, headers["webhook-id"]);
       if (fault && "reset" in fault) {
+        settle("reset");
         req.socket.destroy();
         return;
       }
       if (fault && "hangMs" in fault) {
         await new Promise((r) => setTimeout(r, fault.hangMs));
+        settle("hang");
         req.socket.destroy();
         return;
       }
-      if (fault?.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
-      if (fault) {
+      if (fault && "status" in fault) {
+        if (fault.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
+        const retryAfter = Object.entries(fault.headers ?? {}).find(([k]) => k.toLowerCase() === "retry-after")?.[1];
+        if (retryAfter !== undefined) request.retryAfter = retryAfter;
+        settle(`http_${fault.status}`);
         res.writeHead(fault.status, { "content-type": "text/plain", ...(fault.headers ?? {}) }).end(fault.body ?? `injected ${fault.status}`);
         return;
       }
@@ -81,11 +119,21 @@ export class PartnerReceiver {
       });
       if (!verified) {
         this.rejectedSignatures++;
+        settle("bad_signature");
         res.writeHead(401, { "content-type": "text/plain" }).end("bad signature");
         return;
       }
-      const event = JSON.parse(body) as { type: string; subject: { model: string; id: number }; sequence: number };
-      this.accepted.push({ webhookId: headers["webhook-id"], type: event.type, subject: `${event.subject.model}:${event.subject.id}`, sequence: event.sequence, body, at: Date.now() });
+      type Canonical = { id: string; type: string; subject: { model: string; id: number }; sequence: number };
+      const parsed = JSON.parse(body) as Canonical | { events: Canonical[] };
+      // A batched delivery carries several events; each is deduplicated on its own id.
+      const list = "events" in parsed ? parsed.events : [parsed];
+      const batched = "events" in parsed;
+      for (const event of list) {
+        this.accepted.push({ webhookId: batched ? event.id : headers["webhook-id"], type: event.type, subject: `${event.subject.model}:${event.subject.id}`, sequence: event.sequence, body: batched ? JSON.stringify(event) : body, at: Date.now(), ...(batched ? { batchId: headers["webhook-id"] } : {}) });
+      }
+      if (batched) this.batches.push(list.length);
+      if (fault && "acceptAfterMs" in fault) await new Promise((r) => setTimeout(r, fault.acceptAfterMs));
+      settle("accepted");
       res.writeHead(204).end();
     } finally {
       this.inFlight--;

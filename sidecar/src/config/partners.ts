@@ -62,6 +62,37 @@ export const partnerSchema = z
       .strict(),
     limits: limitsSchema.default(limitsSchema.parse({})),
     retry: retrySchema.default(retrySchema.parse({})),
+    /**
+     * immediate: one request per event, as soon as it is due (default).
+     * batched: up to `max_events` events in one request, sent when full or when the oldest
+     * has waited `max_wait_ms`, for partners that prefer fewer, larger requests.
+     */
+    delivery: z
+      .discriminatedUnion("mode", [
+        z.object({ mode: z.literal("immediate") }).strict(),
+        z.object({ mode: z.literal("batched"), max_events: z.number().int().min(2).max(1000), max_wait_ms: z.number().int().min(0).max(86_400_000) }).strict(),
+      ])
+      .default({ mode: "immediate" }),
+    /** Scheduled delivery: attempts only inside this daily window (e.g. a cost-sensitive exchange at night). */
+    window: z
+      .object({
+        start: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "HH:MM"),
+        end: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "HH:MM"),
+        time_zone: z
+          .string()
+          .default("UTC")
+          .refine((tz) => {
+            try {
+              new Intl.DateTimeFormat("en-US", { timeZone: tz });
+              return true;
+            } catch {
+              return false;
+            }
+          }, "unknown IANA time zone"),
+      })
+      .strict()
+      .refine((w) => w.start !== w.end, "start and end must differ")
+      .optional(),
     enabled: z.boolean().default(true),
   })
   .strict();

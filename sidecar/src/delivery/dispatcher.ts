@@ -4,8 +4,9 @@ import type { Partner } from "../config/partners.ts";
 import type { AttemptRecord, DeliveryStore, DueDelivery } from "../store/deliveries.ts";
 import { sendAttempt, type AttemptOutcome } from "./attempt.ts";
 import { CircuitBreaker } from "./breaker.ts";
-import { encodeCanonical } from "./encode.ts";
+import { encodeBatch, encodeCanonical } from "./encode.ts";
 import { nextAttemptAt } from "./schedule.ts";
+import { msUntilOpen } from "./window.ts";
 
 export interface DeliveryObserver {
   /** Called after every attempt is recorded, for logs, metrics and the demo's narration. */
@@ -107,15 +108,31 @@ class PartnerLane {
 
   private pump(): void {
     if (this.stopped) return;
+    const now = Date.now();
+    if (this.partner.window) {
+      const wait = msUntilOpen(this.partner.window, now);
+      if (wait > 0) return this.sleepUntil(now + wait);
+    }
     const circuit = this.breaker.state;
     if (circuit === "open") return this.sleepUntil(this.breaker.reopensAt);
-    const want = circuit === "half_open" ? (this.taken.size === 0 ? 1 : 0) : this.depth - this.taken.size;
+    const perRequest = this.partner.delivery.mode === "batched" ? this.partner.delivery.max_events : 1;
+    const depth = this.depth * perRequest;
+    const want = circuit === "half_open" ? (this.taken.size === 0 ? perRequest : 0) : depth - this.taken.size;
     // Refill in chunks, not one query per finished attempt.
-    if (want <= 0 || (circuit === "closed" && this.taken.size > 0 && want < this.depth / 2)) return;
-    const rows = this.store.due(this.partner.code, Date.now(), want, this.taken);
-    for (const row of rows) {
-      this.taken.add(row.id);
-      void this.queue.add(() => this.attempt(row));
+    if (want <= 0 || (circuit === "closed" && this.taken.size > 0 && want < depth / 2)) return;
+    const rows = this.store.due(this.partner.code, now, want, this.taken);
+    for (let i = 0; i < rows.length; i += perRequest) {
+      const chunk = rows.slice(i, i + perRequest);
+      if (this.partner.delivery.mode === "batched" && chunk.length < perRequest) {
+        // A partial batch waits until its oldest event has waited max_wait_ms.
+        const sendAt = Math.min(...chunk.map((r) => r.createdAt)) + this.partner.delivery.max_wait_ms;
+        if (sendAt > now) {
+          this.sleepUntil(sendAt);
+          break;
+        }
+      }
+      for (const row of chunk) this.taken.add(row.id);
+      void this.queue.add(() => this.attempt(chunk));
     }
     if (rows.length === 0 && this.taken.size === 0) {
       const next = this.store.nextDueAt(this.partner.code);
@@ -136,32 +153,34 @@ class PartnerLane {
     this.timer.unref();
   }
 
-  private async attempt(row: DueDelivery): Promise<void> {
+  /** One request: a single event, or a batch in batched mode. */
+  private async attempt(rows: DueDelivery[]): Promise<void> {
     try {
       // Released without an attempt when stopping or when the circuit opened meanwhile; the
-      // delivery stays pending in the store.
+      // deliveries stay pending in the store.
       if (this.stopped || !this.breaker.tryAcquire()) return;
-      const request = encodeCanonical(this.partner, row.eventId, row.payload);
+      const request = rows.length === 1 && this.partner.delivery.mode === "immediate" ? encodeCanonical(this.partner, rows[0]!.eventId, rows[0]!.payload) : encodeBatch(this.partner, rows);
       const outcome = await sendAttempt(request, this.partner.limits.timeout_ms, this.doFetch);
-      const record = this.toRecord(row, outcome);
-      await this.writer.write(record);
-      const final = record.ok ? "delivered" : record.nextAttemptAt === null ? "dead" : null;
-      this.observer.attempted?.(this.partner.code, row, outcome, final);
+      this.updateBreaker(outcome);
+      await Promise.all(
+        rows.map(async (row) => {
+          const record = this.toRecord(row, outcome);
+          await this.writer.write(record);
+          const final = record.ok ? "delivered" : record.nextAttemptAt === null ? "dead" : null;
+          this.observer.attempted?.(this.partner.code, row, outcome, final);
+        }),
+      );
     } catch (err) {
-      this.log.error({ err, partner: this.partner.code, delivery: row.id }, "delivery attempt failed unexpectedly");
+      this.log.error({ err, partner: this.partner.code, deliveries: rows.map((r) => r.id) }, "delivery attempt failed unexpectedly");
     } finally {
-      this.taken.delete(row.id);
+      for (const row of rows) this.taken.delete(row.id);
       this.wake();
     }
   }
 
-  private toRecord(row: DueDelivery, outcome: AttemptOutcome): AttemptRecord {
-    const now = Date.now();
-    if (outcome.ok) {
-      this.breaker.success();
-      return { id: row.id, ok: true, status: outcome.status, at: now };
-    }
-    if (outcome.retryable) this.breaker.failure(now);
+  private updateBreaker(outcome: AttemptOutcome): void {
+    if (outcome.ok) return this.breaker.success();
+    if (outcome.retryable) this.breaker.failure();
     else this.breaker.neutral();
     if (outcome.errorClass === "gone") {
       // Its pending deliveries stay in the store, visible, until the endpoint is fixed and the sidecar restarted.
@@ -170,6 +189,11 @@ class PartnerLane {
       this.stopped = true;
       this.queue.clear();
     }
+  }
+
+  private toRecord(row: DueDelivery, outcome: AttemptOutcome): AttemptRecord {
+    const now = Date.now();
+    if (outcome.ok) return { id: row.id, ok: true, status: outcome.status, at: now };
     const next = outcome.retryable ? nextAttemptAt(this.partner.retry, row.attempts + 1, row.createdAt, now, outcome.retryAfterMs) : null;
     const exhausted = next === null && outcome.retryable;
     return {

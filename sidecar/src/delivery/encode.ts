@@ -1,4 +1,4 @@
-import { createHmac } from "node:crypto";
+import { createHash, createHmac } from "node:crypto";
 import type { Partner } from "../config/partners.ts";
 import type { PreparedRequest } from "./attempt.ts";
 
@@ -40,4 +40,17 @@ export function encodeCanonical(partner: Pick<Partner, "endpoint" | "signingSecr
     },
     body: payload,
   };
+}
+
+/**
+ * Several canonical events in one request (batched delivery): `{"events":[...]}`. Each event
+ * keeps its own `id` for deduplication; `webhook-id` is derived from the ids it carries, so a
+ * retry of the same batch carries the same one.
+ */
+export function encodeBatch(partner: Pick<Partner, "endpoint" | "signingSecrets">, events: readonly { eventId: string; payload: string }[], now = Date.now()): PreparedRequest {
+  const body = `{"events":[${events.map((e) => e.payload).join(",")}]}`;
+  const digest = createHash("sha256");
+  for (const e of events) digest.update(e.eventId).update("\n");
+  const batchId = `batch_${digest.digest("hex").slice(0, 32)}`;
+  return encodeCanonical(partner, batchId, body, now);
 }
