@@ -5,7 +5,8 @@
 # Environment:
 #   ODOO_HOME         path of an Odoo 18.0 source tree (the folder holding odoo-bin); required
 #   ODOO_PYTHON, ODOO_DB_HOST, ODOO_DB_PORT, ODOO_DB_USER, ODOO_TEMPLATE_DB: see odoo-lib.sh
-#   ODOO_TEST_TAGS    --test-tags value (default /distribution_connector)
+#   ODOO_TEST_TAGS    --test-tags value (default /distribution_connector; "connector_screens" renders
+#                     the staff screens in Chromium and saves screenshots under /tmp/odoo_tests)
 #   ODOO_TEST_LOG     where the Odoo log goes (default a temporary file, printed at the end)
 #   KEEP_DB=1         keep the test database instead of dropping it
 set -euo pipefail

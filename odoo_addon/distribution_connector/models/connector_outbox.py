@@ -73,6 +73,7 @@ class ConnectorOutbox(models.Model):
     _description = "Integration Outbox Event"
     _order = "id desc"
     _rec_name = "event_uuid"
+    _rec_names_search = ["event_uuid", "subject_ref", "event_type"]
 
     event_uuid = fields.Char(
         string="Event ID", required=True, readonly=True, copy=False,
@@ -124,6 +125,19 @@ class ConnectorOutbox(models.Model):
 
     def init(self):
         create_index(self.env.cr, "connector_outbox_state_id_index", self._table, ["state", "id"])
+        # Claim path: only claimable rows are in this index, in id order, so a claim walks
+        # it and stops at its limit however many delivered rows the table holds (the plain
+        # (state, id) index made PostgreSQL bitmap-OR and sort every pending and leased row:
+        # 150 ms for one row on a 50,000-row outbox here).
+        create_index(
+            self.env.cr, "connector_outbox_claimable_idx", self._table, ["id"],
+            where="state IN ('pending', 'leased')",
+        )
+
+    @api.depends("subject_ref", "event_type", "sequence")
+    def _compute_display_name(self):
+        for row in self:
+            row.display_name = "%s · %s #%s" % (row.subject_ref or row.subject_model, row.event_type, row.sequence)
 
     @api.depends("payload")
     def _compute_payload_display(self):
@@ -257,8 +271,8 @@ class ConnectorOutbox(models.Model):
                    attempts = COALESCE(attempts, 0) + 1, write_uid = %(uid)s, write_date = now() AT TIME ZONE 'UTC'
              WHERE id IN (
                    SELECT id FROM connector_outbox
-                    WHERE (state = 'pending'
-                           OR (state = 'leased' AND lease_until < now() AT TIME ZONE 'UTC'))
+                    WHERE state IN ('pending', 'leased')
+                      AND (state = 'pending' OR lease_until < now() AT TIME ZONE 'UTC')
                       AND %(company_filter)s
                     ORDER BY id
                     LIMIT %(limit)s

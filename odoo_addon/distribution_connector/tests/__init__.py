@@ -8,3 +8,4 @@ from . import test_nudge
 from . import test_stock_events
 from . import test_outbox_concurrency
 from . import test_views
+from . import test_screens
