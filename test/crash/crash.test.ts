@@ -195,3 +195,66 @@ describe(`crash: SIGKILL the sidecar ${KILLS} times while it drains ${EVENTS} ev
     expect(w.orderViolations).toBe(0);
   });
 });
+
+describe("crash: the sidecar dies while its claim is in flight", () => {
+  let dir = "";
+  let sim: SimulatorProcess | null = null;
+  let sidecar: SidecarProcess | null = null;
+
+  afterAll(async () => {
+    await sidecar?.kill("SIGKILL");
+    await sim?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  // ENGINE BUG, marked `fails` until fixed: rows leased by a claim whose answer never reached
+  // the store (process killed, or the call timed out) come back only when their lease ends,
+  // while the next claim takes the later pending rows of the same subjects and delivers them
+  // at once: sequence 2 reaches the partner before sequence 1. Claiming is state based and
+  // the sidecar cannot tell a gap left by a lost claim from a gap of an unsubscribed type.
+  it.fails("does not let a later event of a subject overtake one leased by the dead process", async () => {
+    dir = mkdtempSync(join(tmpdir(), "odc-crash-claim-"));
+    const port = await freePort();
+    sim = await spawnSimulator({ odoo: { nudgeSecret: NUDGE_SECRET, sidecarUrl: `http://127.0.0.1:${port}` }, partners: [{ code: "WOODCORNER", secrets: [PARTNER_SECRET] }] });
+    const partnersFile = join(dir, "partners.json");
+    writePartnersFile(partnersFile, [
+      { code: "WOODCORNER", endpoint: `${sim.ready.partners.WOODCORNER}/webhooks`, signing_secrets: ["env:PARTNER_SECRET"], subscriptions: { event_types: ["purchase_order.confirmed"] } },
+    ]);
+    const spawnOne = () =>
+      spawnSidecar({
+        sim: sim!.ready,
+        port,
+        dbPath: join(dir, "store.sqlite"),
+        partnersFile,
+        nudgeSecret: NUDGE_SECRET,
+        logFile: join(dir, "sidecar.log"),
+        env: { PARTNER_SECRET, ODC_POLL_INTERVAL_MS: "500", ODC_LEASE_SECONDS: String(LEASE_SECONDS) },
+      });
+    const waitProgress = async (what: string, done: (p: Progress) => boolean, timeoutMs = 30_000) => {
+      const until = Date.now() + timeoutMs;
+      for (;;) {
+        const p = await sim!.get<Progress>("/control/progress");
+        if (done(p)) return p;
+        if (Date.now() > until) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(p)}`);
+        await sleep(20);
+      }
+    };
+
+    sidecar = await spawnOne();
+    // Odoo leases the rows, then its answer is held: the sidecar dies before it arrives.
+    await sim.post("/control/odoo", { methodLatencyMs: { claim_batch: 60_000 } });
+    const first = await sim.post<{ order_ids: number[] }>("/control/seed", { vendorCode: "WOODCORNER", count: 1, subjects: 1 });
+    await waitProgress("the first event to be leased", (p) => (p.outbox.leased ?? 0) === 1);
+    await sidecar.kill("SIGKILL");
+    sidecar = null;
+    await sim.post("/control/odoo", { methodLatencyMs: {} });
+    // Meanwhile the same order changes again in Odoo: sequence 2 of the same subject.
+    await sim.post("/control/seed", { vendorCode: "WOODCORNER", count: 1, orders: first.order_ids, nudge: false });
+    sidecar = await spawnOne();
+    await waitProgress("both rows to be recorded delivered", (p) => (p.outbox.delivered ?? 0) === 2, (LEASE_SECONDS + 20) * 1000);
+
+    const w = (await sim.get<State>("/control/state")).partners.WOODCORNER!;
+    expect(w.unique).toBe(2);
+    expect(w.orderViolationSample).toEqual([]);
+  }, (LEASE_SECONDS + 60) * 1000);
+});

@@ -10,8 +10,9 @@
  *   {"ready":true,"odoo":{"url","db","login","apiKey"},"partners":{"<code>":"<url>"},"control":"<url>"}
  *
  * Control API (JSON in and out):
- *   POST /control/seed     {vendorCode, count, subjects?, nudge?}  emit `count` purchase_order.confirmed
- *                          rows round-robin over `subjects` new orders (sequence 1, 2, ... per order)
+ *   POST /control/seed     {vendorCode, count, subjects?, orders?, nudge?}  emit `count`
+ *                          purchase_order.confirmed rows round-robin over `subjects` new orders, or
+ *                          over the existing `orders` (ids) (sequence 1, 2, ... per order)
  *   POST /control/approve  {vendorCode, count}  create and approve `count` orders (one nudge each)
  *   GET  /control/progress outbox counts by state and accepted counts, cheap enough to poll
  *   GET  /control/state?window=<ms>  full summary: outbox, calls, nudges, and per partner its
@@ -113,25 +114,31 @@ export async function startServe(config: ServeConfig, onStopRequested: () => voi
     return v;
   };
 
-  const seed = (body: { vendorCode?: string; count?: number; subjects?: number; nudge?: boolean }) => {
+  const seed = (body: { vendorCode?: string; count?: number; subjects?: number; orders?: number[]; nudge?: boolean }) => {
     const vendorCode = body.vendorCode ?? [...partners.keys()][0] ?? "WOODCORNER";
     const count = Math.max(0, Math.floor(body.count ?? 0));
-    const subjects = Math.max(1, Math.min(Math.floor(body.subjects ?? count), Math.max(count, 1)));
     const vendor = vendorFor(vendorCode);
-    const orders = Array.from({ length: subjects }, () => {
-      const po = odoo.addPurchaseOrder(vendor.id, lines());
-      // Confirmed as button_approve would, without emitting: the rows come below, many per order.
-      po.state = "purchase";
-      po.lines.forEach((l, i) => (l.line_number = 10 * (i + 1)));
-      return { po, data: odoo.purchaseOrderData(po) };
-    });
+    const orders = body.orders?.length
+      ? body.orders.map((id) => {
+          const po = odoo.orders.get(id);
+          if (!po) throw new Error(`no order ${id}`);
+          return { po, data: odoo.purchaseOrderData(po) };
+        })
+      : Array.from({ length: Math.max(1, Math.min(Math.floor(body.subjects ?? count), Math.max(count, 1))) }, () => {
+          const po = odoo.addPurchaseOrder(vendor.id, lines());
+          // Confirmed as button_approve would, without emitting: the rows come below, many per order.
+          po.state = "purchase";
+          po.lines.forEach((l, i) => (l.line_number = 10 * (i + 1)));
+          return { po, data: odoo.purchaseOrderData(po) };
+        });
+    const subjects = orders.length;
     const first = odoo.outbox.length;
     for (let i = 0; i < count; i++) {
       const { po, data } = orders[i % subjects]!;
       odoo.emit("purchase_order.confirmed", "purchase.order", po.id, po.name, vendorCode, data);
     }
     if (body.nudge !== false && count > 0) odoo.afterCommit(count);
-    return { rows: count, subjects, first_outbox_id: odoo.outbox[first]?.id ?? null, last_outbox_id: odoo.outbox[odoo.outbox.length - 1]?.id ?? null };
+    return { rows: count, subjects, order_ids: orders.map((o) => o.po.id), first_outbox_id: odoo.outbox[first]?.id ?? null, last_outbox_id: odoo.outbox[odoo.outbox.length - 1]?.id ?? null };
   };
 
   const approve = (body: { vendorCode?: string; count?: number }) => {
