@@ -207,12 +207,9 @@ describe("crash: the sidecar dies while its claim is in flight", () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  // ENGINE BUG, marked `fails` until fixed: rows leased by a claim whose answer never reached
-  // the store (process killed, or the call timed out) come back only when their lease ends,
-  // while the next claim takes the later pending rows of the same subjects and delivers them
-  // at once: sequence 2 reaches the partner before sequence 1. Claiming is state based and
-  // the sidecar cannot tell a gap left by a lost claim from a gap of an unsubscribed type.
-  it.fails("does not let a later event of a subject overtake one leased by the dead process", async () => {
+  let partner: PartnerState | null = null;
+
+  it("still delivers and records both events of the subject", async () => {
     dir = mkdtempSync(join(tmpdir(), "odc-crash-claim-"));
     const port = await freePort();
     sim = await spawnSimulator({ odoo: { nudgeSecret: NUDGE_SECRET, sidecarUrl: `http://127.0.0.1:${port}` }, partners: [{ code: "WOODCORNER", secrets: [PARTNER_SECRET] }] });
@@ -253,8 +250,18 @@ describe("crash: the sidecar dies while its claim is in flight", () => {
     sidecar = await spawnOne();
     await waitProgress("both rows to be recorded delivered", (p) => (p.outbox.delivered ?? 0) === 2, (LEASE_SECONDS + 20) * 1000);
 
-    const w = (await sim.get<State>("/control/state")).partners.WOODCORNER!;
-    expect(w.unique).toBe(2);
-    expect(w.orderViolationSample).toEqual([]);
+    partner = (await sim.get<State>("/control/state")).partners.WOODCORNER!;
+    expect(partner.unique).toBe(2);
+    expect(partner.idMismatches).toBe(0);
   }, (LEASE_SECONDS + 60) * 1000);
+
+  // ENGINE BUG, marked `fails` until fixed: rows leased by a claim whose answer never reached
+  // the store (process killed, or the call timed out) come back only when their lease ends,
+  // while the next claim takes the later pending rows of the same subjects and delivers them
+  // at once: sequence 2 reaches the partner before sequence 1. Claiming is state based and
+  // the sidecar cannot tell a gap left by a lost claim from a gap of an unsubscribed type.
+  it.fails("does not let a later event of a subject overtake one leased by the dead process", () => {
+    expect(partner, "the scenario above ran").not.toBeNull();
+    expect(partner!.orderViolationSample).toEqual([]);
+  });
 });
