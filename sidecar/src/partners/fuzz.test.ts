@@ -22,9 +22,10 @@ const REFUSAL_CODES: ReadonlySet<RefusalCode> = new Set([
   "unknown_code", "inconsistent_quantities", "invalid_event", "unsupported_event", "missing_option",
 ]);
 const RUNS = 300;
-const SLOW_MS = 1000;
+// A hang detector, not a benchmark: generous enough for a loaded CI machine running files in parallel.
+const SLOW_MS = 5000;
 
-type Decoder = (raw: Buffer) => { ok: boolean } & Record<string, unknown>;
+type Decoder = (raw: Buffer) => { ok: boolean };
 
 const DECODERS: [string, Decoder, "xml" | "json"][] = [
   ["cXML", (raw) => decodeCxml(raw), "xml"],
@@ -50,7 +51,7 @@ const jsonSeeds = seeds.filter((s) => !s.toString("utf8").trimStart().startsWith
 
 function assertTyped(name: string, decode: Decoder, raw: Buffer) {
   const started = performance.now();
-  let result: ReturnType<Decoder>;
+  let result: { ok: boolean; code?: unknown; reason?: unknown; message?: unknown };
   try {
     result = decode(raw);
   } catch (error) {

@@ -98,7 +98,7 @@ function expectSameOrder(event: OrderEvent, order: PurchaseOrderDocument, format
       expect(read.description).toBe(asWritten(sent.description));
     } else {
       expect(read.supplier_part).toBe(sent.vendor_product_code);
-      expect(read.description).toBe(asWritten(sent.description.slice(0, 500)) ?? sent.product_code ?? sent.vendor_product_code ?? "-");
+      expect(read.description).toBe(asWritten(sent.description) ?? sent.product_code ?? sent.vendor_product_code ?? "-");
     }
   });
 }

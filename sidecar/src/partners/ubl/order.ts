@@ -5,7 +5,7 @@ import { fail, refuse, type EncodeResult } from "../result.ts";
 import { unitForPartner, type UnitContext } from "../vocabulary/units.ts";
 import { child, children, descend, requireChild, requireText, textOf } from "../xml/element.ts";
 import type { XmlElement } from "../xml/safe-xml.ts";
-import { el, render, type XmlNodeSpec } from "../xml/write.ts";
+import { el, render, stripInvalidXmlChars, type XmlNodeSpec } from "../xml/write.ts";
 import { dateTimeOf, idOf, itemIdentification, lineNumberFrom, PEPPOL, quantityOf, UBL_NS, unitPriceOf, type UblDecodeOptions } from "./common.ts";
 
 /**
@@ -95,7 +95,8 @@ export function encodeUblOrder(input: unknown, options: UblOrderOptions): Encode
         cac("Price", cbc("PriceAmount", { currencyID: currency }, formatDecimal(line.unit_price)), cbc("BaseQuantity", { unitCode: units[i]! }, 1)),
         cac(
           "Item",
-          cbc("Name", null, line.description.slice(0, 500) || line.product_code || line.vendor_product_code || "-"),
+          // Item/Name is mandatory in Peppol: fall back to a code when Odoo has no usable description.
+          cbc("Name", null, Array.from(stripInvalidXmlChars(line.description).trim()).slice(0, 500).join("") || line.product_code || line.vendor_product_code || "-"),
           line.product_code ? cac("BuyersItemIdentification", cbc("ID", null, line.product_code)) : null,
           line.vendor_product_code ? cac("SellersItemIdentification", cbc("ID", null, line.vendor_product_code)) : null,
         ),

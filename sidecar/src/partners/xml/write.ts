@@ -14,7 +14,7 @@ export function escapeAttr(value: string): string {
 // Characters XML 1.0 cannot carry at all (C0 controls except tab/newline/CR, lone surrogates,
 // U+FFFE/U+FFFF). Odoo text can contain them (pasted descriptions); we drop them rather than
 // emit a document the partner cannot parse.
-function stripInvalidXmlChars(value: string): string {
+export function stripInvalidXmlChars(value: string): string {
   return value.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, "");
 }
 
