@@ -30,7 +30,9 @@ trap cleanup EXIT
 echo "== database $DB from $TEMPLATE; log $LOG"
 createdb "${PG[@]}" -T "$TEMPLATE" "$DB"
 set +e
-"${ODOO[@]}" -d "$DB" -i "$MODULE" --stop-after-init --test-enable --test-tags "${ODOO_TEST_TAGS:-/$MODULE}" --log-level=test > "$LOG" 2>&1
+# A free loopback port: browser tests need Odoo's HTTP server, and 8069 may be in use.
+HTTP_PORT="$("$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+"${ODOO[@]}" -d "$DB" -i "$MODULE" --stop-after-init --http-interface=127.0.0.1 --http-port="$HTTP_PORT" --test-enable --test-tags "${ODOO_TEST_TAGS:-/$MODULE}" --log-level=test > "$LOG" 2>&1
 rc=$?
 set -e
 
