@@ -255,12 +255,12 @@ describe("crash: the sidecar dies while its claim is in flight", () => {
     expect(partner.idMismatches).toBe(0);
   }, (LEASE_SECONDS + 60) * 1000);
 
-  // ENGINE BUG, marked `fails` until fixed: rows leased by a claim whose answer never reached
-  // the store (process killed, or the call timed out) come back only when their lease ends,
-  // while the next claim takes the later pending rows of the same subjects and delivers them
-  // at once: sequence 2 reaches the partner before sequence 1. Claiming is state based and
-  // the sidecar cannot tell a gap left by a lost claim from a gap of an unsubscribed type.
-  it.fails("does not let a later event of a subject overtake one leased by the dead process", () => {
+  // Rows leased by a claim whose answer never reached the store (process killed, or the call
+  // timed out) come back only when their lease ends, while the next claim takes the later
+  // rows of the same subjects. The store holds a delivery whose previous sequence it has not
+  // seen (every claimed event is stored, routed or not) until that sequence arrives or the
+  // lease plus a margin has passed.
+  it("does not let a later event of a subject overtake one leased by the dead process", () => {
     expect(partner, "the scenario above ran").not.toBeNull();
     expect(partner!.orderViolationSample).toEqual([]);
   });

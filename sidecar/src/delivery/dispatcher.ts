@@ -77,6 +77,7 @@ class PartnerLane {
     private readonly log: Logger,
     private readonly observer: DeliveryObserver,
     private readonly doFetch: typeof fetch,
+    private readonly gapHoldMs: number,
   ) {
     const { concurrency, rate, breaker_threshold, breaker_cooldown_ms } = partner.limits;
     this.queue = new PQueue({ concurrency, intervalCap: rate.requests, interval: rate.per_ms, strict: true });
@@ -120,7 +121,7 @@ class PartnerLane {
     const want = circuit === "half_open" ? (this.taken.size === 0 ? perRequest : 0) : depth - this.taken.size;
     // Refill in chunks, not one query per finished attempt.
     if (want <= 0 || (circuit === "closed" && this.taken.size > 0 && want < depth / 2)) return;
-    const rows = this.store.due(this.partner.code, now, want, this.taken);
+    const rows = this.store.due(this.partner.code, now, want, this.taken, this.gapHoldMs);
     for (let i = 0; i < rows.length; i += perRequest) {
       const chunk = rows.slice(i, i + perRequest);
       if (this.partner.delivery.mode === "batched" && chunk.length < perRequest) {
@@ -135,8 +136,9 @@ class PartnerLane {
       void this.queue.add(() => this.attempt(chunk));
     }
     if (rows.length === 0 && this.taken.size === 0) {
+      // Something may be due yet held (a sequence gap): look again shortly, never spin.
       const next = this.store.nextDueAt(this.partner.code);
-      if (next !== null) this.sleepUntil(next);
+      if (next !== null) this.sleepUntil(Math.max(next, now + 250));
     }
   }
 
@@ -218,9 +220,13 @@ class PartnerLane {
 export class Dispatcher {
   private readonly lanes = new Map<string, PartnerLane>();
 
-  constructor(partners: readonly Partner[], store: DeliveryStore, log: Logger, observer: DeliveryObserver = {}, doFetch: typeof fetch = fetch) {
+  /**
+   * @param gapHoldMs how long a delivery waits for the previous sequence of its subject to
+   * show up (the outbox lease plus a margin: a claim lost with a killed process comes back then).
+   */
+  constructor(partners: readonly Partner[], store: DeliveryStore, log: Logger, observer: DeliveryObserver = {}, doFetch: typeof fetch = fetch, gapHoldMs = 0) {
     const writer = new OutcomeWriter(store, log, () => observer.finalized?.());
-    for (const p of partners) this.lanes.set(p.code, new PartnerLane(p, store, writer, log, observer, doFetch));
+    for (const p of partners) this.lanes.set(p.code, new PartnerLane(p, store, writer, log, observer, doFetch, gapHoldMs));
   }
 
   wakeAll(): void {

@@ -115,6 +115,8 @@ export class DeliveryStore {
            FROM deliveries d JOIN events e ON e.id = d.event_id
           WHERE d.state = 'pending' AND d.partner = @partner AND d.next_attempt_at <= @now
             AND NOT EXISTS (SELECT 1 FROM deliveries p WHERE p.partner = d.partner AND p.subject_key = d.subject_key AND p.state = 'pending' AND p.sequence < d.sequence)
+            AND (d.sequence = 1 OR d.created_at <= @gapDeadline
+                 OR EXISTS (SELECT 1 FROM events g WHERE g.subject_key = d.subject_key AND g.sequence = d.sequence - 1))
           ORDER BY d.next_attempt_at, d.id LIMIT @limit`,
       ),
       nextDue: c.prepare(`SELECT min(next_attempt_at) AS at FROM deliveries WHERE state = 'pending' AND partner = ?`),
@@ -204,10 +206,13 @@ export class DeliveryStore {
 
   /**
    * Deliveries of a partner that are due, oldest first, with their payload, skipping any whose
-   * subject still has an earlier pending delivery to the same partner (order per subject).
+   * subject still has an earlier pending delivery to the same partner (order per subject),
+   * and any whose previous sequence the store has not seen yet: that event may still be
+   * leased by a sidecar that died mid-claim, and comes back when its lease expires. Such a
+   * gap is waited for `gapHoldMs` at most (a staff-cancelled row never comes back).
    */
-  due(partner: string, now: number, limit: number, exclude: ReadonlySet<number> = new Set()): DueDelivery[] {
-    const rows = this.statements.due.all({ partner, now, limit: limit + exclude.size }) as DueDelivery[];
+  due(partner: string, now: number, limit: number, exclude: ReadonlySet<number> = new Set(), gapHoldMs = 0): DueDelivery[] {
+    const rows = this.statements.due.all({ partner, now, limit: limit + exclude.size, gapDeadline: now - gapHoldMs }) as DueDelivery[];
     return exclude.size === 0 ? rows : rows.filter((r) => !exclude.has(r.id)).slice(0, limit);
   }
 

@@ -31,7 +31,7 @@ export const events = sqliteTable(
     reportPending: integer("report_pending").notNull().default(0),
     reportedAt: integer("reported_at"),
   },
-  (t) => [index("events_report_pending_idx").on(t.reportPending).where(sql`report_pending = 1`)],
+  (t) => [index("events_report_pending_idx").on(t.reportPending).where(sql`report_pending = 1`), index("events_subject_idx").on(t.subjectKey, t.sequence)],
 );
 
 export const deliveries = sqliteTable(
