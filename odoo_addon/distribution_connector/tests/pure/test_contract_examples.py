@@ -57,6 +57,24 @@ class TestContractExamples(unittest.TestCase):
                 self.assertTrue((CONTRACTS_DIR / "events" / ("%s.schema.json" % event_type)).is_file())
                 self.assertTrue((CONTRACTS_DIR / "examples" / ("%s.json" % event_type)).is_file())
 
+    def test_captured_rpc_answers_follow_the_contract(self):
+        folder = CONTRACTS_DIR.parent / "odoo-rpc-examples"
+        if not folder.is_dir():
+            self.skipTest("no captured answers at %s" % folder)
+        claim = json.loads((folder / "claim_batch_ok.json").read_text())["response"]["body"]["result"]
+        self.assertRegex(claim["lease_until"], r"Z$")
+        self.assertTrue(claim["events"])
+        for item in claim["events"]:
+            self.assertEqual(set(item), {"outbox_id", "replay", "event"})
+            validator_for(item["event"]["type"]).validate(item["event"])
+        recorded = json.loads((folder / "record_results_ok.json").read_text())["response"]["body"]["result"]
+        self.assertEqual(set(recorded), {"updated", "unknown", "ignored"})
+        for name in ("claim_batch_bad_limit", "record_results_malformed"):
+            error = json.loads((folder / ("%s.json" % name)).read_text())["response"]["body"]["error"]
+            self.assertEqual(error["data"]["name"], "odoo.exceptions.ValidationError")
+        error = json.loads((folder / "claim_batch_not_integration_user.json").read_text())["response"]["body"]["error"]
+        self.assertEqual(error["data"]["name"], "odoo.exceptions.AccessError")
+
     def test_a_wrong_document_is_rejected(self):
         example = json.loads((CONTRACTS_DIR / "examples" / "purchase_order.confirmed.json").read_text())
         example["data"]["lines"][0]["uom"] = "kg"
