@@ -14,7 +14,6 @@ environment):  ODOO_URL=... ODOO_DB=... ODOO_USER=connector ODOO_API_KEY=... \\
 import json
 import os
 import pathlib
-import re
 import sys
 import urllib.error
 import urllib.request
