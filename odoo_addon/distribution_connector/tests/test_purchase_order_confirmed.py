@@ -101,6 +101,13 @@ class TestPurchaseOrderConfirmed(ConnectorCase):
         self.assertEqual(len(row), 1)
         self.assertEqual(row.event_type, "purchase_order.confirmed")
 
+    def test_locked_on_confirmation(self):
+        self.company.po_lock = "lock"
+        order, row = self.confirmed_row()
+        self.assertEqual(order.state, "done")
+        self.assertEqual(row.event_type, "purchase_order.confirmed")
+        self.assertEqual([line["line_number"] for line in row.payload["data"]["lines"]], [10, 20])
+
     def test_buyer_without_connector_rights_confirms(self):
         order = self.create_order()
         order.with_user(self.buyer).button_confirm()
