@@ -65,9 +65,19 @@ export function formatDecimal(n: number): string {
   return n.toFixed(20).replace(/0+$/, "").replace(/\.$/, "");
 }
 
+const dateFormatters = new Map<string, Intl.DateTimeFormat>();
+
 /** The calendar date of a UTC instant in a time zone (the supplier's delivery day). */
 export function dateInZone(utc: string, timeZone: string): string {
-  const parts = new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" }).formatToParts(new Date(utc));
+  // Events carry ISO 8601 UTC (checked by the event schema): the UTC date is its first 10 characters.
+  if (timeZone === "UTC") return utc.slice(0, 10);
+  let formatter = dateFormatters.get(timeZone);
+  if (!formatter) {
+    // Building an Intl formatter costs ~100 µs; one per zone is kept.
+    formatter = new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" });
+    dateFormatters.set(timeZone, formatter);
+  }
+  const parts = formatter.formatToParts(new Date(utc));
   const get = (type: string) => parts.find((p) => p.type === type)?.value ?? "";
   return `${get("year")}-${get("month")}-${get("day")}`;
 }

@@ -40,10 +40,16 @@ const cac = (name: string, ...kids: (XmlNodeSpec | null | false | undefined)[]) 
 
 const money = (n: number) => formatDecimal(Math.round(n * 100) / 100);
 
+const timeFormatters = new Map<string, Intl.DateTimeFormat>();
+
 function timeInZone(utc: string, timeZone: string): string {
   if (timeZone === "UTC") return `${utc.slice(11, 19)}Z`;
-  const parts = new Intl.DateTimeFormat("en-GB", { timeZone, hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" }).format(new Date(utc));
-  return parts;
+  let formatter = timeFormatters.get(timeZone);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat("en-GB", { timeZone, hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" });
+    timeFormatters.set(timeZone, formatter);
+  }
+  return formatter.format(new Date(utc));
 }
 
 function party(wrapper: string, p: UblParty, name: string): XmlNodeSpec {

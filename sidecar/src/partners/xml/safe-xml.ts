@@ -133,16 +133,15 @@ export function parseXml(raw: RawDocument, options: XmlLimits = {}): XmlParseRes
     return refuse("unsafe_xml", "document declares entities (<!ENTITY>); entity declarations are refused", { path: "DOCTYPE", line: lineOf(entityAt) });
   }
 
+  // Children grouped by name (xml2js's fast mode); the recorded start-tag positions restore
+  // document order. "@" and "#" cannot be XML names, so they never collide with an element.
   const parser = new xml2js.Parser({
-    explicitChildren: true,
-    preserveChildrenOrder: true,
-    charsAsChildren: false,
+    explicitChildren: false,
     explicitCharkey: true,
     explicitArray: true,
     explicitRoot: true,
-    attrkey: "$",
-    charkey: "_",
-    childkey: "$$",
+    attrkey: "@",
+    charkey: "#",
     trim: false,
     normalize: false,
     strict: true,
@@ -163,6 +162,11 @@ export function parseXml(raw: RawDocument, options: XmlLimits = {}): XmlParseRes
     }
     if (elements > limits.maxElements) {
       throw new StopParsing(refuse("too_large", `document has more than ${limits.maxElements} elements`, { line: lineOf(at) }));
+    }
+    // xml2js stores children under their names as object keys: a name like __proto__ or
+    // constructor would land on Object.prototype's properties. No partner format uses them.
+    if (node.name in Object.prototype || localName(node.name) in Object.prototype) {
+      throw new StopParsing(refuse("unsupported_document", `element name "${node.name.slice(0, 40)}" is not accepted`, { line: lineOf(at) }));
     }
     node.attributes[POSITION_KEY] = String(at);
     openTag(node);
@@ -207,10 +211,9 @@ interface SaxLike {
 }
 
 interface XmlNode {
-  "#name"?: string;
-  $?: Record<string, string>;
-  _?: string;
-  $$?: XmlNode[];
+  "@"?: Record<string, string>;
+  "#"?: string;
+  [child: string]: XmlNode[] | Record<string, string> | string | undefined;
 }
 
 function saxRefusal(error: Error): Refusal {
@@ -232,7 +235,9 @@ function toElement(
   const attrs: Record<string, string> = {};
   let position = 0;
   let localScope = scope;
-  for (const [key, value] of Object.entries(node.$ ?? {})) {
+  const rawAttrs = node["@"] ?? {};
+  for (const key in rawAttrs) {
+    const value = rawAttrs[key]!;
     if (key === POSITION_KEY) {
       position = Number(value);
       continue;
@@ -248,21 +253,24 @@ function toElement(
   const name = colon === -1 ? qname : qname.slice(colon + 1);
   const ns = localScope.get(prefix) || null;
   const path = `${parentPath ? `${parentPath}/` : ""}${name}${siblingsWithName > 1 ? `[${index}]` : ""}`;
-  const childNodes = node.$$ ?? [];
-  const counts = new Map<string, number>();
-  for (const child of childNodes) {
-    const local = localName(child["#name"] ?? "");
-    counts.set(local, (counts.get(local) ?? 0) + 1);
+  // Gather children with their start-tag positions, restore document order, then number
+  // siblings by local name (prefixes may differ for one local name: a:ID, b:ID).
+  const pending: { node: XmlNode; qname: string; local: string; position: number }[] = [];
+  for (const key of Object.keys(node)) {
+    if (key === "@" || key === "#") continue;
+    const local = localName(key);
+    for (const childNode of node[key] as XmlNode[]) pending.push({ node: childNode, qname: key, local, position: Number(childNode["@"]?.[POSITION_KEY] ?? 0) });
   }
+  if (pending.length > 1) pending.sort((a, b) => a.position - b.position);
+  const total = new Map<string, number>();
+  for (const p of pending) total.set(p.local, (total.get(p.local) ?? 0) + 1);
   const seen = new Map<string, number>();
-  const children = childNodes.map((child) => {
-    const childQname = child["#name"] ?? "";
-    const local = localName(childQname);
-    const n = (seen.get(local) ?? 0) + 1;
-    seen.set(local, n);
-    return toElement(child, childQname, path, localScope, lineOf, n, counts.get(local));
+  const children = pending.map((p) => {
+    const n = (seen.get(p.local) ?? 0) + 1;
+    seen.set(p.local, n);
+    return toElement(p.node, p.qname, path, localScope, lineOf, n, total.get(p.local));
   });
-  return { name, ns, attrs, text: node._ ?? "", children, line: lineOf(position), path };
+  return { name, ns, attrs, text: node["#"] ?? "", children, line: lineOf(position), path };
 }
 
 function localName(qname: string): string {
