@@ -35,3 +35,14 @@ class TestOutboxRetry(ConnectorCase):
         (pending + leased + cancelled).with_user(self.staff_user).action_retry()
         self.assertEqual((pending + leased + cancelled).mapped("state"), ["pending", "leased", "cancelled"])
         self.assertFalse(any((pending + leased + cancelled).mapped("replay")))
+
+    def test_bulk_retry_from_the_list(self):
+        rows = self.Outbox
+        for _i in range(3):
+            rows |= self._dead_row()[1]
+        arch = self.Outbox.with_user(self.staff_user).get_views([(False, "list")])["views"]["list"]["arch"]
+        self.assertIn('name="action_retry"', arch)
+        # What the list's header button does with the selected rows.
+        self.Outbox.with_user(self.staff_user).browse(rows.ids).action_retry()
+        self.assertEqual(set(rows.mapped("state")), {"pending"})
+        self.assertTrue(all(rows.mapped("replay")))
