@@ -151,6 +151,25 @@ describe("cXML ShipNoticeRequest → supplier.shipment_noticed", () => {
   });
 });
 
+describe("cXML documents that are not well-formed (as seen in the wild)", () => {
+  it("refuses an unescaped & with its line, and the refusal fits a Status 400 answer", () => {
+    const result = decodeCxml(readDocument("cxml_shipnotice_not_well_formed.xml"));
+    expect(result).toMatchObject({ ok: false, code: "not_well_formed", line: 12 });
+    if (result.ok) return;
+    const answer = buildCxmlResponse({ code: 400, message: result.reason, payloadId: "r@sidecar", timestamp: new Date("2026-01-01T00:00:00Z") });
+    expect(decodeCxmlResponse(answer)).toMatchObject({ ok: true, status: { code: 400, message: result.reason } });
+  });
+
+  it.each([
+    ["truncated in the middle", (x: string) => x.slice(0, x.length / 2)],
+    ["a closing tag missing", (x: string) => x.replace("</ShipNoticePortion>", "")],
+    ["two roots", (x: string) => `${x}<cXML/>`],
+  ])("refuses a document %s", (_name, damage) => {
+    const good = readDocument("cxml_shipnotice_two_orders.xml").toString("utf8");
+    expect(decodeCxml(damage(good))).toMatchObject({ ok: false, code: "not_well_formed", line: expect.any(Number) });
+  });
+});
+
 describe("cXML Response (synchronous answer)", () => {
   it("builds a Response that reads back with its status code", () => {
     const xml = buildCxmlResponse({ code: 400, message: "ConfirmationItem quantities do not add up", payloadId: "r-1@sidecar", timestamp: new Date("2026-11-26T10:00:00Z") });

@@ -48,6 +48,16 @@ describe("safe XML: hostile documents are refused", () => {
     expect(parseXml(`<a/>\n<!ENTITY x "y">`)).toMatchObject({ ok: false, code: "unsafe_xml", line: 2 });
   });
 
+  it("refuses a parameter entity reference in an internal subset even without a declaration", () => {
+    expect(parseXml(`<!DOCTYPE a [ %remote; ]>\n<a/>`)).toMatchObject({ ok: false, code: "unsafe_xml", path: "DOCTYPE" });
+  });
+
+  it("refuses element names that would collide with Object.prototype in the parser's objects", () => {
+    for (const name of ["__proto__", "constructor", "x:toString", "hasOwnProperty"]) {
+      expect(parseXml(`<a>\n<${name}>1</${name}></a>`)).toMatchObject({ ok: false, code: "unsupported_document", line: 2 });
+    }
+  });
+
   it("never expands an undeclared entity reference", () => {
     expect(parseXml("<a>&ext;</a>")).toMatchObject({ ok: false, code: "not_well_formed" });
   });
@@ -98,6 +108,11 @@ describe("safe XML: real documents still parse", () => {
     ]);
   });
 
+  it("keeps document order across differently named siblings, and numbers same-named ones", () => {
+    const result = parseXml(`<r><b/><a/><b/><a x="1"/><c/></r>`);
+    expect(result.ok && result.document.root.children.map((c) => c.path)).toEqual(["r/b[1]", "r/a[1]", "r/b[2]", "r/a[2]", "r/c"]);
+  });
+
   it("decodes ISO-8859-1 when the declaration says so, strips a UTF-8 BOM", () => {
     const latin1 = Buffer.concat([Buffer.from('<?xml version="1.0" encoding="ISO-8859-1"?><a>'), Buffer.from([0xe9]), Buffer.from("</a>")]);
     const parsed = parseXml(latin1);
@@ -111,6 +126,7 @@ describe("safe XML: broken documents are refused with the line", () => {
   it.each([
     ["mismatched close tag", "<a>\n<b>\n</a>", 3],
     ["text after the root", "<a/>\ntrailing", 2],
+    ["a second root element", "<a/>\n<b/>", 2],
     ["unclosed attribute quote", '<a>\n<b c="1>\n</a>', undefined],
   ])("%s", (_name, xml, line) => {
     const result = parseXml(xml);

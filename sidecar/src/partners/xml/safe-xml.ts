@@ -150,6 +150,7 @@ export function parseXml(raw: RawDocument, options: XmlLimits = {}): XmlParseRes
   const sax = (parser as unknown as { saxParser: SaxLike }).saxParser;
   let depth = 0;
   let elements = 0;
+  let roots = 0;
   let doctype: string | null = null;
   const openTag = sax.onopentag;
   const closeTag = sax.onclosetag;
@@ -157,6 +158,8 @@ export function parseXml(raw: RawDocument, options: XmlLimits = {}): XmlParseRes
     depth += 1;
     elements += 1;
     const at = Math.max(0, sax.startTagPosition - 1);
+    // sax accepts a second root element and xml2js would keep only the last one.
+    if (depth === 1 && ++roots > 1) throw new StopParsing(refuse("not_well_formed", "XML is not well-formed: more than one root element", { line: lineOf(at) }));
     if (depth > limits.maxDepth) {
       throw new StopParsing(refuse("too_large", `elements are nested deeper than ${limits.maxDepth} levels`, { line: lineOf(at) }));
     }
