@@ -87,12 +87,15 @@ export function getAdapter<F extends FormatName>(format: F): Adapters[F] {
   return adapters[format];
 }
 
-/** Decodes with the named format's adapter; an unknown name or a format that reads nothing is a refusal. */
-export function decodeWith(format: string, raw: RawDocument): DecodeResult {
+/**
+ * Decodes with the named format's adapter (with the partner's decode options, e.g. its unit
+ * table); an unknown name or a format that reads nothing is a refusal.
+ */
+export function decodeWith(format: string, raw: RawDocument, options?: unknown): DecodeResult {
   if (!isFormatName(format)) return refuse("unsupported_document", `unknown format "${format.slice(0, 40)}" (known: ${FORMAT_NAMES.join(", ")})`);
   const adapter = adapters[format] as PartnerAdapter<unknown, unknown>;
   if (!adapter.decode) return refuse("unsupported_document", `format ${format} decodes nothing`);
-  return adapter.decode(raw);
+  return adapter.decode(raw, options);
 }
 
 /** Encodes with the named format's adapter and partner options. */

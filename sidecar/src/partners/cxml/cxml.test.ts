@@ -5,7 +5,7 @@ import type { DecodeResult } from "../decode-result.ts";
 import type { SupplierOrderAcknowledged, SupplierShipmentNoticed } from "../events/inbound.ts";
 import { contractsDir, readDocument } from "../test-support/fixtures.ts";
 import { parseXml } from "../xml/safe-xml.ts";
-import { buildCxmlResponse, decodeCxml, decodeCxmlResponse, encodeCxml, type CxmlOrderOptions } from "./index.ts";
+import { buildCxmlResponse, decodeCxml, decodeCxmlResponse, encodeCxml, redactCxmlSecrets, type CxmlOrderOptions } from "./index.ts";
 
 const options: CxmlOrderOptions = {
   from: { domain: "NetworkID", identity: "YOURCOMPANY" },
@@ -263,5 +263,17 @@ describe("cXML OrderRequest (outbound)", () => {
     const a = encodeCxml(confirmedExample(), options);
     const b = encodeCxml(confirmedExample(), options);
     expect(a).toEqual(b);
+  });
+});
+
+describe("cXML credentials stay out of logs and events", () => {
+  it("redacts SharedSecret in a document kept for logs, and decoded events never carry it", () => {
+    const raw = readDocument("cxml_confirmation_partial.xml").toString("utf8");
+    const redacted = redactCxmlSecrets(raw);
+    expect(raw).toContain("s3cret-wood");
+    expect(redacted).not.toContain("s3cret-wood");
+    expect(redacted).toContain("<SharedSecret>[redacted]</SharedSecret>");
+    expect(decodeCxml(redacted)).toEqual(decodeCxml(raw.replace("s3cret-wood", "[redacted]")));
+    expect(JSON.stringify(decodeCxml(raw))).not.toContain("s3cret-wood");
   });
 });

@@ -110,3 +110,11 @@ export function cxmlDateTime(utc: string): string {
   const d = new Date(utc);
   return `${d.toISOString().slice(0, 19)}+00:00`;
 }
+
+/**
+ * The document with every SharedSecret (and cXML Credential secret variants) replaced, for
+ * logs and stored copies: cXML carries its credentials inside the document.
+ */
+export function redactCxmlSecrets(text: string): string {
+  return text.replace(/<((?:[\w.-]+:)?(?:SharedSecret|CredentialMac|DigitalSignature))(\s[^>]*)?>[\s\S]*?<\/\1\s*>/g, "<$1$2>[redacted]</$1>");
+}

@@ -10,6 +10,7 @@ import { decodeStatusUpdateRequest, readResponse } from "./status.ts";
 
 export { buildCxmlResponse, decodeCxmlResponse, type CxmlReply, type CxmlResponseOptions } from "./status.ts";
 export type { CxmlOrderOptions, CxmlAddress } from "./order-request.ts";
+export { redactCxmlSecrets } from "./envelope.ts";
 export type { CxmlDecodeOptions } from "./common.ts";
 
 export interface CxmlDecodeAllOptions extends CxmlDecodeOptions {
