@@ -66,3 +66,15 @@ export function summarizeAccepted(accepted: readonly ReceivedEvent[]): AcceptedS
     orderViolationSample: violations.slice(0, 10),
   };
 }
+
+/** Largest number of instants within any window of `windowMs` (`[t, t + windowMs)`), as PartnerReceiver.maxInWindow. */
+export function maxInWindow(instants: readonly number[], windowMs: number): number {
+  const sorted = [...instants].sort((a, b) => a - b);
+  let max = 0;
+  let lo = 0;
+  for (let hi = 0; hi < sorted.length; hi++) {
+    while (sorted[hi]! - sorted[lo]! >= windowMs) lo++;
+    max = Math.max(max, hi - lo + 1);
+  }
+  return max;
+}

@@ -26,6 +26,8 @@ export interface StackOptions {
   fault?: (n: number, id: string) => PartnerFault | null;
   observer?: SidecarObserver;
   odooLatency?: { baseMs?: number; perRowMs?: number };
+  /** fetch the sidecar uses for partner deliveries (to observe when requests leave). */
+  partnerFetch?: typeof fetch;
 }
 
 /** Simulated Odoo + a partner receiver on loopback + a real sidecar on a temporary SQLite file. */
@@ -62,7 +64,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     },
     { PARTNER_SECRET },
   );
-  const sidecar = new Sidecar({ env, partners, log: createLogger(env.ODC_LOG_LEVEL), observer: options.observer });
+  const sidecar = new Sidecar({ env, partners, log: createLogger(env.ODC_LOG_LEVEL), observer: options.observer, ...(options.partnerFetch ? { partnerFetch: options.partnerFetch } : {}) });
   const port = await sidecar.start();
   const sidecarUrl = `http://127.0.0.1:${port}`;
   odoo.sidecarUrl = sidecarUrl;
