@@ -3,11 +3,17 @@
  * encoding fast and dependency-free; every value goes through escaping here and nowhere else.
  */
 
+// Most values (codes, numbers, dates) need no escaping: one test skips five replaces.
+const NEEDS_TEXT_ESCAPE = /[&<>\u0000-\u0008\u000B\u000C\u000E-\u001F\uD800-\uDFFF\uFFFE\uFFFF]/;
+const NEEDS_ATTR_ESCAPE = /[&<>"\u0000-\u001F\uD800-\uDFFF\uFFFE\uFFFF]/;
+
 export function escapeText(value: string): string {
+  if (!NEEDS_TEXT_ESCAPE.test(value)) return value;
   return stripInvalidXmlChars(value).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
 
 export function escapeAttr(value: string): string {
+  if (!NEEDS_ATTR_ESCAPE.test(value)) return value;
   return escapeText(value).replace(/"/g, "&quot;").replace(/\r/g, "&#13;").replace(/\n/g, "&#10;").replace(/\t/g, "&#9;");
 }
 
