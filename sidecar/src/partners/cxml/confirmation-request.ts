@@ -8,7 +8,7 @@ import {
   sumByStatus,
   type LineAckStatus,
 } from "../vocabulary/acknowledgement.ts";
-import { attrOf, child, children, descend, requireAttr, requireChild, requireDecimalAttr, textOf } from "../xml/element.ts";
+import { attrOf, child, children, descend, requireAttr, requireChild, requireQuantityAttr, textOf } from "../xml/element.ts";
 import type { XmlElement } from "../xml/safe-xml.ts";
 import {
   commentsOf,
@@ -54,7 +54,7 @@ function readPortion(status: XmlElement, options: CxmlDecodeOptions): AckPortion
   return {
     status: mapped.value,
     partner_status: type,
-    quantity: requireDecimalAttr(status, "quantity"),
+    quantity: requireQuantityAttr(status, "quantity"),
     uom: requireUnit(status, options.units),
     promised_shipment_date: optionalTimeAttr(status, "shipmentDate"),
     promised_delivery: delivery ? { start: delivery, end: delivery } : null,
@@ -66,7 +66,7 @@ function readPortion(status: XmlElement, options: CxmlDecodeOptions): AckPortion
 
 function readItem(item: XmlElement, options: CxmlDecodeOptions): AckLine {
   const lineNumber = lineNumberAttr(item);
-  const quantity = requireDecimalAttr(item, "quantity");
+  const quantity = requireQuantityAttr(item, "quantity");
   const uom = requireUnit(item, options.units);
   const statuses = children(item, "ConfirmationStatus");
   if (statuses.length === 0) fail("invalid_document", "ConfirmationItem has no ConfirmationStatus", { path: item.path, line: item.line });

@@ -99,6 +99,12 @@ describe("cXML ConfirmationRequest → supplier.order_acknowledged", () => {
       /line 7 appears in more than one ConfirmationItem/,
     ],
     [
+      "a negative quantity",
+      `<ConfirmationHeader type="detail" noticeDate="2026-01-01"/><OrderReference orderID="P1"/><ConfirmationItem quantity="1" lineNumber="1"><UnitOfMeasure>C62</UnitOfMeasure><ConfirmationStatus type="accept" quantity="2"><UnitOfMeasure>C62</UnitOfMeasure></ConfirmationStatus><ConfirmationStatus type="reject" quantity="-1"><UnitOfMeasure>C62</UnitOfMeasure></ConfirmationStatus></ConfirmationItem>`,
+      "invalid_document",
+      /quantity -1 is negative/,
+    ],
+    [
       "a non-numeric line number",
       `<ConfirmationHeader type="detail" noticeDate="2026-01-01"/><OrderReference orderID="P1"/><ConfirmationItem quantity="1" lineNumber="A1"><UnitOfMeasure>C62</UnitOfMeasure><ConfirmationStatus type="accept" quantity="1"><UnitOfMeasure>C62</UnitOfMeasure></ConfirmationStatus></ConfirmationItem>`,
       "invalid_document",

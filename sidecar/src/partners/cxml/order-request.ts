@@ -2,7 +2,7 @@ import { parseEvent, purchaseOrderEventSchema, type PurchaseOrderEvent, type Pur
 import type { PurchaseOrderDocument } from "../events/purchase-order-document.ts";
 import { fail, refuse, type EncodeResult } from "../result.ts";
 import { unitForPartner, type UnitContext } from "../vocabulary/units.ts";
-import { attrOf, child, children, descend, requireAttr, requireChild, requireDecimalAttr, textOf } from "../xml/element.ts";
+import { attrOf, child, children, descend, requireAttr, requireChild, requireQuantityAttr, textOf } from "../xml/element.ts";
 import type { XmlElement } from "../xml/safe-xml.ts";
 import { el, type XmlNodeSpec } from "../xml/write.ts";
 import { documentRef, lineNumberAttr, moneyIn, optionalTimeAttr, requireUnit, supplierPartOf, type CxmlDecodeOptions } from "./common.ts";
@@ -189,7 +189,7 @@ function readItemOut(item: XmlElement, options: CxmlDecodeOptions): PurchaseOrde
     buyer_part: textOf(descend(item, "ItemID/BuyerPartID")) ?? null,
     gtin: null,
     description: detail ? (textOf(child(detail, "Description")) ?? null) : null,
-    quantity: requireDecimalAttr(item, "quantity"),
+    quantity: requireQuantityAttr(item, "quantity"),
     uom: detail ? requireUnit(detail, options.units) : requireUnit(requireChild(item, "ItemDetail"), options.units),
     unit_price: detail ? (moneyIn(child(detail, "UnitPrice"))?.amount ?? null) : null,
     requested_delivery: optionalTimeAttr(item, "requestedDeliveryDate"),

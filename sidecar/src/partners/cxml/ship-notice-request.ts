@@ -1,6 +1,6 @@
 import type { CarrierIdentification, DecodedInbound, ShipmentLine, ShipmentLot, ShipmentPortion, SupplierShipmentNoticed } from "../events/inbound.ts";
 import { fail } from "../result.ts";
-import { attrOf, children, descend, descendAll, requireAttr, requireChild, requireDecimalAttr, textOf } from "../xml/element.ts";
+import { attrOf, children, descend, descendAll, requireAttr, requireChild, requireQuantityAttr, textOf } from "../xml/element.ts";
 import type { XmlElement } from "../xml/safe-xml.ts";
 import { commentsOf, documentRef, lineNumberAttr, optionalTimeAttr, requireTimeAttr, requireUnit, supplierPartOf, type CxmlDecodeOptions } from "./common.ts";
 import type { CxmlEnvelope } from "./envelope.ts";
@@ -49,7 +49,7 @@ function readItem(item: XmlElement, options: CxmlDecodeOptions): ShipmentLine {
     buyer_part: textOf(descend(item, "ItemID/BuyerPartID")) ?? null,
     gtin: null,
     description: textOf(descend(item, "ShipNoticeItemDetail/Description")) ?? null,
-    quantity: requireDecimalAttr(item, "quantity"),
+    quantity: requireQuantityAttr(item, "quantity"),
     uom: requireUnit(item, options.units),
     lots,
     serials,

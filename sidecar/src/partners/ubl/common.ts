@@ -59,6 +59,7 @@ export function decimalOf(element: XmlElement): number {
 /** A quantity with its `unitCode`, mapped to a Rec 20 code; `unitCode` may be optional for some elements. */
 export function quantityOf(element: XmlElement, units: UnitContext | undefined, unitRequired = true): { value: number; uom: string | null } {
   const value = decimalOf(element);
+  if (value < 0) fail("invalid_document", `${element.name} ${value} is negative`, { path: element.path, line: element.line });
   const code = attrOf(element, "unitCode");
   if (code === undefined) {
     if (unitRequired) fail("invalid_document", `${element.name} has no unitCode`, { path: `${element.path}@unitCode`, line: element.line });

@@ -2,7 +2,7 @@ import type { DecodedInbound, ShipmentLine, ShipmentLot, ShipmentPortion, Suppli
 import { fail, type RawDocument } from "../result.ts";
 import { child, children, descend, descendAll, requireChild, requireText, textOf } from "../xml/element.ts";
 import type { XmlElement } from "../xml/safe-xml.ts";
-import { dateTimeOf, decimalOf, idOf, itemIdentification, lineNumberFrom, periodOf, quantityOf, ublMessageId, type UblDecodeOptions } from "./common.ts";
+import { dateTimeOf, idOf, itemIdentification, lineNumberFrom, periodOf, quantityOf, ublMessageId, type UblDecodeOptions } from "./common.ts";
 
 /**
  * Peppol BIS 3 Despatch Advice (T16). Despatch line ids are the supplier's (3A, 3B), not
@@ -48,7 +48,7 @@ function readLine(line: XmlElement, options: UblDecodeOptions): ShipmentLine & {
     uom: delivered.uom!,
     lots,
     serials,
-    outstanding_quantity: outstandingElement ? decimalOf(outstandingElement) : null,
+    outstanding_quantity: outstandingElement ? quantityOf(outstandingElement, options.units, false).value : null,
     outstanding_reason: textOf(child(line, "OutstandingReason")) ?? null,
     handling_units: descendAll(line, "Shipment/TransportHandlingUnit/ID")
       .map((e) => textOf(e))

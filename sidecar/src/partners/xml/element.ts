@@ -90,3 +90,10 @@ export function optionalDecimalAttr(element: XmlElement, name: string): number |
 export function decimalText(element: XmlElement): number {
   return parseDecimal(requireText(element), { path: element.path, line: element.line });
 }
+
+/** A quantity attribute: a number that is not negative (a negative quantity is never meaningful). */
+export function requireQuantityAttr(element: XmlElement, name: string): number {
+  const value = requireDecimalAttr(element, name);
+  if (value < 0) fail("invalid_document", `${name} ${value} is negative`, { path: `${element.path}@${name}`, line: element.line });
+  return value;
+}
