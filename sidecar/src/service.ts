@@ -67,7 +67,7 @@ export class Sidecar {
           observer.finalized?.();
         },
       },
-      options.partnerFetch ?? fetch,
+      options.partnerFetch,
       // A lost claim's rows come back after the lease; the poll then claims them.
       env.ODC_LEASE_SECONDS * 1000 + env.ODC_POLL_INTERVAL_MS + 5_000,
     );

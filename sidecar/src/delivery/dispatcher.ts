@@ -1,4 +1,5 @@
 import PQueue from "p-queue";
+import { Agent } from "undici";
 import type { Logger } from "pino";
 import type { Partner } from "../config/partners.ts";
 import type { AttemptRecord, DeliveryStore, DueDelivery } from "../store/deliveries.ts";
@@ -64,6 +65,8 @@ class PartnerLane {
   /** Deliveries taken from the store and not yet recorded: queued or on the wire. */
   private readonly taken = new Set<number>();
   private readonly breaker: CircuitBreaker;
+  /** This partner's keep-alive connection pool (or the fetch tests inject). */
+  private readonly transport: Agent | typeof fetch;
   private timer: NodeJS.Timeout | null = null;
   private timerAt = Infinity;
   private stopped = false;
@@ -76,10 +79,11 @@ class PartnerLane {
     private readonly writer: OutcomeWriter,
     private readonly log: Logger,
     private readonly observer: DeliveryObserver,
-    private readonly doFetch: typeof fetch,
+    doFetch: typeof fetch | undefined,
     private readonly gapHoldMs: number,
   ) {
     const { concurrency, rate, breaker_threshold, breaker_cooldown_ms } = partner.limits;
+    this.transport = doFetch ?? new Agent({ connections: concurrency, keepAliveTimeout: 30_000, connect: { timeout: partner.limits.timeout_ms } });
     this.queue = new PQueue({ concurrency, intervalCap: rate.requests, interval: rate.per_ms, strict: true });
     this.breaker = new CircuitBreaker(breaker_threshold, breaker_cooldown_ms);
   }
@@ -162,7 +166,7 @@ class PartnerLane {
       // deliveries stay pending in the store.
       if (this.stopped || !this.breaker.tryAcquire()) return;
       const request = rows.length === 1 && this.partner.delivery.mode === "immediate" ? encodeCanonical(this.partner, rows[0]!.eventId, rows[0]!.payload) : encodeBatch(this.partner, rows);
-      const outcome = await sendAttempt(request, this.partner.limits.timeout_ms, this.doFetch);
+      const outcome = await sendAttempt(request, this.partner.limits.timeout_ms, this.transport);
       this.updateBreaker(outcome);
       await Promise.all(
         rows.map(async (row) => {
@@ -213,6 +217,7 @@ class PartnerLane {
     if (this.timer) clearTimeout(this.timer);
     this.queue.clear();
     await Promise.race([this.queue.onIdle(), new Promise((r) => setTimeout(r, graceMs).unref())]);
+    if (typeof this.transport !== "function") await this.transport.destroy().catch(() => {});
   }
 }
 
@@ -224,7 +229,7 @@ export class Dispatcher {
    * @param gapHoldMs how long a delivery waits for the previous sequence of its subject to
    * show up (the outbox lease plus a margin: a claim lost with a killed process comes back then).
    */
-  constructor(partners: readonly Partner[], store: DeliveryStore, log: Logger, observer: DeliveryObserver = {}, doFetch: typeof fetch = fetch, gapHoldMs = 0) {
+  constructor(partners: readonly Partner[], store: DeliveryStore, log: Logger, observer: DeliveryObserver = {}, doFetch?: typeof fetch, gapHoldMs = 0) {
     const writer = new OutcomeWriter(store, log, () => observer.finalized?.());
     for (const p of partners) this.lanes.set(p.code, new PartnerLane(p, store, writer, log, observer, doFetch, gapHoldMs));
   }
