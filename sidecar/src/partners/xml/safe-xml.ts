@@ -245,6 +245,8 @@ function toElement(
       position = Number(value);
       continue;
     }
+    // An attribute named __proto__ would set the prototype of `attrs`; no format uses it.
+    if (key === "__proto__") continue;
     attrs[key] = value;
     if (key === "xmlns" || key.startsWith("xmlns:")) {
       if (localScope === scope) localScope = new Map(scope);
