@@ -6,6 +6,8 @@ import type { Partner } from "./config/partners.ts";
 import { Dispatcher, type DeliveryObserver } from "./delivery/dispatcher.ts";
 import { loadContracts } from "./contracts/validate.ts";
 import { createApp } from "./http/app.ts";
+import { Inbound } from "./inbound/index.ts";
+import type { ApplyObserver } from "./inbound/worker.ts";
 import { OdooClient } from "./odoo/client.ts";
 import { OdooOutbox, type OutboxResult } from "./odoo/outbox.ts";
 import { OutboxDrain, type DrainObserver } from "./outbox/drain.ts";
@@ -17,6 +19,8 @@ import { DeliveryStore } from "./store/deliveries.ts";
 
 export interface SidecarObserver extends DeliveryObserver, DrainObserver {
   reported?(results: readonly OutboxResult[]): void;
+  /** The inbound apply worker's outcomes and failed calls. */
+  inbound?: ApplyObserver;
 }
 
 export interface SidecarOptions {
@@ -38,11 +42,14 @@ export class Sidecar {
   readonly reporter: ResultReporter;
   readonly app: ReturnType<typeof createApp>;
   readonly metrics: Metrics;
+  readonly inbound: Inbound;
   private server: ServerType | null = null;
   private readonly startedAt = Date.now();
 
   constructor(private readonly options: SidecarOptions) {
-    const { env, partners, log, observer = {} } = options;
+    const { env, log, observer = {} } = options;
+    // Partners that only post to us (carriers' tracking webhooks) get no delivery lane.
+    const partners = options.partners.filter((p) => p.outbound);
     loadContracts();
     this.db = openStore(env.ODC_DB_PATH);
     this.store = new DeliveryStore(this.db);
@@ -89,6 +96,16 @@ export class Sidecar {
         },
       },
     );
+    this.inbound = new Inbound({
+      db: this.db,
+      odoo: this.odoo,
+      partners: options.partners,
+      log,
+      registry: this.metrics.registry,
+      adminToken: env.ODC_ADMIN_TOKEN,
+      worker: { batch: env.ODC_INBOUND_BATCH, concurrency: env.ODC_INBOUND_CONCURRENCY, retryMaxMs: env.ODC_INBOUND_RETRY_MAX_MS },
+      ...(observer.inbound ? { observer: observer.inbound } : {}),
+    });
     this.app = createApp({
       log,
       nudgeSecret: env.ODC_NUDGE_SECRET,
@@ -96,6 +113,8 @@ export class Sidecar {
       health: () => this.health(),
       metrics: async () => ({ contentType: this.metrics.registry.contentType, body: await this.metrics.registry.metrics() }),
       ...(env.ODC_ADMIN_TOKEN ? { admin: adminRoutes(env.ODC_ADMIN_TOKEN, this.store, () => this.dispatcher.wakeAll()) } : {}),
+      inbound: this.inbound.routes,
+      ...(this.inbound.admin ? { inboundAdmin: this.inbound.admin } : {}),
     });
   }
 
@@ -107,6 +126,7 @@ export class Sidecar {
       odoo: { reachable: odooOk, last_error: this.drain.lastError, last_claim_at: this.drain.lastClaimAt ? new Date(this.drain.lastClaimAt).toISOString() : null, report_error: this.reporter.lastError },
       deliveries: this.store.counts(),
       partners: this.dispatcher.status(),
+      inbound: this.inbound.health(),
     };
   }
 
@@ -119,8 +139,9 @@ export class Sidecar {
     });
     this.drain.start();
     this.reporter.start();
+    this.inbound.worker.start();
     this.dispatcher.wakeAll();
-    log.info({ host: env.ODC_HOST, port, partners: this.options.partners.map((p) => p.code), store: env.ODC_DB_PATH }, "sidecar started");
+    log.info({ host: env.ODC_HOST, port, partners: this.options.partners.map((p) => p.code), inbound: this.options.partners.filter((p) => p.inbound).map((p) => p.code), store: env.ODC_DB_PATH }, "sidecar started");
     return port;
   }
 
@@ -128,6 +149,7 @@ export class Sidecar {
   async stop(graceMs = 5_000): Promise<void> {
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     await this.drain.stop();
+    await this.inbound.worker.stop();
     await this.dispatcher.stop(graceMs);
     await this.reporter.reportOnce().catch(() => false);
     await this.reporter.stop();

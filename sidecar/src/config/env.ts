@@ -34,6 +34,12 @@ export const envSchema = z
     ODC_RESULT_BATCH: z.coerce.number().int().min(1).max(5000).default(1000),
     /** Bearer token for the admin API (dead letters, replay). Admin API is off when unset. */
     ODC_ADMIN_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
+    /** Inbound events per `connector.inbound.apply_events` call (the addon takes at most 200). */
+    ODC_INBOUND_BATCH: z.coerce.number().int().min(1).max(200).default(100),
+    /** apply_events calls in flight at once (they share ODOO_CONCURRENCY with the outbox). */
+    ODC_INBOUND_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(2),
+    /** Longest wait between two attempts to apply inbound events while Odoo is unreachable. */
+    ODC_INBOUND_RETRY_MAX_MS: duration(60_000),
     ODC_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   })
   .strict();

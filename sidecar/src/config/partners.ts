@@ -1,16 +1,16 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { ConfigError, describeIssues } from "./env.ts";
+import { inboundSchema, resolveInbound, type InboundSettings } from "./inbound.ts";
+import { resolveSecret, secretRef } from "./secrets.ts";
+
+export { resolveSecret, secretRef };
 
 /**
  * The partners file: who receives which events, where, in which format, at what pace.
  * Secrets are references (`env:NAME` or `file:/path`), resolved at start, so the file itself
  * can be committed to a deployment repository without leaking anything.
  */
-const secretRef = z
-  .string()
-  .regex(/^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+)$/, "must be a reference: env:NAME or file:/path");
-
 export const partnerCodeSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, "letters, digits, _ . - (max 64)");
 
 const retrySchema = z
@@ -45,21 +45,28 @@ const limitsSchema = z
   })
   .strict();
 
+const subscriptionsSchema = z
+  .object({
+    event_types: z.array(z.string().regex(/^[a-z_]+\.[a-z_]+$/)).min(1),
+    /** Routing codes (vendor / carrier partner codes set in Odoo) this partner handles; "*" for all. Default: its own code. */
+    partner_codes: z.array(z.union([partnerCodeSchema, z.literal("*")])).optional(),
+  })
+  .strict();
+
 export const partnerSchema = z
   .object({
     code: partnerCodeSchema,
     name: z.string().min(1).optional(),
     format: z.enum(["canonical", "cxml", "ubl", "easypost"]).default("canonical"),
-    endpoint: z.url({ protocol: /^https?$/ }),
+    /**
+     * Outbound (what we send): endpoint, signing_secrets and subscriptions go together. A
+     * partner that only sends us news (a carrier's tracking webhooks) leaves all three out
+     * and has an `inbound` section.
+     */
+    endpoint: z.url({ protocol: /^https?$/ }).optional(),
     /** Standard Webhooks secrets (whsec_...); several during a key rotation, all sign. */
-    signing_secrets: z.array(secretRef).min(1).max(4),
-    subscriptions: z
-      .object({
-        event_types: z.array(z.string().regex(/^[a-z_]+\.[a-z_]+$/)).min(1),
-        /** Routing codes (vendor / carrier partner codes set in Odoo) this partner handles; "*" for all. Default: its own code. */
-        partner_codes: z.array(z.union([partnerCodeSchema, z.literal("*")])).optional(),
-      })
-      .strict(),
+    signing_secrets: z.array(secretRef).min(1).max(4).optional(),
+    subscriptions: subscriptionsSchema.optional(),
     limits: limitsSchema.default(limitsSchema.parse({})),
     retry: retrySchema.default(retrySchema.parse({})),
     /**
@@ -94,8 +101,20 @@ export const partnerSchema = z
       .refine((w) => w.start !== w.end, "start and end must differ")
       .optional(),
     enabled: z.boolean().default(true),
+    /** What this partner posts to `POST /inbound/<code>` (README "Inbound"). */
+    inbound: inboundSchema.optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((p, ctx) => {
+    const outbound = { endpoint: p.endpoint, signing_secrets: p.signing_secrets, subscriptions: p.subscriptions };
+    const given = Object.values(outbound).filter((v) => v !== undefined).length;
+    if (given === 3 || (given === 0 && p.inbound)) return;
+    for (const [field, value] of Object.entries(outbound)) {
+      if (value !== undefined) continue;
+      const message = given === 0 ? "required, but not set (or leave endpoint, signing_secrets and subscriptions out and give an inbound section)" : "required with endpoint, signing_secrets and subscriptions";
+      ctx.addIssue({ code: "custom", path: [field], message });
+    }
+  });
 
 export const partnersFileSchema = z
   .object({ partners: z.array(partnerSchema).max(500) })
@@ -110,29 +129,24 @@ export const partnersFileSchema = z
 
 export type PartnerConfig = z.infer<typeof partnerSchema>;
 
-export interface Partner extends Omit<PartnerConfig, "signing_secrets"> {
+export interface Partner extends Omit<PartnerConfig, "signing_secrets" | "endpoint" | "subscriptions" | "inbound"> {
+  /** False for a partner that only posts to us: it has no endpoint and receives nothing. */
+  outbound: boolean;
+  /** Empty when `outbound` is false. */
+  endpoint: string;
+  subscriptions: z.infer<typeof subscriptionsSchema>;
   /** Resolved secret values. Never logged. */
   signingSecrets: string[];
+  /** Inbound settings with resolved secrets, or null when the partner posts nothing to us. */
+  inbound: InboundSettings | null;
 }
 
-function resolveSecret(ref: string, field: string, env: Record<string, string | undefined>): string {
-  if (ref.startsWith("env:")) {
-    const value = env[ref.slice(4)];
-    if (!value) throw new ConfigError([`${field}: environment variable ${ref.slice(4)} is not set`]);
-    return value;
-  }
-  try {
-    return readFileSync(ref.slice(5), "utf8").trim();
-  } catch {
-    throw new ConfigError([`${field}: cannot read secret file ${ref.slice(5)}`]);
-  }
-}
 
 export function parsePartners(raw: unknown, env: Record<string, string | undefined>): Partner[] {
   const parsed = partnersFileSchema.safeParse(raw);
   if (!parsed.success) throw new ConfigError(describeIssues(parsed.error, "ODC_PARTNERS_FILE: "));
   return parsed.data.partners.map((p, i) => {
-    const { signing_secrets, ...rest } = p;
+    const { signing_secrets = [], endpoint, subscriptions, inbound, ...rest } = p;
     const signingSecrets = signing_secrets.map((ref, j) => {
       const value = resolveSecret(ref, `ODC_PARTNERS_FILE: partners.${i}.signing_secrets.${j}`, env);
       if (!/^whsec_[A-Za-z0-9+/=]{16,}$/.test(value)) {
@@ -140,7 +154,14 @@ export function parsePartners(raw: unknown, env: Record<string, string | undefin
       }
       return value;
     });
-    return { ...rest, signingSecrets };
+    return {
+      ...rest,
+      outbound: endpoint !== undefined,
+      endpoint: endpoint ?? "",
+      subscriptions: subscriptions ?? { event_types: [] },
+      signingSecrets,
+      inbound: inbound ? resolveInbound(inbound, `ODC_PARTNERS_FILE: partners.${i}.inbound`, (ref, field) => resolveSecret(ref, field, env)) : null,
+    };
   });
 }
 
@@ -174,7 +195,7 @@ export function routingCodeOf(event: { data?: unknown }): string | null {
 export function partnersFor(partners: readonly Partner[], event: { type: string; data?: unknown }): Partner[] {
   const code = routingCodeOf(event);
   return partners.filter((p) => {
-    if (!p.enabled || !p.subscriptions.event_types.includes(event.type)) return false;
+    if (!p.enabled || !p.outbound || !p.subscriptions.event_types.includes(event.type)) return false;
     const codes = p.subscriptions.partner_codes ?? [p.code];
     return codes.includes("*") || (code !== null && codes.includes(code));
   });

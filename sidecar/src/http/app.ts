@@ -16,6 +16,10 @@ export interface AppServices {
   metrics?(): Promise<{ contentType: string; body: string }>;
   /** Admin API, mounted on /admin when a token is configured. */
   admin?: Hono;
+  /** Partners' documents: POST /inbound/<partner>. */
+  inbound?: Hono<AppEnv>;
+  /** Admin API of the inbound side, mounted on /admin/inbound when a token is configured. */
+  inboundAdmin?: Hono;
 }
 
 export type AppEnv = { Variables: { services: AppServices; requestId: string } };
@@ -59,7 +63,9 @@ export function createApp(services: AppServices): Hono<AppEnv> {
     return c.body(body, 200, { "content-type": contentType });
   });
 
+  if (services.inboundAdmin) app.route("/admin/inbound", services.inboundAdmin);
   if (services.admin) app.route("/admin", services.admin);
+  if (services.inbound) app.route("/inbound", services.inbound);
 
   app.post(
     "/nudge",

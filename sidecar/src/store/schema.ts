@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { blob, index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 /**
  * The sidecar's durable store. Odoo's outbox stays the source of truth until a result is
@@ -63,3 +63,70 @@ export const deliveries = sqliteTable(
 
 export type EventRow = typeof events.$inferSelect;
 export type DeliveryRow = typeof deliveries.$inferSelect;
+
+/**
+ * Partners' documents received on `POST /inbound/<partner>`: stored (raw, with how they were
+ * verified) in the same transaction that deduplicates them, then applied in Odoo by the
+ * apply worker. One row per distinct partner message; a redelivery only counts `receipts`.
+ */
+export const inboundDocuments = sqliteTable(
+  "inbound_documents",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    partner: text("partner").notNull(),
+    /** Canonical inbound event type, or `ignored` for a document with nothing to apply. */
+    type: text("type").notNull(),
+    /** The partner's message id, or `sha256:<hex>` of the body when it has none. */
+    messageId: text("message_id").notNull(),
+    /** partner | body_hash */
+    messageIdSource: text("message_id_source").notNull(),
+    /** Inbound event id (UUID v5 of partner, format, type, message id): the apply_events idempotency key. */
+    eventId: text("event_id"),
+    format: text("format").notNull(),
+    /** PO number, shipment id or tracking number the document is about. */
+    subjectRef: text("subject_ref"),
+    /** Order is kept per subject key: `<partner>|<type>|<subject ref>`. */
+    subjectKey: text("subject_key").notNull(),
+    testMode: integer("test_mode").notNull().default(0),
+    contentType: text("content_type"),
+    /** The body as received (cXML with its SharedSecret redacted). */
+    body: blob("body", { mode: "buffer" }).notNull(),
+    bodySha256: text("body_sha256").notNull(),
+    /** How the request was authenticated: the scheme, and which configured secret matched. */
+    verification: text("verification").notNull(),
+    verificationKey: integer("verification_key").notNull(),
+    receivedAt: integer("received_at").notNull(),
+    lastReceivedAt: integer("last_received_at").notNull(),
+    /** How many times the partner delivered this message (redeliveries are acknowledged, not applied again). */
+    receipts: integer("receipts").notNull().default(1),
+    /** When the partner says it happened (UTC ISO), for ordering tracking updates. */
+    occurredAt: text("occurred_at"),
+    /** The apply_events item (JSON), null for ignored documents. */
+    event: text("event"),
+    /**
+     * pending (waiting for Odoo) | applied | stale | exception | unknown_reference | rejected
+     * (Odoo's outcome) | coalesced (superseded by a later tracking update of the same shipment)
+     * | test_skipped (test-mode document of a production partner) | ignored (nothing to apply).
+     */
+    status: text("status").notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    nextAttemptAt: integer("next_attempt_at").notNull(),
+    lastError: text("last_error"),
+    /** Odoo's short explanation, or why the sidecar kept the document back. */
+    detail: text("detail"),
+    /** `{"model","id","ref"}` of the Odoo record the outcome is about (JSON). */
+    record: text("record"),
+    /** Odoo already had this event (apply_events answered duplicate: true). */
+    duplicate: integer("duplicate").notNull().default(0),
+    coalescedInto: text("coalesced_into"),
+    decidedAt: integer("decided_at"),
+  },
+  (t) => [
+    uniqueIndex("inbound_message_uq").on(t.partner, t.type, t.messageId),
+    index("inbound_pending_idx").on(t.nextAttemptAt).where(sql`status = 'pending'`),
+    index("inbound_subject_idx").on(t.subjectKey, t.id).where(sql`status = 'pending'`),
+    index("inbound_status_idx").on(t.status, t.id),
+  ],
+);
+
+export type InboundDocumentRow = typeof inboundDocuments.$inferSelect;

@@ -1,0 +1,57 @@
+import type { Hono } from "hono";
+import type { Logger } from "pino";
+import type { Registry } from "prom-client";
+import type { Partner } from "../config/partners.ts";
+import type { AppEnv } from "../http/app.ts";
+import type { OdooClient } from "../odoo/client.ts";
+import { OdooInbound } from "../odoo/inbound.ts";
+import type { StoreDb } from "../store/db.ts";
+import { InboundStore } from "../store/inbound.ts";
+import { inboundAdminRoutes } from "./admin.ts";
+import { InboundMetrics } from "./metrics.ts";
+import { inboundRoutes } from "./routes.ts";
+import { ApplyWorker, type ApplyObserver } from "./worker.ts";
+
+export interface InboundOptions {
+  db: StoreDb;
+  odoo: OdooClient;
+  partners: readonly Partner[];
+  log: Logger;
+  registry: Registry;
+  adminToken?: string | undefined;
+  worker: { batch: number; concurrency: number; retryMaxMs: number; retryBaseMs?: number };
+  observer?: ApplyObserver;
+}
+
+/** The inbound side: routes that take partners' documents, and the worker that applies them in Odoo. */
+export class Inbound {
+  readonly store: InboundStore;
+  readonly worker: ApplyWorker;
+  readonly metrics: InboundMetrics;
+  readonly routes: Hono<AppEnv>;
+  readonly admin: Hono | undefined;
+
+  constructor(options: InboundOptions) {
+    const log = options.log.child({ component: "inbound" });
+    this.store = new InboundStore(options.db);
+    this.metrics = new InboundMetrics(options.registry, () => this.store.counts());
+    const observer = options.observer ?? {};
+    this.worker = new ApplyWorker(this.store, new OdooInbound(options.odoo), log, options.worker, {
+      decided: (decisions) => {
+        for (const d of decisions) this.metrics.decided.inc({ partner: d.partner, type: d.type, outcome: d.status });
+        observer.decided?.(decisions);
+      },
+      failed: (err, n) => observer.failed?.(err, n),
+    });
+    this.routes = inboundRoutes({ partners: options.partners, store: this.store, log, stored: () => this.worker.wake(), metrics: this.metrics });
+    this.admin = options.adminToken ? inboundAdminRoutes(options.adminToken, this.store) : undefined;
+  }
+
+  health(): { documents: Record<string, number>; last_error: string | null; last_applied_at: string | null } {
+    return {
+      documents: this.store.counts(),
+      last_error: this.worker.lastError,
+      last_applied_at: this.worker.lastAppliedAt ? new Date(this.worker.lastAppliedAt).toISOString() : null,
+    };
+  }
+}

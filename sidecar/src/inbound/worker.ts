@@ -1,0 +1,251 @@
+import type { Logger } from "pino";
+import { OdooUnavailableError } from "../odoo/errors.ts";
+import type { ApplyItem, ApplyOutcome, OdooInbound } from "../odoo/inbound.ts";
+import type { FinalInboundStatus, InboundStore, PendingInbound } from "../store/inbound.ts";
+import { coalesceSubject, type CoalesceCandidate } from "./coalesce.ts";
+
+export interface ApplyWorkerOptions {
+  /** Events per apply_events call (the addon takes at most 200). */
+  batch: number;
+  /** Calls in flight at once. */
+  concurrency: number;
+  /** Longest wait between two attempts while Odoo is unreachable. */
+  retryMaxMs: number;
+  /** First wait after a failed call; doubles per attempt. Default 1000. */
+  retryBaseMs?: number;
+}
+
+export interface ApplyDecision {
+  partner: string;
+  type: string;
+  status: FinalInboundStatus | "coalesced";
+  duplicate: boolean;
+}
+
+export interface ApplyObserver {
+  /** Outcomes recorded (after the store transaction). */
+  decided?(decisions: readonly ApplyDecision[]): void;
+  /** A call failed; its events stay pending. */
+  failed?(error: Error, events: number): void;
+}
+
+interface Candidate extends CoalesceCandidate {
+  doc: PendingInbound;
+  item: ApplyItem;
+}
+
+interface Batch {
+  send: Candidate[];
+  superseded: { item: Candidate; into: Candidate }[];
+  subjects: Set<string>;
+  /** One event that once broke a whole call, sent on its own. */
+  alone: boolean;
+}
+
+const TRACKING = "carrier.tracking_updated";
+
+/**
+ * Applies stored partner documents in Odoo through `connector.inbound.apply_events`:
+ * bounded concurrency, in order per subject (a subject is in at most one call at a time, its
+ * events in arrival order), tracking bursts coalesced, every outcome recorded. While Odoo is
+ * unreachable the events stay pending and are tried again with a growing wait; the addon is
+ * idempotent on event id, so a call whose answer was lost is simply sent again.
+ */
+export class ApplyWorker {
+  private running = 0;
+  private readonly inFlight = new Set<string>();
+  /** Documents that broke a whole call once (not a transport failure): sent alone from then on. */
+  private readonly isolate = new Set<number>();
+  private readonly calls = new Set<Promise<void>>();
+  private timer: NodeJS.Timeout | null = null;
+  private timerAt = Infinity;
+  private scheduled = false;
+  private stopped = true;
+  lastError: string | null = null;
+  lastAppliedAt: number | null = null;
+
+  constructor(
+    private readonly store: InboundStore,
+    private readonly gateway: OdooInbound,
+    private readonly log: Logger,
+    private readonly options: ApplyWorkerOptions,
+    private readonly observer: ApplyObserver = {},
+  ) {}
+
+  start(): void {
+    this.stopped = false;
+    this.wake();
+  }
+
+  /** Asks for a look at the store soon (after new documents were stored, or a call ended). */
+  wake(): void {
+    if (this.stopped || this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.tick();
+    });
+  }
+
+  /** Stops taking work and waits for the calls in flight (their outcomes are recorded). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await Promise.allSettled([...this.calls]);
+  }
+
+  get busy(): boolean {
+    return this.running > 0;
+  }
+
+  private tick(): void {
+    if (this.stopped) return;
+    try {
+      const now = Date.now();
+      const free = this.options.concurrency - this.running;
+      if (free > 0) for (const batch of this.plan(now, free)) this.launch(batch);
+    } catch (err) {
+      this.lastError = (err as Error).message;
+      this.log.error({ err }, "inbound apply: reading the store failed");
+    }
+    this.armTimer();
+  }
+
+  /** Sleeps until the earliest pending document is due (a new document or a finished call wakes it sooner). */
+  private armTimer(): void {
+    const next = this.store.nextDueAt();
+    if (next === null) return;
+    // Due work whose subjects are in a call: that call's end wakes the worker.
+    if (next <= Date.now() && this.running > 0) return;
+    const at = Math.max(next, Date.now() + 5);
+    if (this.timer && this.timerAt <= at) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timerAt = at;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.timerAt = Infinity;
+      this.wake();
+    }, at - Date.now());
+    this.timer.unref();
+  }
+
+  /** Up to `free` batches of due documents, subjects not already in a call, each subject whole and in order. */
+  private plan(now: number, free: number): Batch[] {
+    const { batch: size } = this.options;
+    const rows = this.store.due(now, size * free * 2, [...this.inFlight]);
+    const unreadable: number[] = [];
+    const bySubject = new Map<string, PendingInbound[]>();
+    for (const row of rows) {
+      let list = bySubject.get(row.subjectKey);
+      if (!list) bySubject.set(row.subjectKey, (list = []));
+      list.push(row);
+    }
+    const batches: Batch[] = [];
+    let current: Batch | null = null;
+    for (const [subject, dueRows] of bySubject) {
+      // A tracking subject takes every pending update, due or still in its coalescing window.
+      const docs = dueRows.some((r) => r.type === TRACKING) ? this.store.pendingOfSubject(subject, size * 4) : dueRows;
+      const candidates: Candidate[] = [];
+      for (const doc of docs) {
+        const c = toCandidate(doc);
+        if (c) candidates.push(c);
+        else unreadable.push(doc.id);
+      }
+      if (candidates.length === 0) continue;
+      const { send, superseded } = coalesceSubject(candidates);
+      // Events that once broke a whole call go alone; events before them still go together.
+      const firstIsolated = send.findIndex((c) => this.isolate.has(c.id));
+      const alone = firstIsolated === 0;
+      const take = alone ? send.slice(0, 1) : send.slice(0, Math.min(size, firstIsolated > 0 ? firstIsolated : size));
+      const kept = new Set(take);
+      const supersededTaken = superseded.filter((s) => kept.has(s.into));
+      if (!current || alone || current.alone || current.send.length + take.length > size) {
+        if (batches.length >= free) break;
+        current = { send: [], superseded: [], subjects: new Set(), alone };
+        batches.push(current);
+      }
+      current.send.push(...take);
+      current.superseded.push(...supersededTaken);
+      current.subjects.add(subject);
+    }
+    // Never expected (the worker wrote these itself), but a row it cannot read must not spin the loop.
+    if (unreadable.length > 0) {
+      this.store.decide(unreadable.map((id) => ({ id, status: "rejected", detail: "stored event is unreadable", record: null, duplicate: false })), []);
+      this.log.error({ ids: unreadable }, "inbound apply: stored events unreadable, rejected");
+    }
+    return batches.filter((b) => b.send.length > 0);
+  }
+
+  private launch(batch: Batch): void {
+    this.running++;
+    for (const s of batch.subjects) this.inFlight.add(s);
+    const call = this.apply(batch).finally(() => {
+      this.running--;
+      for (const s of batch.subjects) this.inFlight.delete(s);
+      this.calls.delete(call);
+      this.wake();
+    });
+    this.calls.add(call);
+  }
+
+  private async apply(batch: Batch): Promise<void> {
+    let outcomes: ApplyOutcome[];
+    try {
+      outcomes = await this.gateway.applyEvents(batch.send.map((c) => c.item));
+    } catch (err) {
+      this.failed(batch, err as Error);
+      return;
+    }
+    const now = Date.now();
+    this.store.decide(
+      outcomes.map((o, i) => ({
+        id: batch.send[i]!.id,
+        status: o.outcome,
+        detail: o.detail,
+        record: o.record ? JSON.stringify(o.record) : null,
+        duplicate: o.duplicate,
+      })),
+      batch.superseded.map((s) => ({ id: s.item.id, into: s.into.eventId })),
+      now,
+    );
+    for (const c of batch.send) this.isolate.delete(c.id);
+    this.lastError = null;
+    this.lastAppliedAt = now;
+    const decisions: ApplyDecision[] = outcomes.map((o, i) => ({ partner: batch.send[i]!.doc.partner, type: batch.send[i]!.type, status: o.outcome, duplicate: o.duplicate }));
+    for (const s of batch.superseded) decisions.push({ partner: s.item.doc.partner, type: s.item.type, status: "coalesced", duplicate: false });
+    this.observer.decided?.(decisions);
+  }
+
+  private failed(batch: Batch, error: Error): void {
+    const transport = error instanceof OdooUnavailableError;
+    const attempts = Math.max(...batch.send.map((c) => c.doc.attempts));
+    const base = this.options.retryBaseMs ?? 1000;
+    const wait = Math.min(this.options.retryMaxMs, base * 2 ** Math.min(attempts, 20)) * (0.8 + Math.random() * 0.4);
+    const ids = [...batch.send.map((c) => c.id), ...batch.superseded.map((s) => s.item.id)];
+    try {
+      this.store.postpone(ids, Date.now() + Math.round(wait), error.message);
+    } catch (err) {
+      this.log.error({ err }, "inbound apply: postponing failed");
+    }
+    // A call Odoo refused as a whole (not a transport failure) is retried one event per call,
+    // so one event it cannot take holds up only its own subject.
+    if (!transport && batch.send.length > 1) for (const c of batch.send) this.isolate.add(c.id);
+    this.lastError = error.message;
+    const fields = { events: batch.send.length, attempts: attempts + 1, retry_in_ms: Math.round(wait), error: error.message };
+    if (transport) this.log.warn(fields, "inbound apply: Odoo unreachable, will retry");
+    else this.log.error(fields, "inbound apply: Odoo refused the call, will retry");
+    this.observer.failed?.(error, batch.send.length);
+  }
+}
+
+function toCandidate(doc: PendingInbound): Candidate | null {
+  let item: ApplyItem;
+  try {
+    item = JSON.parse(doc.event) as ApplyItem;
+  } catch {
+    return null;
+  }
+  const status = doc.type === TRACKING ? String((item.data as { status?: unknown }).status ?? "") : null;
+  return { id: doc.id, type: doc.type, eventId: doc.eventId, status, occurredAt: item.occurred_at ?? doc.occurredAt, receivedAt: doc.receivedAt, doc, item };
+}

@@ -1,0 +1,231 @@
+import type { StoreDb } from "./db.ts";
+
+/** A verified, decoded partner document, ready to be stored. */
+export interface NewInboundDocument {
+  partner: string;
+  type: string;
+  messageId: string;
+  messageIdSource: "partner" | "body_hash";
+  eventId: string | null;
+  format: string;
+  subjectRef: string | null;
+  subjectKey: string;
+  testMode: boolean;
+  contentType: string | null;
+  body: Buffer;
+  bodySha256: string;
+  verification: string;
+  verificationKey: number;
+  receivedAt: number;
+  occurredAt: string | null;
+  /** The apply_events item as JSON; null when there is nothing to apply. */
+  event: string | null;
+  /** pending, or a status decided at the door (test_skipped, ignored). */
+  status: "pending" | "test_skipped" | "ignored";
+  /** When the apply worker may take it (tracking updates wait for the rest of a burst). */
+  nextAttemptAt: number;
+  detail: string | null;
+}
+
+export interface ReceiveOutcome {
+  id: number;
+  duplicate: boolean;
+  receipts: number;
+  status: string;
+  eventId: string | null;
+}
+
+/** A pending document as the apply worker needs it. */
+export interface PendingInbound {
+  id: number;
+  partner: string;
+  type: string;
+  eventId: string;
+  subjectKey: string;
+  occurredAt: string | null;
+  receivedAt: number;
+  nextAttemptAt: number;
+  attempts: number;
+  event: string;
+}
+
+export type FinalInboundStatus = "applied" | "stale" | "exception" | "unknown_reference" | "rejected";
+
+export interface InboundDecision {
+  id: number;
+  status: FinalInboundStatus;
+  detail: string | null;
+  record: string | null;
+  duplicate: boolean;
+}
+
+export interface InboundListFilter {
+  statuses?: readonly string[];
+  partner?: string;
+  /** Received at or after / before, epoch ms. */
+  since?: number;
+  until?: number;
+  /** Only ids below this (paging, newest first). */
+  beforeId?: number;
+}
+
+export interface InboundListRow {
+  id: number;
+  partner: string;
+  type: string;
+  messageId: string;
+  eventId: string | null;
+  format: string;
+  subjectRef: string | null;
+  testMode: number;
+  contentType: string | null;
+  verification: string;
+  verificationKey: number;
+  receivedAt: number;
+  lastReceivedAt: number;
+  receipts: number;
+  status: string;
+  attempts: number;
+  lastError: string | null;
+  detail: string | null;
+  record: string | null;
+  duplicate: number;
+  coalescedInto: string | null;
+  decidedAt: number | null;
+  bodyBytes: number;
+}
+
+/** The inbound side of the store: dedupe + raw storage in one transaction, then apply outcomes. */
+export class InboundStore {
+  private readonly st;
+
+  constructor(readonly db: StoreDb) {
+    const c = db.$client;
+    this.st = {
+      receive: c.prepare(
+        `INSERT INTO inbound_documents (partner, type, message_id, message_id_source, event_id, format, subject_ref, subject_key, test_mode, content_type, body, body_sha256,
+            verification, verification_key, received_at, last_received_at, occurred_at, event, status, next_attempt_at, detail)
+         VALUES (@partner, @type, @messageId, @messageIdSource, @eventId, @format, @subjectRef, @subjectKey, @testMode, @contentType, @body, @bodySha256,
+            @verification, @verificationKey, @receivedAt, @receivedAt, @occurredAt, @event, @status, @nextAttemptAt, @detail)
+         ON CONFLICT (partner, type, message_id) DO UPDATE SET receipts = receipts + 1, last_received_at = excluded.last_received_at
+         RETURNING id, receipts, status, event_id AS eventId`,
+      ),
+      // Due documents whose subject has no earlier pending document still waiting (a retry
+      // backing off holds back everything after it for the same subject).
+      due: c.prepare(
+        `SELECT d.id, d.partner, d.type, d.event_id AS eventId, d.subject_key AS subjectKey, d.occurred_at AS occurredAt, d.received_at AS receivedAt,
+                d.next_attempt_at AS nextAttemptAt, d.attempts, d.event
+           FROM inbound_documents d
+          WHERE d.status = 'pending' AND d.next_attempt_at <= @now
+            AND d.subject_key NOT IN (SELECT value FROM json_each(@busy))
+            AND NOT EXISTS (SELECT 1 FROM inbound_documents p WHERE p.status = 'pending' AND p.subject_key = d.subject_key AND p.id < d.id AND p.next_attempt_at > @now)
+          ORDER BY d.id LIMIT @limit`,
+      ),
+      pendingOfSubject: c.prepare(
+        `SELECT id, partner, type, event_id AS eventId, subject_key AS subjectKey, occurred_at AS occurredAt, received_at AS receivedAt,
+                next_attempt_at AS nextAttemptAt, attempts, event
+           FROM inbound_documents WHERE status = 'pending' AND subject_key = ? ORDER BY id LIMIT ?`,
+      ),
+      nextDue: c.prepare(`SELECT min(next_attempt_at) AS at FROM inbound_documents WHERE status = 'pending'`),
+      decide: c.prepare(
+        `UPDATE inbound_documents SET status = @status, detail = @detail, record = @record, duplicate = @duplicate, attempts = attempts + 1, last_error = NULL, decided_at = @now
+          WHERE id = @id AND status = 'pending'`,
+      ),
+      coalesce: c.prepare(
+        `UPDATE inbound_documents SET status = 'coalesced', coalesced_into = @into, detail = @detail, decided_at = @now WHERE id = @id AND status = 'pending'`,
+      ),
+      postpone: c.prepare(`UPDATE inbound_documents SET attempts = attempts + 1, next_attempt_at = @next, last_error = @error WHERE id = @id AND status = 'pending'`),
+      counts: c.prepare(`SELECT status, count(*) AS n FROM inbound_documents GROUP BY status`),
+      body: c.prepare(`SELECT body, content_type AS contentType FROM inbound_documents WHERE id = ?`),
+    };
+  }
+
+  /**
+   * Stores documents and deduplicates them on (partner, type, message id) in one transaction:
+   * a redelivered message only counts a receipt and keeps its first body and status.
+   */
+  receive(documents: readonly NewInboundDocument[]): ReceiveOutcome[] {
+    const out: ReceiveOutcome[] = [];
+    this.db.$client.transaction(() => {
+      for (const d of documents) {
+        const row = this.st.receive.get({ ...d, testMode: d.testMode ? 1 : 0 }) as { id: number; receipts: number; status: string; eventId: string | null };
+        out.push({ id: row.id, duplicate: row.receipts > 1, receipts: row.receipts, status: row.status, eventId: row.eventId });
+      }
+    })();
+    return out;
+  }
+
+  /** Due documents, oldest first, leaving out `busySubjects` (in a call right now). */
+  due(now: number, limit: number, busySubjects: readonly string[] = []): PendingInbound[] {
+    return this.st.due.all({ now, limit, busy: JSON.stringify(busySubjects) }) as PendingInbound[];
+  }
+
+  pendingOfSubject(subjectKey: string, limit: number): PendingInbound[] {
+    return this.st.pendingOfSubject.all(subjectKey, limit) as PendingInbound[];
+  }
+
+  nextDueAt(): number | null {
+    return (this.st.nextDue.get() as { at: number | null }).at;
+  }
+
+  /** Records Odoo's outcomes, and the documents coalesced into the events sent, in one transaction. */
+  decide(decisions: readonly InboundDecision[], coalesced: readonly { id: number; into: string }[], now = Date.now()): void {
+    this.db.$client.transaction(() => {
+      for (const d of decisions) {
+        this.st.decide.run({ id: d.id, status: d.status, detail: d.detail?.slice(0, 2000) ?? null, record: d.record, duplicate: d.duplicate ? 1 : 0, now });
+      }
+      for (const c of coalesced) this.st.coalesce.run({ id: c.id, into: c.into, detail: `superseded by the later update ${c.into} of the same shipment`, now });
+    })();
+  }
+
+  /** A failed call: the documents stay pending, tried again at `next`. */
+  postpone(ids: readonly number[], next: number, error: string): void {
+    this.db.$client.transaction(() => {
+      for (const id of ids) this.st.postpone.run({ id, next, error: error.slice(0, 2000) });
+    })();
+  }
+
+  counts(): Record<string, number> {
+    const out: Record<string, number> = { pending: 0 };
+    for (const r of this.st.counts.all() as { status: string; n: number }[]) out[r.status] = r.n;
+    return out;
+  }
+
+  body(id: number): { body: Buffer; contentType: string | null } | undefined {
+    return this.st.body.get(id) as { body: Buffer; contentType: string | null } | undefined;
+  }
+
+  /** Documents, newest first, without their bodies. */
+  list(filter: InboundListFilter, limit = 100): InboundListRow[] {
+    const where: string[] = [];
+    const params: Record<string, unknown> = { limit };
+    if (filter.statuses?.length) {
+      where.push(`status IN (${filter.statuses.map((_, i) => `@s${i}`).join(", ")})`);
+      filter.statuses.forEach((s, i) => (params[`s${i}`] = s));
+    }
+    if (filter.partner) {
+      where.push("partner = @partner");
+      params.partner = filter.partner;
+    }
+    if (filter.since !== undefined) {
+      where.push("received_at >= @since");
+      params.since = filter.since;
+    }
+    if (filter.until !== undefined) {
+      where.push("received_at <= @until");
+      params.until = filter.until;
+    }
+    if (filter.beforeId !== undefined) {
+      where.push("id < @beforeId");
+      params.beforeId = filter.beforeId;
+    }
+    return this.db.$client
+      .prepare(
+        `SELECT id, partner, type, message_id AS messageId, event_id AS eventId, format, subject_ref AS subjectRef, test_mode AS testMode, content_type AS contentType,
+                verification, verification_key AS verificationKey, received_at AS receivedAt, last_received_at AS lastReceivedAt, receipts, status, attempts,
+                last_error AS lastError, detail, record, duplicate, coalesced_into AS coalescedInto, decided_at AS decidedAt, length(body) AS bodyBytes
+           FROM inbound_documents ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY id DESC LIMIT @limit`,
+      )
+      .all(params) as InboundListRow[];
+  }
+}
