@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { CallError, SimInbound } from "./odoo-inbound.ts";
 
 /**
  * An Odoo 18 JSON-RPC simulator that answers as a real Odoo with the distribution_connector
@@ -109,6 +110,8 @@ export class OdooSimulator {
   readonly vendors = new Map<number, SimVendor>();
   readonly orders = new Map<number, SimPurchaseOrder>();
   readonly outbox: SimOutboxRow[] = [];
+  /** connector.inbound (apply_events), receipts, delivery orders and activities: test/simulator/odoo-inbound.ts. */
+  readonly inbound = new SimInbound(this);
   private readonly outboxByUuid = new Map<string, SimOutboxRow>();
   /** Highest sequence per subject, so emitting stays O(1) with large outboxes. */
   private readonly lastSequence = new Map<string, number>();
@@ -171,6 +174,18 @@ export class OdooSimulator {
     const row = this.emit("purchase_order.confirmed", "purchase.order", po.id, po.name, vendor.partner_code, this.purchaseOrderData(po));
     this.afterCommit(1);
     return row;
+  }
+
+  /** `purchase.order.button_cancel`: an approved order emits purchase_order.cancelled, like the addon. */
+  cancel(orderId: number): void {
+    const po = this.orders.get(orderId);
+    if (!po) throw new RpcFault("odoo.exceptions.MissingError", `Record does not exist or has been deleted.\n(Record: purchase.order(${orderId},), User: ${this.uid})`);
+    if (po.state === "cancel") return;
+    const wasApproved = po.state === "purchase";
+    po.state = "cancel";
+    if (!wasApproved) return;
+    this.emit("purchase_order.cancelled", "purchase.order", po.id, po.name, this.vendors.get(po.vendor_id)!.partner_code, this.purchaseOrderData(po));
+    this.afterCommit(1);
   }
 
   /** The `data` of a purchase_order.confirmed event for an order, as the addon captures it. */
@@ -354,6 +369,21 @@ export class OdooSimulator {
         const results = args[0] ?? kwargs.results;
         return { result: this.recordResults(results), rows: Array.isArray(results) ? results.length : 0 };
       }
+      case "connector.inbound/apply_events": {
+        const events = args[0] ?? kwargs.events;
+        try {
+          return { result: this.inbound.applyEvents(events), rows: Array.isArray(events) ? events.length : 0 };
+        } catch (err) {
+          if (err instanceof CallError) throw new RpcFault("odoo.exceptions.ValidationError", err.message);
+          throw err;
+        }
+      }
+      case "purchase.order/button_cancel": {
+        const ids = args[0];
+        if (!Array.isArray(ids)) throw new RpcFault("odoo.exceptions.ValidationError", "expected a list of ids");
+        for (const id of ids) this.cancel(Number(id));
+        return { result: true, rows: ids.length };
+      }
       case "connector.outbox/search_count":
         return { result: this.outbox.length, rows: 0 };
       case "purchase.order/button_approve":
@@ -364,7 +394,7 @@ export class OdooSimulator {
         return { result: true, rows: ids.length };
       }
     }
-    if (!["connector.outbox", "purchase.order", "res.partner", "stock.picking"].includes(model)) throw new RpcFault("odoo.exceptions.UserError", `Object ${model} doesn't exist`);
+    if (!["connector.outbox", "connector.inbound", "purchase.order", "res.partner", "stock.picking"].includes(model)) throw new RpcFault("odoo.exceptions.UserError", `Object ${model} doesn't exist`);
     throw new RpcFault("builtins.AttributeError", `The method '${method}' does not exist on the model '${model}'`);
   }
 
