@@ -6,6 +6,7 @@ import type { AttemptRecord, DeliveryStore, DueDelivery } from "../store/deliver
 import { sendAttempt, type AttemptOutcome } from "./attempt.ts";
 import { CircuitBreaker } from "./breaker.ts";
 import { encodeBatch, encodeCanonical } from "./encode.ts";
+import { RateGate } from "./rate-gate.ts";
 import { nextAttemptAt } from "./schedule.ts";
 import { msUntilOpen } from "./window.ts";
 
@@ -65,6 +66,7 @@ class PartnerLane {
   /** Deliveries taken from the store and not yet recorded: queued or on the wire. */
   private readonly taken = new Set<number>();
   private readonly breaker: CircuitBreaker;
+  private readonly rateGate: RateGate;
   /** This partner's keep-alive connection pool (or the fetch tests inject). */
   private readonly transport: Agent | typeof fetch;
   private timer: NodeJS.Timeout | null = null;
@@ -84,7 +86,10 @@ class PartnerLane {
   ) {
     const { concurrency, rate, breaker_threshold, breaker_cooldown_ms } = partner.limits;
     this.transport = doFetch ?? new Agent({ connections: concurrency, keepAliveTimeout: 30_000, connect: { timeout: partner.limits.timeout_ms } });
+    // p-queue: concurrency cap, and no more than `requests` starts in any sliding window.
+    // The RateGate adds what the partner sees: arrivals, which lag starts by transit time.
     this.queue = new PQueue({ concurrency, intervalCap: rate.requests, interval: rate.per_ms, strict: true });
+    this.rateGate = new RateGate(rate.requests, rate.per_ms);
     this.breaker = new CircuitBreaker(breaker_threshold, breaker_cooldown_ms);
   }
 
@@ -166,7 +171,17 @@ class PartnerLane {
       // deliveries stay pending in the store.
       if (this.stopped || !this.breaker.tryAcquire()) return;
       const request = rows.length === 1 && this.partner.delivery.mode === "immediate" ? encodeCanonical(this.partner, rows[0]!.eventId, rows[0]!.payload) : encodeBatch(this.partner, rows);
-      const outcome = await sendAttempt(request, this.partner.limits.timeout_ms, this.transport);
+      await this.rateGate.acquire();
+      if (this.stopped) {
+        this.rateGate.release();
+        return;
+      }
+      let outcome: AttemptOutcome;
+      try {
+        outcome = await sendAttempt(request, this.partner.limits.timeout_ms, this.transport);
+      } finally {
+        this.rateGate.release();
+      }
       this.updateBreaker(outcome);
       await Promise.all(
         rows.map(async (row) => {
@@ -216,6 +231,7 @@ class PartnerLane {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.queue.clear();
+    this.rateGate.close();
     await Promise.race([this.queue.onIdle(), new Promise((r) => setTimeout(r, graceMs).unref())]);
     if (typeof this.transport !== "function") await this.transport.destroy().catch(() => {});
   }
