@@ -1,6 +1,8 @@
+import { readFileSync } from "node:fs";
 import { ConfigError, loadEnv } from "./config/env.ts";
 import { loadPartnersFile } from "./config/partners.ts";
 import { createLogger } from "./lib/logger.ts";
+import * as partnersCli from "./partners/cli.ts";
 import { Sidecar } from "./service.ts";
 
 const USAGE = `usage: odc <command>
@@ -8,7 +10,11 @@ const USAGE = `usage: odc <command>
 commands:
   serve                       run the sidecar (configuration from the environment; see README)
   check-config                validate the environment and the partners file, then exit
+  convert <format> <file>     print the canonical JSON of a partner document, or why it is refused
+  render <format> <event>     print what would be sent to a partner for a canonical event (JSON file)
   help                        this text
+
+formats: cxml, ubl, easypost, shippo, aftership, shipengine, canonical (convert also takes auto)
 `;
 
 type Command = (args: string[]) => Promise<number>;
@@ -56,7 +62,30 @@ async function checkConfigCommand(): Promise<number> {
   }
 }
 
+/** Runs a pure partners/cli function on a file's bytes and prints its answer. */
+function fileCommand(name: string, run: (format: string, bytes: Uint8Array) => { exitCode: number; stdout: string; stderr: string }): Command {
+  return async ([format, file, ...extra]) => {
+    if (!format || !file || extra.length > 0) {
+      process.stderr.write(`usage: odc ${name} <format> <file>\n`);
+      return 2;
+    }
+    let bytes: Uint8Array;
+    try {
+      bytes = readFileSync(file);
+    } catch (err) {
+      process.stderr.write(`odc ${name}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? "error"})\n`);
+      return 2;
+    }
+    const out = run(format, bytes);
+    process.stdout.write(out.stdout);
+    process.stderr.write(out.stderr);
+    return out.exitCode;
+  };
+}
+
 const commands: Record<string, Command> = {
+  convert: fileCommand("convert", (format, bytes) => partnersCli.convert(format, bytes)),
+  render: fileCommand("render", (format, bytes) => partnersCli.render(format, bytes)),
   serve: serveCommand,
   "check-config": checkConfigCommand,
 };
