@@ -93,6 +93,8 @@ class Outcome extends Error {
     readonly outcome: SimInboundAnswer["outcome"],
     readonly detail: string,
     readonly record: SimInboundAnswer["record"] = null,
+    /** What an exception still records (a supplier status), after everything else was rolled back. */
+    readonly keep?: () => void,
   ) {
     super(detail);
   }
@@ -236,6 +238,7 @@ export class SimInbound {
         if (err.outcome === "exception") {
           this.activities.push(...activities);
           this.chatter.push(...notes);
+          err.keep?.();
         }
         answer = { event_id: eventId, outcome: err.outcome, duplicate: false, detail: err.detail, record: err.record };
       }
@@ -358,11 +361,14 @@ export class SimInbound {
       throw new Outcome("stale", `older than the acknowledgement already applied to ${po.name}`, record);
     }
     if (ack.status === "rejected") {
-      state.supplier_status = "rejected";
-      state.ack_version = ack.version;
-      state.ack_issued_at = issued;
       this.activity("purchase.order", po.id, po.name, `Supplier rejected ${po.name}${ack.note ? `: ${ack.note}` : ""}`);
-      throw new Outcome("exception", `supplier rejected ${po.name}`, record);
+      // The order's lines are not touched; its supplier status says what the supplier said.
+      throw new Outcome("exception", `supplier rejected ${po.name}`, record, () => {
+        const kept = this.ackState(po.id);
+        kept.supplier_status = "rejected";
+        kept.ack_version = ack.version ?? kept.ack_version;
+        kept.ack_issued_at = issued ?? kept.ack_issued_at;
+      });
     }
     const lines = this.lineStates(po.id);
     const orderLines = new Map(po.lines.filter((l) => l.line_number !== null).map((l) => [l.line_number!, l]));
