@@ -6,12 +6,16 @@
  * MEMORY_HOLD_MS after, with the backlog waiting. Wanted: at most 150 MB.
  *
  *   npx tsx bench/memory.ts
- *   MEMORY_EVENTS=100000 MEMORY_PER_SUBJECT=5 MEMORY_HOLD_MS=20000 npx tsx bench/memory.ts
+ *   MEMORY_EVENTS=100000 MEMORY_PER_SUBJECT=5 MEMORY_HOLD_MS=20000 MEMORY_RUNNER=tsx,bundle npx tsx bench/memory.ts
+ *
+ * Two runners, one JSON line each: `tsx` starts `node bin/odc.mjs serve` (the sources through
+ * the tsx loader, as `npm start` does); `bundle` runs the same sources compiled by esbuild.
  */
-import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort, rssBytes, spawnSidecar, spawnSimulator, writePartnersFile } from "../test/support/processes.ts";
+import { ROOT, freePort, rssBytes, spawnSidecar, spawnSimulator, writePartnersFile } from "../test/support/processes.ts";
 
 const EVENTS = Number(process.env.MEMORY_EVENTS ?? 100_000);
 const PER_SUBJECT = Number(process.env.MEMORY_PER_SUBJECT ?? 5);
@@ -20,8 +24,33 @@ const SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 const NUDGE_SECRET = "nudge-secret-for-benchmarks-0123456789";
 const MB = 1024 * 1024;
 
-async function main(): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), "odc-bench-memory-"));
+/**
+ * `bundle`: the same sources compiled ahead of time by esbuild (as a deployment would ship
+ * them), laid out so the migrations and contracts resolve as from the sources. Without the
+ * in-process tsx loader (which runs its hooks in a second V8 isolate).
+ */
+function buildBundle(dir: string): string[] | null {
+  const esbuild = join(ROOT, "node_modules/.bin/esbuild");
+  if (!existsSync(esbuild)) return null;
+  const storeDir = join(dir, "bundle/sidecar/src/store");
+  mkdirSync(storeDir, { recursive: true });
+  symlinkSync(join(ROOT, "sidecar/migrations"), join(dir, "bundle/sidecar/migrations"));
+  symlinkSync(join(ROOT, "contracts"), join(dir, "bundle/contracts"));
+  symlinkSync(join(ROOT, "node_modules"), join(dir, "bundle/node_modules"));
+  const out = join(storeDir, "odc.mjs");
+  const built = spawnSync(esbuild, [join(ROOT, "sidecar/src/cli.ts"), "--bundle", "--platform=node", "--format=esm", "--packages=external", `--outfile=${out}`, "--log-level=error"], { stdio: "inherit" });
+  if (built.status !== 0) return null;
+  const entry = join(storeDir, "run.mjs");
+  writeFileSync(entry, 'import { main } from "./odc.mjs";\nprocess.exitCode = await main(process.argv.slice(2));\n');
+  return [entry, "serve"];
+}
+
+async function measure(runner: string, dir: string): Promise<void> {
+  const command = runner === "bundle" ? buildBundle(dir) : undefined;
+  if (command === null) {
+    console.log(JSON.stringify({ bench: "memory", runner, skipped: "esbuild not found or build failed" }));
+    return;
+  }
   const port = await freePort();
   const load = loadavg()[0]!;
   const sim = await spawnSimulator({
@@ -39,9 +68,10 @@ async function main(): Promise<void> {
         limits: { concurrency: 16, rate: { requests: 1_000, per_ms: 1_000 }, timeout_ms: 10_000 },
       },
     ]);
-    const dbPath = join(dir, "store.sqlite");
-    const sidecar = await spawnSidecar({ sim: sim.ready, port, dbPath, partnersFile, nudgeSecret: NUDGE_SECRET, logFile: join(dir, "sidecar.log"), env: { PARTNER_SECRET: SECRET } });
+    const dbPath = join(dir, `store-${runner}.sqlite`);
+    const sidecar = await spawnSidecar({ sim: sim.ready, port, dbPath, partnersFile, nudgeSecret: NUDGE_SECRET, logFile: join(dir, "sidecar.log"), env: { PARTNER_SECRET: SECRET }, ...(command ? { command } : {}) });
     const pid = sidecar.proc.pid!;
+    await new Promise((r) => setTimeout(r, 1_000));
     const idle = (await rssBytes(pid)) ?? 0;
     const samples: { t: number; rss: number }[] = [];
     const sample = async () => {
@@ -73,6 +103,7 @@ async function main(): Promise<void> {
     console.log(
       JSON.stringify({
         bench: "memory",
+        runner: runner === "bundle" ? "bundle (esbuild, plain node)" : "tsx (node bin/odc.mjs serve, as npm start)",
         machine: { cpus: cpus().length, node: process.version, load_1m_at_start: Math.round(load * 100) / 100 },
         events_waiting: stored,
         events_per_subject: PER_SUBJECT,
@@ -91,6 +122,14 @@ async function main(): Promise<void> {
     );
   } finally {
     await sim.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "odc-bench-memory-"));
+  try {
+    for (const runner of (process.env.MEMORY_RUNNER ?? "tsx,bundle").split(",")) await measure(runner.trim(), dir);
+  } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }

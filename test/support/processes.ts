@@ -90,6 +90,8 @@ export interface SidecarProcessOptions {
   env?: Record<string, string>;
   /** File the sidecar's stdout and stderr are appended to (default: inherited). */
   logFile?: string;
+  /** Arguments to node (default: bin/odc.mjs serve, the sources through tsx as `npm start` runs them). */
+  command?: string[];
 }
 
 /** Starts `node bin/odc.mjs serve` and waits until /healthz answers. */
@@ -110,7 +112,7 @@ export async function spawnSidecar(options: SidecarProcessOptions, readyTimeoutM
     ...options.env,
   };
   const out = options.logFile ? openSync(options.logFile, "a") : "inherit";
-  const proc = spawn(process.execPath, [join(ROOT, "bin/odc.mjs"), "serve"], { cwd: ROOT, env, stdio: ["ignore", out, out] });
+  const proc = spawn(process.execPath, options.command ?? [join(ROOT, "bin/odc.mjs"), "serve"], { cwd: ROOT, env, stdio: ["ignore", out, out] });
   if (typeof out === "number") closeSync(out);
   const exited = new Promise<void>((r) => proc.once("exit", () => r()));
   const url = `http://127.0.0.1:${options.port}`;
