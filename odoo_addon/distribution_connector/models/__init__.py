@@ -1,4 +1,6 @@
 from . import connector_outbox
+from . import connector_inbound
+from . import connector_attention
 from . import connector_subject_mixin
 from . import delivery_carrier
 from . import purchase_order
@@ -7,3 +9,4 @@ from . import res_partner
 from . import stock_move
 from . import stock_picking
 from . import stock_quant
+from . import res_config_settings

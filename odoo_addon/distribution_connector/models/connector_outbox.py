@@ -24,6 +24,8 @@ NUDGE_TIMEOUT_SECONDS = 2
 # Key of the per-transaction nudge state in cr.postcommit.data: one nudge per commit.
 NUDGE_DATA_KEY = "distribution_connector.nudge"
 DEAD_ACTIVITY_XMLID = "distribution_connector.mail_activity_type_connector_dead"
+# Delivering one of these to the vendor means the order waits for the vendor's answer.
+ORDER_SENT_EVENT_TYPES = ("purchase_order.confirmed", "purchase_order.changed")
 
 # Which current states a reported result may move a row from. A delivered row is
 # never moved back; pending rows (re-queued by Retry, not claimed since) and
@@ -349,7 +351,7 @@ class ConnectorOutbox(models.Model):
                    AND (   (r.state = 'delivered' AND o.state = ANY(%(from_delivered)s))
                         OR (r.state = 'failed' AND o.state = ANY(%(from_failed)s))
                         OR (r.state = 'dead' AND o.state = ANY(%(from_dead)s)))
-                RETURNING o.id, o.event_uuid, o.state
+                RETURNING o.id, o.event_uuid, o.state, o.event_type, o.subject_model, o.subject_id, o.delivered_at
                 """,
                 uid=self.env.uid, rows=Json(rows),
                 from_delivered=list(RESULT_SOURCE_STATES["delivered"]),
@@ -361,15 +363,27 @@ class ConnectorOutbox(models.Model):
                 "state", "last_error", "attempts", "delivered_at", "lease_until", "lease_token",
                 "write_uid", "write_date",
             ])
-        updated_uuids = {event_uuid for _id, event_uuid, _state in updated}
-        dead_ids = [row_id for row_id, _uuid, state in updated if state == "dead"]
+        updated_uuids = {row[1] for row in updated}
+        dead_ids = [row[0] for row in updated if row[2] == "dead"]
         if dead_ids:
             self.browse(dead_ids).sudo()._notify_dead_letters()
+        self._mark_orders_sent(updated)
         return {
             "updated": len(updated),
             "unknown": [event_id for event_id in event_ids if event_id not in known],
             "ignored": [event_id for event_id in event_ids if event_id in known and event_id not in updated_uuids],
         }
+
+    @api.model
+    def _mark_orders_sent(self, updated):
+        """Orders whose new version reached the vendor now wait for the vendor's answer."""
+        delivered_at = {}
+        for _id, _uuid, state, event_type, subject_model, subject_id, at in updated:
+            if state == "delivered" and subject_model == "purchase.order" and event_type in ORDER_SENT_EVENT_TYPES:
+                delivered_at[subject_id] = max(at, delivered_at.get(subject_id, at))
+        if delivered_at:
+            orders = self.env["purchase.order"].sudo().browse(list(delivered_at)).exists()
+            orders._connector_mark_sent(delivered_at)
 
     @api.model
     def _format_result_error(self, entry):
@@ -464,3 +478,44 @@ class ConnectorOutbox(models.Model):
             ])
             if not still_dead:
                 subject.activity_ids.filtered(lambda act: act.activity_type_id == activity_type).unlink()
+
+    # ------------------------------------------------------------------
+    # Retention (daily cron)
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _purge_old_rows(self, limit=5000):
+        """Delete up to ``limit`` delivered or cancelled rows older than the retention; return how many.
+
+        The latest row of each subject is kept whatever its age: the next event's sequence
+        continues from it, so a subject never restarts at 1.
+        """
+        self.flush_model()
+        days = self.env["connector.inbound"]._retention_days()
+        self.env.cr.execute(SQL(
+            """
+            DELETE FROM connector_outbox WHERE id IN (
+                SELECT o.id FROM connector_outbox o
+                 WHERE o.state IN ('delivered', 'cancelled')
+                   AND COALESCE(o.delivered_at, o.write_date) < (now() AT TIME ZONE 'UTC') - make_interval(days => %s)
+                   AND EXISTS (SELECT 1 FROM connector_outbox n
+                                WHERE n.subject_model = o.subject_model AND n.subject_id = o.subject_id
+                                  AND n.sequence > o.sequence)
+                 ORDER BY o.id LIMIT %s)
+            """,
+            days, limit,
+        ))
+        count = self.env.cr.rowcount
+        if count:
+            self.invalidate_model()
+        return count
+
+    @api.model
+    def _cron_purge_retention(self, limit=5000):
+        """Purge old outbox rows and partner messages, a batch per run; runs again soon while more remain."""
+        outbox = self._purge_old_rows(limit)
+        inbound = self.env["connector.inbound"]._purge_old_rows(limit)
+        more = outbox == limit or inbound == limit
+        _logger.info("Integration retention: %d outbox rows and %d partner messages deleted", outbox, inbound)
+        self.env["ir.cron"]._notify_progress(done=outbox + inbound, remaining=1 if more else 0)
+        return outbox + inbound

@@ -1,14 +1,21 @@
 from odoo import api, fields, models
 
+CONNECTOR_MANAGER_GROUP = "distribution_connector.group_connector_manager"
+
 
 class ConnectorSubjectMixin(models.AbstractModel):
     """Business documents whose integration events staff can open from the document."""
 
     _name = "connector.subject.mixin"
     _description = "Integration Event Subject"
+    # Field of connector.inbound that links partner messages to documents of this model.
+    _connector_inbound_field = None
 
     connector_outbox_count = fields.Integer(
         string="Integration Events", compute="_compute_connector_outbox_count"
+    )
+    connector_inbound_count = fields.Integer(
+        string="Partner Messages", compute="_compute_connector_inbound_count"
     )
 
     @api.depends_context("uid")
@@ -25,9 +32,39 @@ class ConnectorSubjectMixin(models.AbstractModel):
         for record in self:
             record.connector_outbox_count = counts.get(record.id, 0)
 
+    @api.depends_context("uid")
+    def _compute_connector_inbound_count(self):
+        counts = {}
+        inbound = self.env["connector.inbound"]
+        field = self._connector_inbound_field
+        if field and self.ids and inbound.has_access("read"):
+            groups = inbound._read_group([(field, "in", self.ids)], groupby=[field], aggregates=["__count"])
+            counts = {record.id: count for record, count in groups}
+        for record in self:
+            record.connector_inbound_count = counts.get(record.id, 0)
+
     def action_view_connector_outbox(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("distribution_connector.connector_outbox_action")
         action["domain"] = [("subject_model", "=", self._name), ("subject_id", "=", self.id)]
         action["context"] = {}
         return action
+
+    def action_view_connector_inbound(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("distribution_connector.connector_inbound_action")
+        action["domain"] = [(self._connector_inbound_field, "in", self.ids)]
+        action["context"] = {}
+        return action
+
+    def _connector_responsible(self):
+        """Who is told when a partner's news about this document needs a person."""
+        self.ensure_one()
+        for user in self._connector_responsible_candidates():
+            if user and user.active and not user.share:
+                return user
+        managers = self.env.ref(CONNECTOR_MANAGER_GROUP).users.filtered(lambda user: not user.share and user.active)
+        return managers[:1]
+
+    def _connector_responsible_candidates(self):
+        return [self.user_id] if "user_id" in self._fields else []

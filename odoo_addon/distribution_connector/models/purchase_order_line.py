@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+from ..tools.vocabulary import uom_code
+
 LINE_NUMBER_STEP = 10
 # Writes to these fields of a line of an approved order may change what the vendor was told.
 LINE_TRACKED_FIELDS = frozenset((
@@ -17,6 +19,26 @@ class PurchaseOrderLine(models.Model):
         help="Stable number of the line in messages to the vendor (10, 20, ...), "
         "assigned when the order is approved and never reused within the order.",
     )
+
+    connector_ack_status = fields.Selection(
+        [
+            ("accepted", "Accepted"),
+            ("changed", "Changed"),
+            ("backordered", "Backordered"),
+            ("rejected", "Rejected"),
+            ("unknown", "Unknown"),
+        ],
+        string="Vendor Answer", copy=False, readonly=True,
+    )
+    connector_ack_qty = fields.Float(
+        string="Confirmed Qty", digits="Product Unit of Measure", copy=False, readonly=True,
+        help="Quantity the vendor said it will deliver (now or later).",
+    )
+    connector_promised_date = fields.Datetime(string="Promised Date", copy=False, readonly=True)
+    connector_backorder_qty = fields.Float(
+        string="Backordered Qty", digits="Product Unit of Measure", copy=False, readonly=True
+    )
+    connector_backorder_date = fields.Datetime(string="Backorder Date", copy=False, readonly=True)
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -57,3 +79,13 @@ class PurchaseOrderLine(models.Model):
             and (not info.product_id or info.product_id == self.product_id)
         )
         return sellers[:1].product_code or None
+
+    def _connector_uom_code(self):
+        """UN/ECE Rec 20 code of the line's unit, or None when it has none."""
+        self.ensure_one()
+        uom = self.product_uom
+        return uom_code(
+            xmlid=uom.get_external_id().get(uom.id),
+            name=uom.with_context(lang="en_US").name,
+            category=uom.category_id.with_context(lang="en_US").name,
+        )

@@ -9,3 +9,9 @@ from . import test_stock_events
 from . import test_outbox_concurrency
 from . import test_views
 from . import test_screens
+from . import test_inbound_acknowledgement
+from . import test_inbound_ship_notice
+from . import test_inbound_carrier
+from . import test_inbound_security
+from . import test_attention
+from . import test_settings_retention

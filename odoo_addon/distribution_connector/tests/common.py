@@ -132,3 +132,77 @@ class ConnectorCase(TransactionCase):
         answer = self.claim()
         self.assertIn(row.id, [event["outbox_id"] for event in answer["events"]])
         return order, row
+
+
+class InboundCase(ConnectorCase):
+    """Helpers to send partner news through the intent method, as the sidecar does."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.Inbound = cls.env["connector.inbound"]
+        cls.warehouse = cls.env.ref("stock.warehouse0")
+        cls.stock_location = cls.warehouse.lot_stock_id
+        cls.customers = cls.env.ref("stock.stock_location_customers")
+        cls.carrier = cls.env["delivery.carrier"].create({
+            "name": "USPS via EasyPost",
+            "delivery_type": "fixed",
+            "fixed_price": 6.0,
+            "connector_partner_code": "EASYPOST-USPS",
+            "product_id": cls.env["product.product"].create({"name": "USPS shipping", "type": "service"}).id,
+        })
+        cls.customer = cls.env["res.partner"].create({
+            "name": "Azure Interior", "is_company": True, "street": "4557 De Silva St", "city": "Fremont",
+            "zip": "94538", "country_id": cls.env.ref("base.us").id,
+        })
+        cls.picker = new_test_user(
+            cls.env, login="odc_picker", groups="base.group_user,stock.group_stock_user"
+        )
+
+    def apply(self, *items):
+        return self.Inbound.with_user(self.integration_user).apply_events(list(items))
+
+    def apply_one(self, item):
+        [answer] = self.apply(item)
+        return answer
+
+    def inbound_of(self, answer):
+        return self.Inbound.search([("event_uuid", "=", answer["event_id"])])
+
+    def confirmed_order(self):
+        order = self.create_order()
+        order.button_confirm()
+        return order
+
+    def delivery_order(self, quantity=2, carrier=None, done=False, user=None):
+        """A delivery order of the desk, with stock, ready (or done) and shipped by ``carrier``."""
+        self.env["stock.quant"]._update_available_quantity(self.product_desk, self.stock_location, quantity)
+        picking = self.env["stock.picking"].create({
+            "picking_type_id": self.warehouse.out_type_id.id,
+            "partner_id": self.customer.id,
+            "location_id": self.stock_location.id,
+            "location_dest_id": self.customers.id,
+            "carrier_id": (carrier or self.carrier).id,
+            "user_id": (user or self.picker).id,
+            "move_ids": [Command.create({
+                "name": self.product_desk.name,
+                "product_id": self.product_desk.id,
+                "product_uom_qty": quantity,
+                "product_uom": self.uom_unit.id,
+                "location_id": self.stock_location.id,
+                "location_dest_id": self.customers.id,
+            })],
+        })
+        picking.action_confirm()
+        picking.action_assign()
+        if done:
+            picking.move_ids.picked = True
+            picking._action_done()
+        return picking
+
+    def exception_activities(self, record):
+        activity_type = self.env.ref("distribution_connector.mail_activity_type_connector_exception")
+        return record.activity_ids.filtered(lambda activity: activity.activity_type_id == activity_type)
+
+    def last_note(self, record):
+        return record.message_ids.filtered(lambda message: message.subtype_id == self.env.ref("mail.mt_note"))[:1]

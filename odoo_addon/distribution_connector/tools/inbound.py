@@ -168,3 +168,34 @@ def format_quantity(value):
     if value is None:
         return "?"
     return ("%.4f" % value).rstrip("0").rstrip(".")
+
+
+class Outcome:
+    """What reconciling one event did; filled by the addon's handlers.
+
+    ``record`` is the document named in the answer; ``purchases``/``pickings`` are every
+    document the event concerns (for the links from those documents to their events);
+    ``notes`` are ``(record, text)`` chatter notes and ``attention`` ``(record, summary)``
+    activities, posted after the event's changes are kept.
+    """
+
+    __slots__ = ("outcome", "detail", "record", "purchases", "pickings", "notes", "attention")
+
+    def __init__(self, outcome, detail="", record=None, purchases=None, pickings=None):
+        if outcome not in OUTCOMES:
+            raise ValueError("unknown outcome %r" % (outcome,))
+        self.outcome = outcome
+        self.detail = short_detail(detail)
+        self.record = record
+        self.purchases = purchases
+        self.pickings = pickings
+        self.notes = []
+        self.attention = []
+
+    def note(self, record, text):
+        self.notes.append((record, text))
+        return self
+
+    def needs_person(self, record, summary):
+        self.attention.append((record, summary))
+        return self

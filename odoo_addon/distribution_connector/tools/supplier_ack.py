@@ -3,7 +3,8 @@
 The addon reads the order into a plain dict, asks :func:`plan_acknowledgement` what to do,
 and applies the plan in one savepoint. Rules (contracts/odoo-rpc.md, "Intent methods"):
 
-- a cancelled, fully received or not yet confirmed order is never changed: ``exception``;
+- a cancelled, fully received or not yet confirmed order is never changed, not even its
+  supplier status: ``exception`` (a note and an activity for the buyer);
 - an acknowledgement older than the one applied (``version``, else ``issued_at``): ``stale``;
 - a rejection of the whole order: supplier status ``rejected``, outcome ``exception`` (the
   buyer decides); nothing else changes;
@@ -60,8 +61,11 @@ def staleness(last_version, last_issued_at, version, issued_at):
     return None
 
 
-def _exception(status, detail, problems=()):
-    return {"outcome": "exception", "status": status, "detail": detail, "problems": list(problems), "lines": []}
+def _exception(status, detail, problems=(), late=False):
+    return {
+        "outcome": "exception", "status": status, "detail": detail, "problems": list(problems), "lines": [],
+        "late": late,
+    }
 
 
 def _quantity(portion, ordered):
@@ -144,16 +148,18 @@ def plan_acknowledgement(order, ack, tz_name=None):
 
     ``order``: ``{"name", "state", "received_all", "currency", "lines": {line_number:
     {"quantity", "uom", "received", "price"}}}``. Returns ``{"outcome": "applied" |
-    "exception", "status", "detail", "problems", "lines": [...]}``; line plans give the new
+    "exception", "status", "detail", "problems", "late", "lines": [...]}``. ``late``: the order
+    is past answering (cancelled, received, not confirmed), so nothing on it changes, not even
+    its supplier status (``status`` is None). Line plans give the new
     ``quantity`` (None: unchanged), ``promised_date`` and backorder of each answered line.
     """
     name = order.get("name") or "the order"
     if order["state"] == "cancel":
-        return _exception("exception", "late acknowledgement: %s is cancelled" % name)
+        return _exception(None, "late acknowledgement: %s is cancelled" % name, late=True)
     if order.get("received_all"):
-        return _exception("exception", "late acknowledgement: %s is already received" % name)
+        return _exception(None, "late acknowledgement: %s is already received" % name, late=True)
     if order["state"] not in CONFIRMED_ORDER_STATES:
-        return _exception("exception", "acknowledgement for %s, which is not confirmed" % name)
+        return _exception(None, "acknowledgement for %s, which is not confirmed" % name, late=True)
     if ack["status"] == "rejected":
         reason = ack.get("note") or ack.get("partner_status")
         return _exception("rejected", "vendor rejected the order%s" % (": %s" % reason if reason else ""))
@@ -184,7 +190,10 @@ def plan_acknowledgement(order, ack, tz_name=None):
     status = STATUS_BY_ACK[ack["status"]]
     if any(line["quantity"] is not None or line["status"] in ("changed", "backordered", "rejected") for line in lines):
         status = "changed"
-    return {"outcome": "applied", "status": status, "detail": describe(status, lines), "problems": [], "lines": lines}
+    return {
+        "outcome": "applied", "status": status, "detail": describe(status, lines), "problems": [], "lines": lines,
+        "late": False,
+    }
 
 
 def describe(status, lines):

@@ -131,7 +131,7 @@ class TestPlanAcknowledgement(unittest.TestCase):
         for why, value in cases.items():
             with self.subTest(why=why):
                 plan = supplier_ack.plan_acknowledgement(value, ack())
-                self.assertEqual((plan["outcome"], plan["status"], plan["lines"]), ("exception", "exception", []))
+                self.assertEqual((plan["outcome"], plan["status"], plan["lines"], plan["late"]), ("exception", None, [], True))
                 self.assertIn(why, plan["detail"])
 
     def test_locked_order_takes_dates_but_not_quantities(self):
