@@ -83,6 +83,32 @@ describe("what staff see while retries go on", () => {
   });
 });
 
+describe("quick retries", () => {
+  it("retries a transient failure in-process (counted, through the rate limit) before the durable schedule", async () => {
+    let n = 0;
+    stack = await startStack({ partnerOverrides: { retry: { schedule_ms: [60_000], quick_retries: 2 } }, fault: () => (n++ < 2 ? { status: 502, body: "bad gateway" } : null) });
+    const { odoo, partner, sidecar } = stack;
+    const vendor = odoo.addVendor("Wood Corner", "WOODCORNER");
+    const row = odoo.approve(odoo.addPurchaseOrder(vendor.id, demoLines()).id);
+    await waitFor(() => row.state === "delivered", "delivered on the third quick try, long before the 60 s schedule");
+    expect(partner.arrivals).toHaveLength(3);
+    const delivery = sidecar.store.db.$client.prepare("select attempts from deliveries where event_id = ?").get(row.event_uuid) as { attempts: number };
+    expect(delivery.attempts).toBe(3);
+    const text = await (await fetch(`${stack.sidecarUrl}/metrics`)).text();
+    expect(text).toContain('odc_delivery_attempts_total{partner="WOODCORNER",outcome="http_5xx"} 2');
+  });
+
+  it("does not quick-retry when the partner asks for a Retry-After, nor a permanent refusal", async () => {
+    stack = await startStack({ partnerOverrides: { retry: { schedule_ms: [60_000], quick_retries: 3 } }, fault: (n) => (n === 0 ? { status: 429, headers: { "retry-after": "30" } } : { status: 400 }) });
+    const { odoo, partner } = stack;
+    const vendor = odoo.addVendor("Wood Corner", "WOODCORNER");
+    odoo.approve(odoo.addPurchaseOrder(vendor.id, demoLines()).id);
+    const other = odoo.approve(odoo.addPurchaseOrder(vendor.id, demoLines()).id);
+    await waitFor(() => other.state === "dead", "the permanent refusal dead at once");
+    expect(partner.arrivals).toHaveLength(2);
+  });
+});
+
 describe("results while Odoo is unreachable", () => {
   it("keeps results in the store while Odoo answers HTML 500, and records them when it is back", async () => {
     // The partner answers slowly, so Odoo goes down between the claim and the result.

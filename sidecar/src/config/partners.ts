@@ -24,8 +24,12 @@ const retrySchema = z
     jitter: z.number().min(0).max(1).default(0.2),
     /** A delivery older than this is dead, whatever attempts remain. Default 3 days. */
     max_age_ms: z.number().int().positive().default(3 * 24 * 3_600_000),
-    /** Quick in-process retries (p-retry) before falling back to the durable schedule. */
-    quick_retries: z.number().int().min(0).max(5).default(2),
+    /**
+     * Quick in-process retries (p-retry, 200 ms then x3 with jitter, each through the rate
+     * limit) of a transient failure before the durable schedule takes over. Off by default:
+     * the schedule's first wait is already short, and a struggling partner is better left alone.
+     */
+    quick_retries: z.number().int().min(0).max(5).default(0),
   })
   .strict();
 

@@ -1,14 +1,22 @@
 import PQueue from "p-queue";
+import pRetry, { AbortError } from "p-retry";
 import { Agent } from "undici";
 import type { Logger } from "pino";
 import type { Partner } from "../config/partners.ts";
 import type { AttemptRecord, DeliveryStore, DueDelivery } from "../store/deliveries.ts";
-import { sendAttempt, type AttemptOutcome } from "./attempt.ts";
+import { sendAttempt, type AttemptOutcome, type PreparedRequest } from "./attempt.ts";
 import { CircuitBreaker } from "./breaker.ts";
 import { encodeBatch, encodeCanonical } from "./encode.ts";
 import { RateGate } from "./rate-gate.ts";
 import { nextAttemptAt } from "./schedule.ts";
 import { msUntilOpen } from "./window.ts";
+
+/** A transient failure worth one more quick try. */
+class QuickRetry extends Error {
+  constructor(readonly outcome: AttemptOutcome) {
+    super(outcome.ok ? "ok" : outcome.message);
+  }
+}
 
 export interface DeliveryObserver {
   /** Called after every attempt is recorded, for logs, metrics and the demo's narration. */
@@ -171,21 +179,12 @@ class PartnerLane {
       // deliveries stay pending in the store.
       if (this.stopped || !this.breaker.tryAcquire()) return;
       const request = rows.length === 1 && this.partner.delivery.mode === "immediate" ? encodeCanonical(this.partner, rows[0]!.eventId, rows[0]!.payload) : encodeBatch(this.partner, rows);
-      await this.rateGate.acquire();
-      if (this.stopped) {
-        this.rateGate.release();
-        return;
-      }
-      let outcome: AttemptOutcome;
-      try {
-        outcome = await sendAttempt(request, this.partner.limits.timeout_ms, this.transport);
-      } finally {
-        this.rateGate.release();
-      }
-      this.updateBreaker(outcome);
+      const sent = await this.sendWithQuickRetries(request, rows);
+      if (!sent) return;
+      const { outcome, tries } = sent;
       await Promise.all(
         rows.map(async (row) => {
-          const record = this.toRecord(row, outcome);
+          const record = { ...this.toRecord({ ...row, attempts: row.attempts + tries - 1 }, outcome), tries };
           await this.writer.write(record);
           const final = record.ok ? "delivered" : record.nextAttemptAt === null ? "dead" : null;
           this.observer.attempted?.(this.partner.code, row, outcome, final);
@@ -196,6 +195,54 @@ class PartnerLane {
     } finally {
       for (const row of rows) this.taken.delete(row.id);
       this.wake();
+    }
+  }
+
+  /** One request through the rate gate; null when the lane stopped meanwhile. */
+  private async sendOnce(request: PreparedRequest): Promise<AttemptOutcome | null> {
+    await this.rateGate.acquire();
+    if (this.stopped) {
+      this.rateGate.release();
+      return null;
+    }
+    try {
+      return await sendAttempt(request, this.partner.limits.timeout_ms, this.transport);
+    } finally {
+      this.rateGate.release();
+    }
+  }
+
+  /**
+   * Sends, retrying a transient failure a few times in-process (p-retry: short exponential
+   * waits with jitter), each try through the rate gate; what still fails goes to the durable
+   * schedule. A Retry-After, an open circuit or a permanent answer ends the quick retries.
+   */
+  private async sendWithQuickRetries(request: PreparedRequest, rows: readonly DueDelivery[]): Promise<{ outcome: AttemptOutcome; tries: number } | null> {
+    let tries = 0;
+    let last: AttemptOutcome | null = null;
+    const quick = this.partner.retry.quick_retries;
+    try {
+      const outcome = await pRetry(
+        async () => {
+          const o = await this.sendOnce(request);
+          if (!o) throw new AbortError("lane stopped");
+          tries++;
+          last = o;
+          this.updateBreaker(o);
+          if (!o.ok && o.retryable && o.retryAfterMs === undefined && tries <= quick && this.breaker.state === "closed" && !this.stopped) {
+            for (const row of rows) this.observer.attempted?.(this.partner.code, row, o, null);
+            throw new QuickRetry(o);
+          }
+          return o;
+        },
+        { retries: quick, minTimeout: 200, maxTimeout: 2_000, factor: 3, randomize: true, shouldRetry: ({ error }) => error instanceof QuickRetry && !this.stopped },
+      );
+      return { outcome, tries };
+    } catch (err) {
+      if (err instanceof QuickRetry) return { outcome: err.outcome, tries };
+      if (last && this.stopped) return { outcome: last, tries };
+      if (err instanceof AbortError || (err as Error).name === "AbortError") return null;
+      throw err;
     }
   }
 

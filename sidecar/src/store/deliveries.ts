@@ -76,9 +76,10 @@ export interface DueDelivery {
   payload: string;
 }
 
+/** The outcome of one delivery's requests in one go (`tries` > 1 after quick retries). */
 export type AttemptRecord =
-  | { id: number; ok: true; status: number; at: number }
-  | { id: number; ok: false; errorClass: ErrorClass; message: string; status?: number | undefined; nextAttemptAt: number | null };
+  | { id: number; ok: true; status: number; at: number; tries?: number }
+  | { id: number; ok: false; errorClass: ErrorClass; message: string; status?: number | undefined; nextAttemptAt: number | null; tries?: number };
 
 export const subjectKeyOf = (e: CanonicalEvent) => `${e.subject.model}:${e.subject.id}`;
 
@@ -121,11 +122,11 @@ export class DeliveryStore {
       ),
       nextDue: c.prepare(`SELECT min(next_attempt_at) AS at FROM deliveries WHERE state = 'pending' AND partner = ?`),
       delivered: c.prepare(
-        `UPDATE deliveries SET state = 'delivered', attempts = attempts + 1, last_status = ?, delivered_at = ?, last_error_class = NULL, last_error = NULL
-          WHERE id = ? AND state = 'pending' RETURNING event_id, partner`,
+        `UPDATE deliveries SET state = 'delivered', attempts = attempts + @tries, last_status = @status, delivered_at = @at, last_error_class = NULL, last_error = NULL
+          WHERE id = @id AND state = 'pending' RETURNING event_id, partner`,
       ),
       failed: c.prepare(
-        `UPDATE deliveries SET state = @state, attempts = attempts + 1, next_attempt_at = coalesce(@next, next_attempt_at), last_error_class = @errorClass, last_error = @message, last_status = @status
+        `UPDATE deliveries SET state = @state, attempts = attempts + @tries, next_attempt_at = coalesce(@next, next_attempt_at), last_error_class = @errorClass, last_error = @message, last_status = @status
           WHERE id = @id AND state = 'pending' RETURNING event_id, partner`,
       ),
       eventCounts: c.prepare(
@@ -249,11 +250,11 @@ export class DeliveryStore {
     this.db.$client.transaction(() => {
       for (const o of outcomes) {
         let row: { event_id: string; partner: string } | undefined;
-        if (o.ok) row = st.delivered.get(o.status, o.at, o.id) as typeof row;
+        if (o.ok) row = st.delivered.get({ status: o.status, at: o.at, id: o.id, tries: o.tries ?? 1 }) as typeof row;
         else {
           const dead = o.nextAttemptAt === null;
           const message = o.message.slice(0, 2000);
-          row = st.failed.get({ state: dead ? "dead" : "pending", next: o.nextAttemptAt, errorClass: o.errorClass, message, status: o.status ?? null, id: o.id }) as typeof row;
+          row = st.failed.get({ state: dead ? "dead" : "pending", next: o.nextAttemptAt, errorClass: o.errorClass, message, status: o.status ?? null, id: o.id, tries: o.tries ?? 1 }) as typeof row;
           if (!dead) {
             if (row && st.setInterimFailed.run(message, row.partner, row.event_id).changes > 0) finalized++;
             continue;
