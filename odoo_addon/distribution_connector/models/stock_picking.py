@@ -340,7 +340,7 @@ class StockPicking(models.Model):
         if data["operation"] == "delete" and not data["portions"]:
             pickings = self._connector_notice_pickings(item)
             if not pickings:
-                return inbound_tools.Outcome("stale", _("no earlier ship notice %s to delete", data["shipment_id"]))
+                return inbound_tools.Outcome("unknown_reference", _("no earlier ship notice %s to delete", data["shipment_id"]))
             return pickings.purchase_id
         domain = self._connector_company_domain()
         for portion in data["portions"]:
@@ -463,7 +463,8 @@ class StockPicking(models.Model):
         pickings = self._connector_notice_pickings(item)
         if not pickings:
             return inbound_tools.Outcome(
-                "stale", _("no earlier ship notice %s to delete", data["shipment_id"]), record=orders[:1], purchases=orders
+                "unknown_reference", _("no earlier ship notice %s to delete", data["shipment_id"]),
+                purchases=orders,
             )
         notice_at = inbound_tools.event_time(item, data.get("notice_date"))
         if notice_at and any(picking.connector_asn_at and notice_at < picking.connector_asn_at for picking in pickings):

@@ -123,6 +123,11 @@ class TestTrackingUpdates(InboundCase):
         self.assertEqual(self.track("in_transit", "2026-12-06T09:00:00Z")["outcome"], "stale")
         self.assertEqual(self.picking.connector_carrier_status, "returned")
 
+    def test_cancelled_label_is_final_too(self):
+        self.track("cancelled", "2026-12-02T10:00:00Z")
+        self.assertEqual(self.track("in_transit", "2026-12-03T10:00:00Z")["outcome"], "stale")
+        self.assertEqual(self.picking.connector_carrier_status, "cancelled")
+
     def test_exception_and_failed_attempt_raise_an_activity(self):
         answer = self.track("attempt_failed", "2026-12-03T12:00:00Z", detail="No access to delivery location")
         self.assertEqual(answer["outcome"], "exception")

@@ -88,10 +88,13 @@ class TestShipNotice(InboundCase):
         self.assertFalse(self.receipt.connector_asn_ref)
         self.assertFalse(self.receipt.connector_asn_note)
 
-    def test_delete_of_an_unknown_notice_is_stale(self):
-        answer = self.apply_one(self.notice_item(shipment_id="NEVER-SENT", operation="delete", portions=[]))
-        self.assertEqual(answer["outcome"], "stale")
-        self.assertEqual(answer["detail"], "no earlier ship notice NEVER-SENT to delete")
+    def test_delete_of_an_unknown_notice(self):
+        for portions in ([], None):
+            with self.subTest(portions=portions):
+                answer = self.apply_one(self.notice_item(shipment_id="NEVER-SENT", operation="delete", portions=portions))
+                self.assertEqual((answer["outcome"], answer["record"]), ("unknown_reference", None))
+                self.assertEqual(answer["detail"], "no earlier ship notice NEVER-SENT to delete")
+        self.assertEqual(self.receipt.scheduled_date, self.scheduled)
 
     def test_delete_after_receipt_is_an_exception(self):
         self.apply_one(self.notice_item())

@@ -1,8 +1,9 @@
 """Canonical shipment status (shared/partners/FORMATS.md section 5) and its transition rules.
 
 Tracking webhooks arrive late, twice and out of order. A milestone is applied only when it is
-newer than the one the picking shows, and a delivered or returned shipment is never moved
-back to an earlier stage, whatever the timestamps say.
+newer than the one the picking shows, and a delivered, returned or cancelled shipment is never
+moved back to an earlier stage, whatever the timestamps say (contracts/v1/events/
+carrier.tracking_updated: "never regress a terminal state").
 """
 
 STATUSES = (
@@ -18,8 +19,8 @@ STATUSES = (
     ("cancelled", "Cancelled"),
 )
 STATUS_CODES = tuple(code for code, _label in STATUSES)
-# Nothing but another final status moves a shipment out of these.
-FINAL_STATUSES = frozenset(("delivered", "returned"))
+# Nothing but another final status (newer) moves a shipment out of these.
+FINAL_STATUSES = frozenset(("delivered", "returned", "cancelled"))
 # A person has to act: an activity for the picking's responsible.
 ATTENTION_STATUSES = frozenset(("exception", "attempt_failed"))
 # Only breaks ties between two milestones stamped with the same instant.
@@ -70,6 +71,6 @@ def tracking_decision(current_status, current_at, new_status, new_at):
 
 def booking_status(current_status):
     """The status a picking takes when a label is bought: pre-transit, unless it has news already."""
-    if not current_status or current_status in ("unknown", "cancelled"):
+    if not current_status or current_status == "unknown":
         return "pre_transit"
     return current_status

@@ -46,16 +46,15 @@ CONFIRMED_ORDER_STATES = ("purchase", "done")
 def staleness(last_version, last_issued_at, version, issued_at):
     """Why an acknowledgement is older than the applied one, or None when it is not.
 
-    Versions decide when both are known; otherwise the partner's issue times do.
+    Versions decide when both are known and differ; otherwise the partner's issue times do.
+    Only a strictly older answer is stale: the same version again (a corrected resend) applies.
     """
-    if version is not None and last_version is not None:
+    if version is not None and last_version is not None and version != last_version:
         if version < last_version:
             return "version %s is older than the applied version %s" % (version, last_version)
-        if version == last_version:
-            return "version %s was already applied" % version
         return None
-    if issued_at and last_issued_at and issued_at <= last_issued_at:
-        return "issued %s, not after the applied acknowledgement (%s)" % (
+    if issued_at and last_issued_at and issued_at < last_issued_at:
+        return "issued %s, before the applied acknowledgement (%s)" % (
             issued_at.isoformat(sep=" "), last_issued_at.isoformat(sep=" ")
         )
     return None

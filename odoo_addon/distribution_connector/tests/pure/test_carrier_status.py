@@ -57,7 +57,8 @@ class TestTrackingDecision(unittest.TestCase):
 
     def test_booking_status(self):
         self.assertEqual(carrier_status.booking_status(None), "pre_transit")
-        self.assertEqual(carrier_status.booking_status("cancelled"), "pre_transit")
+        self.assertEqual(carrier_status.booking_status("unknown"), "pre_transit")
+        self.assertEqual(carrier_status.booking_status("cancelled"), "cancelled")
         self.assertEqual(carrier_status.booking_status("in_transit"), "in_transit")
 
     def test_labels(self):

@@ -172,12 +172,15 @@ class TestStaleness(unittest.TestCase):
     def test_versions_decide_when_both_known(self):
         self.assertIsNone(supplier_ack.staleness(1, self.T2, 2, self.T1))
         self.assertIn("older", supplier_ack.staleness(2, None, 1, None))
-        self.assertIn("already applied", supplier_ack.staleness(2, None, 2, None))
+        # The same version again (a corrected resend) applies, unless issued before.
+        self.assertIsNone(supplier_ack.staleness(2, None, 2, None))
+        self.assertIsNotNone(supplier_ack.staleness(2, self.T2, 2, self.T1))
 
     def test_times_decide_otherwise(self):
         self.assertIsNone(supplier_ack.staleness(None, self.T1, None, self.T2))
         self.assertIsNotNone(supplier_ack.staleness(None, self.T2, None, self.T1))
-        self.assertIsNotNone(supplier_ack.staleness(1, self.T2, None, self.T2))
+        self.assertIsNone(supplier_ack.staleness(1, self.T2, None, self.T2))
+        self.assertIsNotNone(supplier_ack.staleness(1, self.T2, None, self.T1))
         self.assertIsNone(supplier_ack.staleness(None, None, 1, None))
         self.assertIsNone(supplier_ack.staleness(None, None, None, None))
 
