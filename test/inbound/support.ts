@@ -6,6 +6,7 @@ import { Webhook } from "standardwebhooks";
 import { loadEnv } from "../../sidecar/src/config/env.ts";
 import { parsePartners } from "../../sidecar/src/config/partners.ts";
 import { createLogger } from "../../sidecar/src/lib/logger.ts";
+import { standardWebhookSignature, webhookSecretKey } from "../../sidecar/src/partners/canonical/index.ts";
 import { aftershipSignature, easypostSignature, shippoSignature } from "../../sidecar/src/partners/verify/index.ts";
 import { Sidecar } from "../../sidecar/src/service.ts";
 import type { SimPurchaseOrder } from "../simulator/odoo.ts";
@@ -130,7 +131,9 @@ export const signed = {
     "content-type": contentType,
     "webhook-id": id,
     "webhook-timestamp": String(Math.floor(at.getTime() / 1000)),
-    "webhook-signature": new Webhook(secret).sign(id, at, typeof body === "string" ? body : body.toString("utf8")),
+    // The standardwebhooks package signs strings; raw bytes (not UTF-8) are signed as they are.
+    "webhook-signature":
+      typeof body === "string" ? new Webhook(secret).sign(id, at, body) : `v1,${standardWebhookSignature(webhookSecretKey(secret)!, id, Math.floor(at.getTime() / 1000), body)}`,
   }),
   xml: () => ({ "content-type": "text/xml; charset=utf-8" }),
 };

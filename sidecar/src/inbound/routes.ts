@@ -18,6 +18,7 @@ import { GroupCommit } from "./group-commit.ts";
 import type { InboundMetrics } from "./metrics.ts";
 import { SlidingWindowLimiter } from "./rate-limit.ts";
 import { verifyInbound } from "./verify.ts";
+import { xmlCharacterProblem } from "./xml-chars.ts";
 
 export interface InboundServices {
   partners: readonly Partner[];
@@ -157,6 +158,10 @@ export function inboundRoutes(services: InboundServices): Hono<AppEnv> {
     if (!body.ok) return refuse(c, partner, 413, "payload_too_large", `body is larger than ${settings.max_body_bytes} bytes`);
     const raw = body.bytes;
     if (raw.length === 0) return refuse(c, partner, 400, "empty_body", "the body is empty");
+    if (settings.format === "cxml" || settings.format === "ubl") {
+      const problem = xmlCharacterProblem(raw);
+      if (problem) return refuse(c, partner, 400, "not_well_formed", `XML is not well-formed: ${problem}`, { bytes: raw.length });
+    }
 
     const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
     const verified = verifyInbound(settings, { body: raw, headers: incoming?.headers ?? c.req.raw.headers, url: pathAndQuery(c), now: nowSeconds() });
