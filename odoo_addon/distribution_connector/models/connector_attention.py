@@ -6,12 +6,12 @@ DEFAULT_ACK_DELAY_HOURS = 48
 DEFAULT_MILESTONE_DELAY_HOURS = 24
 
 KINDS = [
-    ("ack_overdue", "Waiting for Vendor Answer"),
+    ("ack_overdue", "Vendor Answer Late"),
     ("vendor_exception", "Vendor Exception"),
     ("no_milestone", "No Tracking News"),
     ("carrier_exception", "Carrier Exception"),
     ("dead_event", "Dead Event"),
-    ("inbound_exception", "Partner Message to Review"),
+    ("inbound_exception", "Message to Review"),
     ("backlog", "Not Yet Delivered"),
 ]
 # Row ids: the source row's id times this, plus the kind's position (ids stay stable).
@@ -44,10 +44,12 @@ class ConnectorAttention(models.Model):
         "purchase.order": [
             "state", "name", "partner_id", "picking_type_id", "company_id", "receipt_status",
             "connector_supplier_status", "connector_sent_at", "connector_ack_at", "connector_supplier_detail",
+            "connector_last_inbound_id",
         ],
         "stock.picking": [
             "state", "name", "partner_id", "picking_type_id", "company_id", "carrier_id", "date_done",
             "connector_carrier_status", "connector_last_milestone", "connector_last_milestone_at",
+            "connector_last_inbound_id",
         ],
         "connector.outbox": [
             "state", "subject_model", "subject_id", "subject_ref", "event_type", "last_error", "partner_code",
@@ -139,7 +141,16 @@ class ConnectorAttention(models.Model):
                    i.create_date, i.partner_code,
                    NULL::integer, NULL::integer, NULL::integer, i.company_id, 'connector.inbound', i.id
               FROM connector_inbound i
-             WHERE i.outcome IN ('exception', 'unknown_reference') AND NOT COALESCE(i.reviewed, FALSE)
+             WHERE NOT COALESCE(i.reviewed, FALSE)
+               AND (i.outcome IN ('unknown_reference', 'rejected')
+                    -- an exception the document itself shows (and lists above) is not listed twice
+                    OR (i.outcome = 'exception'
+                        AND NOT EXISTS (SELECT 1 FROM purchase_order po
+                                         WHERE po.connector_last_inbound_id = i.id
+                                           AND po.connector_supplier_status IN ('rejected', 'exception'))
+                        AND NOT EXISTS (SELECT 1 FROM stock_picking sp
+                                         WHERE sp.connector_last_inbound_id = i.id
+                                           AND sp.connector_carrier_status IN ('exception', 'attempt_failed'))))
             UNION ALL
             SELECT o.id * %(f)s + 7, 'backlog', COALESCE(o.subject_ref, o.subject_model) || ' · ' || o.event_type,
                    o.state || COALESCE(': ' || o.last_error, ''), o.create_date, o.partner_code,

@@ -26,7 +26,8 @@ class PurchaseOrder(models.Model):
         copy=False, readonly=True, help="Highest line number ever given in this order; never reused."
     )
     connector_supplier_status = fields.Selection(
-        supplier_ack.SUPPLIER_STATUSES, string="Vendor Status", copy=False, readonly=True,
+        # A list, not a tuple: Odoo keeps the labels of list selections only.
+        list(supplier_ack.SUPPLIER_STATUSES), string="Vendor Status", copy=False, readonly=True,
         help="Where the order stands with the vendor's system: sent, then the vendor's answer.",
     )
     connector_sent_at = fields.Datetime(string="Sent to Vendor", copy=False, readonly=True)

@@ -15,7 +15,8 @@ class StockPicking(models.Model):
     _connector_inbound_field = "picking_ids"
 
     connector_carrier_status = fields.Selection(
-        carrier_status.STATUSES, string="Carrier Status", copy=False, readonly=True,
+        # A list, not a tuple: Odoo keeps the labels of list selections only.
+        list(carrier_status.STATUSES), string="Carrier Status", copy=False, readonly=True,
         help="Last status the carrier reported for this shipment.",
     )
     connector_last_milestone = fields.Char(string="Last Milestone", copy=False, readonly=True)

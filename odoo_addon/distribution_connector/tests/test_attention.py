@@ -40,8 +40,19 @@ class TestAttention(InboundCase):
 
     def test_vendor_exceptions(self):
         order = self.confirmed_order()
-        self.apply_one(data.item("supplier.order_acknowledged", "WOODCORNER", order.name, data.ack(order.name, "rejected")))
+        answer = self.apply_one(data.item("supplier.order_acknowledged", "WOODCORNER", order.name, data.ack(order.name, "rejected")))
         self.assertIn("rejected", self.of(order, "vendor_exception").detail)
+        # Listed once, with its order: the message itself is not "to review" as well.
+        self.assertFalse(self.of(self.inbound_of(answer), "inbound_exception"))
+
+    def test_exceptions_no_document_shows_are_messages_to_review(self):
+        order = self.confirmed_order()
+        order.button_cancel()
+        answer = self.apply_one(data.item("supplier.order_acknowledged", "WOODCORNER", order.name, data.ack(order.name)))
+        self.assertEqual(answer["outcome"], "exception")
+        self.assertTrue(self.of(self.inbound_of(answer), "inbound_exception"))
+        rejected = self.apply_one(data.item("carrier.tracking_updated", "EASYPOST-USPS", "X", {"tracking_number": "X"}))
+        self.assertTrue(self.of(self.inbound_of(rejected), "inbound_exception"))
 
     def test_shipments_without_carrier_news(self):
         picking = self.delivery_order(done=True)
