@@ -6,7 +6,7 @@ import type { OdooSimulator, SimOutboxRow, SimPurchaseOrder } from "../simulator
 import type { PartnerFault, PartnerRequest } from "../simulator/partner.ts";
 import { maxInWindow, orderViolations, summarizeAccepted } from "../support/accepted.ts";
 import { demoLines, startStack, waitFor, type Stack, type StackOptions } from "../support/harness.ts";
-import { FAILING_KINDS, FaultSchedule, expectedErrorClass } from "./fault-schedule.ts";
+import { FAILING_KINDS, FaultSchedule } from "./fault-schedule.ts";
 
 /**
  * The delivery engine against a partner that fails on purpose: a seeded schedule of 5xx,
@@ -38,7 +38,7 @@ function observeSends(path = "/webhooks"): { times: number[]; stop(): void } {
  * and the request leaves a moment later, on a busy 2-core machine sometimes a few ms later
  * (preemption, GC), which can push one send across a window edge. 5% of the window absorbs that
  * and still catches a limiter that lets one request too many through per window. The partner's
- * own count, which the issue asks for, is the known-failing test at the end of this file.
+ * own count, which the issue asks for, is checked exactly.
  */
 const sendWindow = (perMs: number) => perMs - Math.max(2, Math.ceil(perMs * 0.05));
 
@@ -171,26 +171,46 @@ describe("30% injected faults (seeded): 5xx, 429 + Retry-After, timeouts, resets
     expect(maxInWindow(r().sends, sendWindow(rate.per_ms))).toBeLessThanOrEqual(rate.requests);
   });
 
+  it("never lets the partner receive more requests in a window than the limit", () => {
+    expect(r().stack.partner.maxInWindow(rate.per_ms)).toBeLessThanOrEqual(rate.requests);
+  });
+
   it("records every failed attempt with the class of what the partner did, in the store", () => {
     const { attempts, stack } = r();
-    const failed = attempts.filter((a) => !a.outcome.ok);
-    for (const a of failed) {
+    // One recorded attempt per request that reached the partner.
+    expect(attempts.length).toBe(stack.partner.requests.length);
+    for (const a of attempts.filter((x) => !x.outcome.ok)) {
       const o = a.outcome as Extract<AttemptOutcome, { ok: false }>;
       expect(a.stored, `delivery ${a.deliveryId}`).toMatchObject({ state: "pending", lastErrorClass: o.errorClass, lastStatus: o.status ?? null });
     }
-    const seen = new Map<string, number>();
-    for (const a of failed) {
-      const cls = (a.outcome as Extract<AttemptOutcome, { ok: false }>).errorClass;
-      seen.set(cls, (seen.get(cls) ?? 0) + 1);
+    // Pair the k-th request the partner saw for an event with the sidecar's k-th attempt of it
+    // (an event's attempts never overlap; "dropped" is a hang still under way). The class must be the one for what the partner did,
+    // or "timeout" when the sidecar's own timer fired first (a late answer, or on a loaded
+    // machine a stalled event loop: then the partner may also have accepted it, a duplicate).
+    const expected: Record<string, string | null> = { accepted: null, http_500: "http_5xx", http_502: "http_5xx", http_503: "http_5xx", http_429: "http_retryable_4xx", hang: "timeout", dropped: "timeout", reset: "network" };
+    const seenByEvent = new Map<string, Attempt[]>();
+    for (const a of attempts) seenByEvent.set(a.eventId, [...(seenByEvent.get(a.eventId) ?? []), a]);
+    const sentByEvent = new Map<string, PartnerRequest[]>();
+    for (const q of stack.partner.requests) sentByEvent.set(q.webhookId, [...(sentByEvent.get(q.webhookId) ?? []), q]);
+    const classes = new Map<string, number>();
+    let paired = 0;
+    for (const [eventId, sent] of sentByEvent) {
+      const seen = seenByEvent.get(eventId) ?? [];
+      expect(seen.length, `attempts of ${eventId}`).toBe(sent.length);
+      sent.forEach((q, k) => {
+        const o = seen[k]!.outcome;
+        const cls = o.ok ? null : o.errorClass;
+        const want = expected[q.outcome];
+        expect(want, `partner outcome ${q.outcome}`).not.toBeUndefined();
+        if (cls !== want) expect(cls, `event ${eventId} attempt ${k + 1}: partner ${q.outcome}`).toBe("timeout");
+        if (cls) classes.set(cls, (classes.get(cls) ?? 0) + 1);
+        paired++;
+      });
     }
-    const injected = new Map<string, number>();
-    for (const kind of FAILING_KINDS) {
-      if (schedule.injected[kind] > 0) injected.set(expectedErrorClass(kind)!, (injected.get(expectedErrorClass(kind)!) ?? 0) + schedule.injected[kind]);
-    }
-    expect(Object.fromEntries(seen)).toEqual(Object.fromEntries(injected));
-    for (const cls of ["http_5xx", "http_retryable_4xx", "timeout", "network"]) expect(seen.get(cls) ?? 0, cls).toBeGreaterThan(0);
-    // One recorded attempt per request that reached the partner.
-    expect(attempts.length).toBe(stack.partner.requests.length);
+    expect(paired).toBe(attempts.length);
+    for (const cls of ["http_5xx", "http_retryable_4xx", "timeout", "network"]) expect(classes.get(cls) ?? 0, cls).toBeGreaterThan(0);
+    // Every failure the schedule handed out was carried out by the partner.
+    expect(stack.partner.requests.filter((q) => q.outcome !== "accepted")).toHaveLength(FAILING_KINDS.reduce((n, k) => n + schedule.injected[k], 0));
   });
 
   it("never retries sooner than Retry-After asks, nor sooner than the schedule (minus jitter)", () => {
@@ -202,7 +222,7 @@ describe("30% injected faults (seeded): 5xx, 429 + Retry-After, timeouts, resets
       for (let i = 0; i + 1 < list.length; i++) {
         const q = list[i]!;
         const next = list[i + 1]!;
-        if (q.outcome === "hang" || q.outcome === "accepted") continue; // the sidecar gave up before the partner answered
+        if (q.outcome === "hang" || q.outcome === "dropped" || q.outcome === "accepted") continue; // the sidecar gave up before the partner answered
         const minWait = Math.max(SCHEDULE_MS[i]! * (1 - JITTER), q.retryAfter !== undefined ? Number(q.retryAfter) * 1000 : 0);
         expect(next.arrivedAt - q.answeredAt, `event ${id} attempt ${i + 2} after ${q.outcome}`).toBeGreaterThanOrEqual(Math.floor(minWait) - 1);
         if (q.retryAfter !== undefined && Number(q.retryAfter) > 0) retryAfterChecked++;
@@ -322,11 +342,9 @@ describe("partner timeout", () => {
     expect(hung).toHaveLength(10);
   }, 60_000);
 
-  // ENGINE BUG, marked `fails` until fixed: over undici.request the partner timeout is undici's
-  // headersTimeout, which runs on undici's coarse timers (ticks of ~0.5 s): a 300 ms timeout
-  // fires after 0.5 to 1 s. A partner that hangs for 600 ms (twice timeout_ms) and then drops
-  // the connection is then recorded as a network error, not a timeout: the sidecar waited past
-  // its own timeout. (Timeouts of several seconds can fire up to ~0.5 s early for the same reason.)
+  // Found by this test: undici's headersTimeout runs on coarse timers (ticks of ~0.5 s), so a
+  // 300 ms timeout fired after 0.5 to 1 s, and a partner that hung for 600 ms then dropped the
+  // connection was recorded as a network error. Each attempt now carries its own timer.
   it("records each of those hangs as a timeout: the sidecar gave up within twice timeout_ms", () => {
     expect(hung).toHaveLength(10);
     expect(hung.map((a) => (a.outcome as Extract<AttemptOutcome, { ok: false }>).errorClass)).toEqual(Array(10).fill("timeout"));
@@ -397,7 +415,7 @@ describe("property: order per subject holds under random faults, subjects and co
   }, 240_000);
 });
 
-describe("property: the sidecar never starts more requests in a window than the partner's limit", () => {
+describe("property: neither the sidecar's sends nor the partner's arrivals exceed the limit in any window", () => {
   it("holds for random limits, windows and concurrency, with and without faults", async () => {
     await fc.assert(
       fc.asyncProperty(
@@ -420,6 +438,7 @@ describe("property: the sidecar never starts more requests in a window than the 
             const { rows } = seedSubjects(stack.odoo, events, 1);
             await waitFor(() => rows.every((r) => r.state === "delivered"), "every row delivered", 60_000);
             expect(maxInWindow(observed.times, sendWindow(perMs))).toBeLessThanOrEqual(requests);
+            expect(stack.partner.maxInWindow(perMs)).toBeLessThanOrEqual(requests);
             // A hung request stays open at the partner after the sidecar gave up on it, so the
             // partner's in-flight count bounds ours only without faults.
             if (faultRate === 0) expect(stack.partner.maxInFlight).toBeLessThanOrEqual(concurrency);
