@@ -1,7 +1,7 @@
 import { checkEvent } from "../../sidecar/src/contracts/validate.ts";
 import { INBOUND_SUBJECT_MODEL } from "../../sidecar/src/partners/events/envelope.ts";
 import type { PartnerPeriod, PartnerTime } from "../../sidecar/src/partners/events/partner-time.ts";
-import type { CarrierShipmentBooked, CarrierTrackingUpdated, InboundEventType, SupplierOrderAcknowledged, SupplierShipmentNoticed } from "../../sidecar/src/partners/events/inbound.ts";
+import type { CarrierShipmentBooked, CarrierTrackingUpdated, InboundEventType, SupplierDocumentStatus, SupplierOrderAcknowledged, SupplierShipmentNoticed } from "../../sidecar/src/partners/events/inbound.ts";
 
 /**
  * The addon's `connector.inbound.apply_events` as contracts/odoo-rpc.md ("Intent methods")
@@ -47,6 +47,8 @@ export interface SimPicking {
   /** What the supplier's ship notice announced for this receipt. */
   expected: { line_number: number | null; quantity: number; uom: string; lots: string[] }[] | null;
   asn_shipment_id: string | null;
+  /** occurred_at of the booking applied. */
+  booked_at: string | null;
   notes: string[];
 }
 
@@ -86,15 +88,13 @@ const FORMATS = ["cxml", "ubl", "easypost", "shippo", "aftership", "shipengine",
 const KEYS = new Set(["event_id", "type", "partner", "format", "test_mode", "received_at", "occurred_at", "subject_ref", "data"]);
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const UTC_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
-const TERMINAL = new Set(["delivered", "returned", "cancelled"]);
 
+/** Thrown when an event changes nothing (stale, unknown reference, rejected): the savepoint is rolled back. */
 class Outcome extends Error {
   constructor(
     readonly outcome: SimInboundAnswer["outcome"],
     readonly detail: string,
     readonly record: SimInboundAnswer["record"] = null,
-    /** What an exception still records (a supplier status), after everything else was rolled back. */
-    readonly keep?: () => void,
   ) {
     super(detail);
   }
@@ -102,12 +102,8 @@ class Outcome extends Error {
 
 type Item = { event_id: string; type: InboundEventType; partner: string; format: string; test_mode: boolean; received_at: string; occurred_at: string; subject_ref: string; data: Record<string, unknown> };
 
-function timeOf(t: PartnerTime | null | undefined): string | null {
-  if (!t) return null;
-  return t.utc ?? t.local;
-}
 function periodStart(p: PartnerPeriod | null | undefined): string | null {
-  return p ? (timeOf(p.start) ?? timeOf(p.end)) : null;
+  return p ? (utcOf(p.start) ?? utcOf(p.end)) : null;
 }
 const clone = <T>(v: T): T => structuredClone(v);
 
@@ -119,8 +115,8 @@ export class SimInbound {
   readonly poAck = new Map<number, SimPoAckState>();
   readonly poLines = new Map<number, Map<number, SimPoLineState>>();
   readonly chatter: { model: string; id: number; body: string }[] = [];
-  /** Partner codes configured as test partners (their test-mode documents are applied). */
-  readonly testPartners = new Set<string>();
+  /** The database setting *Accept Test Documents* (off: test-mode documents are rejected). */
+  acceptTestDocuments = false;
   /** Ship notices applied, by `<partner>|<shipment_id>`: the pickings' state before, to revert. */
   private readonly notices = new Map<string, { noticeDate: string | null; before: SimPicking[] }>();
   private nextPickingId = 1;
@@ -196,6 +192,7 @@ export class SimInbound {
       estimated_delivery: null,
       expected: null,
       asn_shipment_id: null,
+      booked_at: null,
       notes: [],
       ...over,
     };
@@ -222,24 +219,16 @@ export class SimInbound {
     let answer: SimInboundAnswer;
     const problem = this.malformed(raw);
     if (problem) answer = { event_id: eventId, outcome: "rejected", duplicate: false, detail: problem, record: null };
-    else {
-      const item = raw as Item;
-      // Savepoint: snapshot the state an event may touch, restore it unless applied.
+    else if ((raw.test_mode === true || (raw.data as { test_mode?: unknown }).test_mode === true) && !this.acceptTestDocuments) {
+      answer = { event_id: eventId, outcome: "rejected", duplicate: false, detail: "test-mode document; this database takes production documents only", record: null };
+    } else {
+      // Savepoint: what an event that changes nothing touched is rolled back.
       const saved = this.saveState();
       try {
-        if (item.test_mode && !this.testPartners.has(item.partner)) throw new Outcome("rejected", `test-mode document from ${item.partner}, which is not a test partner`);
-        answer = { event_id: eventId, outcome: "applied", duplicate: false, ...this.apply(item) };
+        answer = { event_id: eventId, duplicate: false, ...this.apply(raw as Item) };
       } catch (err) {
         if (!(err instanceof Outcome)) throw err;
-        // exception keeps only its activity and note; every other outcome changes nothing.
-        const activities = this.activities.slice(saved.activities);
-        const notes = this.chatter.slice(saved.chatter);
         this.restoreState(saved);
-        if (err.outcome === "exception") {
-          this.activities.push(...activities);
-          this.chatter.push(...notes);
-          err.keep?.();
-        }
         answer = { event_id: eventId, outcome: err.outcome, duplicate: false, detail: err.detail, record: err.record };
       }
     }
@@ -307,18 +296,14 @@ export class SimInbound {
     this.chatter.length = s.chatter;
   }
 
-  private apply(item: Item): { detail: string; record: SimInboundAnswer["record"] } {
+  private apply(item: Item): Applied {
     switch (item.type) {
       case "supplier.order_acknowledged":
         return this.applyAcknowledgement(item, item.data as unknown as SupplierOrderAcknowledged);
       case "supplier.shipment_noticed":
         return this.applyShipNotice(item, item.data as unknown as SupplierShipmentNoticed);
-      case "supplier.document_status": {
-        const po = this.findOrder(item.partner, item.subject_ref);
-        const record = { model: "purchase.order", id: po.id, ref: po.name };
-        this.note("purchase.order", po.id, `Supplier document status ${String((item.data as { status_code?: unknown }).status_code)}`);
-        return { detail: "status noted", record };
-      }
+      case "supplier.document_status":
+        return this.applyDocumentStatus(item, item.data as unknown as SupplierDocumentStatus);
       case "carrier.shipment_booked":
         return this.applyBooking(item, item.data as unknown as CarrierShipmentBooked);
       case "carrier.tracking_updated":
@@ -327,16 +312,17 @@ export class SimInbound {
   }
 
   private findOrder(partner: string, poNumber: string) {
-    for (const po of this.purchase.orders.values()) {
-      if (po.name !== poNumber) continue;
-      if (this.purchase.vendors.get(po.vendor_id)?.partner_code !== partner) break;
-      return po;
-    }
-    throw new Outcome("unknown_reference", `no purchase order ${poNumber} of partner ${partner}`);
+    const named = [...this.purchase.orders.values()].filter((po) => po.name === poNumber);
+    if (named.length === 0) throw new Outcome("unknown_reference", `no purchase order ${poNumber}`);
+    const mine = named.filter((po) => this.purchase.vendors.get(po.vendor_id)?.partner_code === partner);
+    if (mine.length === 0) throw new Outcome("unknown_reference", `${poNumber} belongs to another vendor`);
+    if (mine.length > 1) throw new Outcome("unknown_reference", `several purchase orders are named ${poNumber}`);
+    return mine[0]!;
   }
 
-  private activity(model: string, id: number, ref: string, summary: string): void {
-    this.activities.push({ model, id, ref, summary });
+  /** One "Partner exception" activity per record while one is open; always a note. */
+  private needsPerson(model: string, id: number, ref: string, summary: string): void {
+    if (!this.activities.some((a) => a.model === model && a.id === id)) this.activities.push({ model, id, ref, summary });
     this.note(model, id, summary);
   }
 
@@ -344,164 +330,295 @@ export class SimInbound {
     this.chatter.push({ model, id, body });
   }
 
-  private applyAcknowledgement(item: Item, ack: SupplierOrderAcknowledged) {
-    const po = this.findOrder(item.partner, ack.po_number);
+  private receivedAll(poId: number): boolean {
+    const lines = [...this.lineStates(poId).values()];
+    return lines.length > 0 && lines.every((l) => l.received >= l.quantity - 1e-9);
+  }
+
+  private applyAcknowledgement(item: Item, ack: SupplierOrderAcknowledged): Applied {
+    const po = this.findOrder(item.partner, ack.po_number || item.subject_ref);
     const record = { model: "purchase.order", id: po.id, ref: po.name };
-    if (po.state === "cancel") {
-      this.activity("purchase.order", po.id, po.name, `Late acknowledgement for cancelled order ${po.name}`);
-      throw new Outcome("exception", `order ${po.name} is cancelled; the acknowledgement was not applied`, record);
-    }
-    if (po.state !== "purchase") {
-      this.activity("purchase.order", po.id, po.name, `Acknowledgement for order ${po.name} that is not confirmed`);
-      throw new Outcome("exception", `order ${po.name} is not confirmed (${po.state})`, record);
-    }
     const state = this.ackState(po.id);
-    const issued = ack.issued_at?.utc ?? null;
-    if ((ack.version !== null && state.ack_version !== null && ack.version < state.ack_version) || (issued && state.ack_issued_at && issued < state.ack_issued_at)) {
-      throw new Outcome("stale", `older than the acknowledgement already applied to ${po.name}`, record);
+    const issued = utcOf(ack.issued_at) ?? item.occurred_at;
+    // Versions decide when both are known and differ; else the issue times. Only strictly older is stale.
+    if (ack.version !== null && state.ack_version !== null && ack.version !== state.ack_version) {
+      if (ack.version < state.ack_version) throw new Outcome("stale", `version ${ack.version} is older than the applied version ${state.ack_version}`, record);
+    } else if (state.ack_issued_at && issued < state.ack_issued_at) {
+      throw new Outcome("stale", `issued ${issued}, before the applied acknowledgement (${state.ack_issued_at})`, record);
     }
+    // Late: the order stays exactly as it is, supplier status included; the buyer is told.
+    const late = po.state === "cancel" ? `late acknowledgement: ${po.name} is cancelled` : this.receivedAll(po.id) ? `late acknowledgement: ${po.name} is already received` : po.state !== "purchase" ? `acknowledgement for ${po.name}, which is not confirmed` : null;
+    if (late) {
+      this.needsPerson("purchase.order", po.id, po.name, `Late vendor answer: ${po.name}`);
+      return { outcome: "exception", detail: late, record };
+    }
+    const record_ack = () => {
+      state.ack_version = ack.version ?? 0;
+      state.ack_issued_at = issued;
+    };
     if (ack.status === "rejected") {
-      this.activity("purchase.order", po.id, po.name, `Supplier rejected ${po.name}${ack.note ? `: ${ack.note}` : ""}`);
-      // The order's lines are not touched; its supplier status says what the supplier said.
-      throw new Outcome("exception", `supplier rejected ${po.name}`, record, () => {
-        const kept = this.ackState(po.id);
-        kept.supplier_status = "rejected";
-        kept.ack_version = ack.version ?? kept.ack_version;
-        kept.ack_issued_at = issued ?? kept.ack_issued_at;
-      });
+      state.supplier_status = "rejected";
+      record_ack();
+      this.needsPerson("purchase.order", po.id, po.name, `Vendor rejected ${po.name}`);
+      return { outcome: "exception", detail: `vendor rejected the order${ack.note ? `: ${ack.note}` : ""}`, record };
     }
     const lines = this.lineStates(po.id);
     const orderLines = new Map(po.lines.filter((l) => l.line_number !== null).map((l) => [l.line_number!, l]));
-    const headerDate = periodStart(ack.promised_delivery);
+    const problems: string[] = [];
+    const plans: { line: number; quantity: number | null; status: string; promised: string | null; backordered: number; backorderDate: string | null }[] = [];
     for (const line of ack.lines) {
-      if (line.line_number === null) continue; // a line the supplier added: noted, not created
-      const state = lines.get(line.line_number);
-      if (!state) {
-        this.activity("purchase.order", po.id, po.name, `Acknowledgement names line ${line.line_number}, not on ${po.name}`);
-        throw new Outcome("exception", `line ${line.line_number} is not on ${po.name}`, record);
+      if (line.line_number === null || line.status === "added") {
+        problems.push(`vendor added a line (${line.supplier_part ?? line.partner_line_id ?? "no part number"})`);
+        continue;
       }
-      const q = line.quantities;
-      const stated = (q.accepted ?? 0) + (q.changed ?? 0) + (q.backordered ?? 0);
-      const restates = line.portions.some((p) => p.quantity !== null);
-      const quantity = line.status === "rejected" ? 0 : restates ? stated : state.quantity;
-      if (Math.abs(quantity - state.quantity) > 1e-9) {
-        if (state.received > 0) {
-          this.activity("purchase.order", po.id, po.name, `Quantity change on line ${line.line_number} of ${po.name} after goods were received`);
-          throw new Outcome("exception", `line ${line.line_number}: quantities do not reconcile (${state.received} already received)`, record);
-        }
-        state.quantity = quantity;
-        orderLines.get(line.line_number)!.quantity = quantity;
+      const ours = lines.get(line.line_number);
+      const orderLine = orderLines.get(line.line_number);
+      if (!ours || !orderLine) {
+        problems.push(`line ${line.line_number} is not in the order`);
+        continue;
       }
-      const accepted = line.portions.find((p) => p.status === "accepted" || p.status === "changed") ?? line.portions[0];
-      const date = periodStart(accepted?.promised_delivery) ?? timeOf(accepted?.promised_shipment_date) ?? headerDate;
-      if (date) state.promised_date = date;
-      const backorder = line.portions.find((p) => p.status === "backordered");
-      state.backordered = q.backordered ?? 0;
-      state.backorder_date = backorder ? (periodStart(backorder.promised_delivery) ?? timeOf(backorder.promised_shipment_date)) : null;
+      for (const p of line.portions) if (p.substitution) problems.push(`line ${line.line_number}: substitute offered (${p.substitution.supplier_part ?? p.substitution.description ?? "?"})`);
+      const units = new Set([line.uom, ...line.portions.map((p) => p.uom)].filter((u): u is string => !!u));
+      if ([...units].some((u) => u !== orderLine.uom)) {
+        problems.push(`line ${line.line_number}: quantities in ${[...units].sort().join("/")}, ordered in ${orderLine.uom}`);
+        continue;
+      }
+      for (const p of line.portions) {
+        if (!p.unit_price) continue;
+        if (p.unit_price.currency && p.unit_price.currency !== this.currencyOf(po.id)) problems.push(`line ${line.line_number}: price in ${p.unit_price.currency}`);
+        else if (Math.abs(p.unit_price.amount - this.priceOf(po.id, line.line_number)) > 1e-4) problems.push(`line ${line.line_number}: price ${p.unit_price.amount} instead of ${this.priceOf(po.id, line.line_number)}`);
+      }
+      const decided = line.portions.filter((p) => p.status !== "unknown");
+      if (decided.length === 0) continue;
+      const ordered = ours.quantity;
+      const q = (p: (typeof decided)[number]) => p.quantity ?? ordered;
+      const confirmed = decided.filter((p) => ["accepted", "changed", "backordered"].includes(p.status)).reduce((sum, p) => sum + q(p), 0);
+      const backordered = decided.filter((p) => p.status === "backordered").reduce((sum, p) => sum + q(p), 0);
+      const stated = decided.some((p) => p.quantity !== null) || line.status === "rejected";
+      const quantity = stated && Math.abs(confirmed - ordered) > 1e-6 ? confirmed : null;
+      if (quantity !== null && ours.received > 1e-6) problems.push(`line ${line.line_number}: quantity ${quantity} after ${ours.received} received; quantities do not reconcile`);
+      const promisedPortion = decided.find((p) => (p.status === "accepted" || p.status === "changed") && periodStart(p.promised_delivery));
+      const backorder = decided.find((p) => p.status === "backordered");
+      plans.push({
+        line: line.line_number,
+        quantity,
+        status: line.status === "accepted" && quantity !== null ? "changed" : line.status,
+        promised: periodStart(promisedPortion?.promised_delivery) ?? periodStart(ack.promised_delivery),
+        backordered,
+        backorderDate: backorder ? periodStart(backorder.promised_delivery) : null,
+      });
     }
-    state.supplier_status = ack.status === "accepted" ? "accepted" : ack.status === "acknowledged_only" ? "acknowledged" : "changed";
-    state.ack_version = ack.version ?? state.ack_version;
-    state.ack_issued_at = issued ?? state.ack_issued_at;
-    if (headerDate) state.promised_date = headerDate;
-    this.note("purchase.order", po.id, `Supplier acknowledgement: ${ack.status}`);
-    return { detail: `${po.name}: supplier status ${state.supplier_status}`, record };
+    if (ack.lines.length === 0 && ["accepted", "backordered", "changed"].includes(ack.status)) {
+      const promised = periodStart(ack.promised_delivery);
+      for (const l of lines.values()) plans.push({ line: l.line_number, quantity: null, status: ack.status, promised: ack.status === "backordered" ? null : promised, backordered: ack.status === "backordered" ? l.quantity : 0, backorderDate: ack.status === "backordered" ? promised : null });
+    }
+    if (problems.length > 0) {
+      state.supplier_status = "exception";
+      record_ack();
+      this.needsPerson("purchase.order", po.id, po.name, `Vendor answer needs review: ${po.name}`);
+      return { outcome: "exception", detail: problems.join("; "), record };
+    }
+    for (const plan of plans) {
+      const l = lines.get(plan.line)!;
+      if (plan.quantity !== null) {
+        l.quantity = plan.quantity;
+        orderLines.get(plan.line)!.quantity = plan.quantity;
+      }
+      if (plan.promised) l.promised_date = plan.promised;
+      l.backordered = plan.backordered;
+      l.backorder_date = plan.backorderDate;
+    }
+    let status: SimPoAckState["supplier_status"] = ack.status === "acknowledged_only" ? "acknowledged" : ack.status === "accepted" ? "accepted" : "changed";
+    if (plans.some((p) => p.quantity !== null || ["changed", "backordered", "rejected"].includes(p.status))) status = "changed";
+    state.supplier_status = status;
+    state.promised_date = periodStart(ack.promised_delivery) ?? state.promised_date;
+    record_ack();
+    this.note("purchase.order", po.id, `Vendor answer: ${status}`);
+    return { outcome: "applied", detail: `${po.name}: supplier status ${status}`, record };
   }
 
-  private applyShipNotice(item: Item, notice: SupplierShipmentNoticed) {
+  private applyDocumentStatus(item: Item, data: SupplierDocumentStatus): Applied {
+    const po = this.findOrder(item.partner, item.subject_ref.trim());
+    const record = { model: "purchase.order", id: po.id, ref: po.name };
+    const state = this.ackState(po.id);
+    if (state.ack_issued_at && item.occurred_at < state.ack_issued_at) throw new Outcome("stale", "older than the vendor's last answer", record);
+    const text = [data.status_code, data.status_text, data.message].filter(Boolean).join(" ");
+    if (data.outcome === "client_error" || data.outcome === "server_error") {
+      state.supplier_status = "exception";
+      this.needsPerson("purchase.order", po.id, po.name, `Vendor could not process ${po.name}`);
+      return { outcome: "exception", detail: `vendor system: ${text}`, record };
+    }
+    if (data.outcome === "success" && (state.supplier_status === null || state.supplier_status === "acknowledged")) state.supplier_status = "acknowledged";
+    this.note("purchase.order", po.id, `The vendor's system received the order: ${text}`);
+    return { outcome: "applied", detail: `vendor system: ${text}`, record };
+  }
+
+  private currencyOf(poId: number): string {
+    return (this.purchase.orders.get(poId) as unknown as { currency?: string }).currency ?? "EUR";
+  }
+
+  private priceOf(poId: number, lineNumber: number): number {
+    const line = this.purchase.orders.get(poId)!.lines.find((l) => l.line_number === lineNumber) as unknown as { unit_price?: number };
+    return line.unit_price ?? 0;
+  }
+
+  private applyShipNotice(item: Item, notice: SupplierShipmentNoticed): Applied {
     const key = `${item.partner}|${notice.shipment_id}`;
     const previous = this.notices.get(key);
-    const noticeDate = notice.notice_date?.utc ?? null;
-    if (previous && noticeDate && previous.noticeDate && noticeDate < previous.noticeDate) {
-      throw new Outcome("stale", `older than the notice of shipment ${notice.shipment_id} already applied`);
-    }
-    // update replaces the previous notice of the same shipment; delete reverts it.
-    if (previous) for (const p of previous.before) this.pickings.set(p.id, clone(p));
+    const noticeAt = utcOf(notice.notice_date) ?? item.occurred_at;
+    const showing = [...this.pickings.values()].filter((p) => p.kind === "incoming" && p.asn_shipment_id === notice.shipment_id && previous);
     if (notice.operation === "delete") {
-      if (!previous) throw new Outcome("unknown_reference", `no notice of shipment ${notice.shipment_id} to delete`);
+      if (!previous || showing.length === 0) throw new Outcome("unknown_reference", `no earlier ship notice ${notice.shipment_id} to delete`);
+      const first = { model: "stock.picking", id: showing[0]!.id, ref: showing[0]!.name };
+      if (previous.noticeDate && noticeAt < previous.noticeDate) throw new Outcome("stale", `older than the ship notice ${notice.shipment_id} applied`, first);
+      const done = showing.find((p) => p.state === "done");
+      if (done) {
+        this.needsPerson("stock.picking", done.id, done.name, `Ship notice ${notice.shipment_id} withdrawn after ${done.name} was received`);
+        return { outcome: "exception", detail: `ship notice ${notice.shipment_id} withdrawn after ${done.name} was received`, record: first };
+      }
+      for (const p of previous.before) {
+        const notes = this.pickings.get(p.id)!.notes;
+        this.pickings.set(p.id, { ...clone(p), notes });
+        this.note("stock.picking", p.id, `Ship notice ${notice.shipment_id} withdrawn by the vendor`);
+      }
       this.notices.delete(key);
-      const first = previous.before[0];
-      for (const p of previous.before) this.note("stock.picking", p.id, `Ship notice ${notice.shipment_id} withdrawn by the supplier`);
-      return { detail: `notice ${notice.shipment_id} withdrawn`, record: first ? { model: "stock.picking", id: first.id, ref: first.name } : null };
+      return { outcome: "applied", detail: `ship notice ${notice.shipment_id} withdrawn`, record: first };
     }
-    if (notice.portions.length === 0) throw new Outcome("unknown_reference", `notice ${notice.shipment_id} names no purchase order`);
-    const before: SimPicking[] = [];
-    let record: SimInboundAnswer["record"] = null;
-    for (const portion of notice.portions) {
-      const po = this.findOrder(item.partner, portion.po_number);
-      if (po.state === "cancel") {
-        this.activity("purchase.order", po.id, po.name, `Ship notice ${notice.shipment_id} for cancelled order ${po.name}`);
-        throw new Outcome("exception", `order ${po.name} is cancelled`, { model: "purchase.order", id: po.id, ref: po.name });
-      }
-      const picking = this.receiptOf(po.id);
-      record ??= { model: "stock.picking", id: picking.id, ref: picking.name };
-      if (picking.state === "done") {
-        this.activity("stock.picking", picking.id, picking.name, `Ship notice ${notice.shipment_id} for a receipt already done`);
-        throw new Outcome("exception", `receipt ${picking.name} is already done`, record);
-      }
+    if (notice.portions.length === 0) throw new Outcome("rejected", "the ship notice names no purchase order");
+    const orders = notice.portions.map((portion) => this.findOrder(item.partner, portion.po_number));
+    if (previous && showing.length > 0 && previous.noticeDate && noticeAt <= previous.noticeDate) {
+      throw new Outcome("stale", `older than the ship notice ${notice.shipment_id} applied`, { model: "stock.picking", id: showing[0]!.id, ref: showing[0]!.name });
+    }
+    const problems: string[] = [];
+    const receipts: SimPicking[] = [];
+    notice.portions.forEach((portion, i) => {
+      const po = orders[i]!;
+      if (po.state === "cancel") return void problems.push(`${po.name} is cancelled`);
+      if (po.state !== "purchase") return void problems.push(`${po.name} is not confirmed`);
+      const receipt = this.receiptOf(po.id);
+      if (this.receivedAll(po.id) || receipt.state === "done") return void problems.push(`${po.name} has no receipt waiting`);
+      receipts.push(receipt);
+      if (!portion.lines_known) return;
       const lines = this.lineStates(po.id);
+      const orderLines = new Map(po.lines.filter((l) => l.line_number !== null).map((l) => [l.line_number!, l]));
+      const shipped = new Map<number, number>();
       for (const l of portion.lines) {
-        if (l.line_number !== null && !lines.has(l.line_number)) {
-          this.activity("stock.picking", picking.id, picking.name, `Ship notice ${notice.shipment_id} names line ${l.line_number}, not on ${po.name}`);
-          throw new Outcome("exception", `line ${l.line_number} is not on ${po.name}`, record);
+        const number = l.line_number !== null && lines.has(l.line_number) ? l.line_number : l.order_line_ref && /^\d+$/.test(l.order_line_ref.trim()) && lines.has(Number(l.order_line_ref)) ? Number(l.order_line_ref) : null;
+        if (number === null) {
+          problems.push(`${po.name}: line ${l.line_number ?? l.order_line_ref ?? l.supplier_part ?? "?"} not identified`);
+          continue;
         }
-        if (l.line_number !== null && l.quantity > lines.get(l.line_number)!.quantity - lines.get(l.line_number)!.received + 1e-9) {
-          this.activity("stock.picking", picking.id, picking.name, `Ship notice ${notice.shipment_id} announces more than ordered on line ${l.line_number}`);
-          throw new Outcome("exception", `line ${l.line_number}: ${l.quantity} announced, more than is still to receive`, record);
+        if (orderLines.get(number)!.uom !== l.uom) {
+          problems.push(`${po.name} line ${number}: shipped in ${l.uom}, ordered in ${orderLines.get(number)!.uom}`);
+          continue;
         }
+        shipped.set(number, (shipped.get(number) ?? 0) + l.quantity);
       }
-      before.push(clone(picking));
-      picking.scheduled_date = timeOf(notice.delivery_date) ?? periodStart(notice.estimated_delivery) ?? timeOf(notice.shipment_date) ?? picking.scheduled_date;
-      const tracking = notice.tracking_numbers.map((t) => t.number).join(",");
-      if (tracking) picking.carrier_tracking_ref = tracking;
-      picking.expected = portion.lines_known ? portion.lines.map((l) => ({ line_number: l.line_number, quantity: l.quantity, uom: l.uom, lots: l.lots.map((x) => x.lot) })) : null;
-      picking.asn_shipment_id = notice.shipment_id;
-      this.note("stock.picking", picking.id, `Ship notice ${notice.shipment_id} (${notice.operation})`);
+      for (const [number, quantity] of shipped) {
+        const open = lines.get(number)!.quantity - lines.get(number)!.received;
+        if (quantity > open + 1e-6) problems.push(`${po.name} line ${number}: ${quantity} shipped, ${open} expected`);
+      }
+    });
+    if (problems.length > 0) {
+      const target = receipts[0] ? { model: "stock.picking", id: receipts[0].id, ref: receipts[0].name } : { model: "purchase.order", id: orders[0]!.id, ref: orders[0]!.name };
+      this.needsPerson(target.model, target.id, target.ref, `Ship notice ${notice.shipment_id} needs review`);
+      return { outcome: "exception", detail: problems.join("; "), record: target };
     }
-    this.notices.set(key, { noticeDate, before: previous ? previous.before : before });
-    return { detail: `notice ${notice.shipment_id} ${notice.operation === "update" || previous ? "replaced" : "applied"}`, record };
+    const before = previous ? previous.before : receipts.map((r) => clone(r));
+    const scheduled = utcOf(notice.delivery_date) ?? periodStart(notice.estimated_delivery);
+    const tracking = notice.tracking_numbers.map((t) => t.number).join(", ");
+    notice.portions.forEach((portion, i) => {
+      const receipt = receipts[i]!;
+      if (scheduled) receipt.scheduled_date = scheduled;
+      if (tracking) receipt.carrier_tracking_ref = tracking;
+      receipt.expected = portion.lines_known ? portion.lines.map((l) => ({ line_number: l.line_number, quantity: l.quantity, uom: l.uom, lots: l.lots.map((x) => x.lot) })) : null;
+      receipt.asn_shipment_id = notice.shipment_id;
+      this.note("stock.picking", receipt.id, `Ship notice ${notice.operation === "update" ? "updated" : "received"}: ${notice.shipment_id}`);
+    });
+    this.notices.set(key, { noticeDate: noticeAt, before });
+    return { outcome: "applied", detail: `ship notice ${notice.shipment_id}`, record: { model: "stock.picking", id: receipts[0]!.id, ref: receipts[0]!.name } };
   }
 
-  private findDelivery(partner: string, refs: (string | null)[], tracking: readonly string[]): SimPicking {
-    for (const p of this.pickings.values()) {
-      if (p.kind !== "outgoing" || p.carrier_code !== partner) continue;
-      const numbers = (p.carrier_tracking_ref ?? "").split(",").filter(Boolean);
-      if (refs.includes(p.name) || tracking.some((t) => numbers.includes(t))) return p;
+  /** The delivery order a carrier event is about: by name, then by tracking number (most recent wins). */
+  private findDelivery(item: Item, tracking: readonly string[]): SimPicking {
+    const data = item.data as { reference?: string | null };
+    const names = [item.subject_ref.trim(), data.reference].filter((n): n is string => !!n);
+    const outgoing = [...this.pickings.values()].filter((p) => p.kind === "outgoing").sort((a, b) => b.id - a.id);
+    let candidates = outgoing.filter((p) => names.includes(p.name));
+    if (candidates.length === 0) {
+      const wanted = new Set([...tracking, item.subject_ref.trim()].filter(Boolean));
+      candidates = outgoing.filter((p) => (p.carrier_tracking_ref ?? "").split(",").some((part) => wanted.has(part.trim())));
     }
-    throw new Outcome("unknown_reference", `no delivery order of carrier ${partner} for ${[...refs.filter(Boolean), ...tracking].join(", ")}`);
+    if (candidates.length === 0) throw new Outcome("unknown_reference", `no delivery order ${item.subject_ref}`);
+    const mine = candidates.filter((p) => p.carrier_code === item.partner);
+    if (mine.length === 0) throw new Outcome("unknown_reference", `${candidates[0]!.name} is shipped by another carrier`);
+    return mine.find((p) => p.state !== "cancel") ?? mine[0]!;
   }
 
-  private applyBooking(item: Item, booking: CarrierShipmentBooked) {
-    const picking = this.findDelivery(item.partner, [booking.reference, item.subject_ref], booking.tracking_numbers);
+  private applyBooking(item: Item, booking: CarrierShipmentBooked): Applied {
+    const picking = this.findDelivery(item, booking.tracking_numbers);
+    const record = { model: "stock.picking", id: picking.id, ref: picking.name };
+    const reference = booking.tracking_numbers.join(",");
+    const label = booking.labels[0]?.url ?? null;
+    if (picking.state === "cancel") {
+      this.needsPerson("stock.picking", picking.id, picking.name, "Label bought for a cancelled delivery");
+      return { outcome: "exception", detail: `label bought for cancelled delivery ${picking.name}`, record };
+    }
+    if (picking.booked_at && item.occurred_at < picking.booked_at) throw new Outcome("stale", "older than the booking applied", record);
+    if (picking.carrier_tracking_ref === reference && picking.label_url === label) throw new Outcome("stale", "booking already applied", record);
+    picking.carrier_tracking_ref = reference;
+    picking.label_url = label;
+    picking.booked_at = item.occurred_at;
+    if (!picking.carrier_status || picking.carrier_status === "unknown") picking.carrier_status = "pre_transit";
+    this.note("stock.picking", picking.id, `Label bought: tracking ${reference}`);
+    return { outcome: "applied", detail: `tracking ${reference}`, record };
+  }
+
+  private applyTracking(item: Item, t: CarrierTrackingUpdated): Applied {
+    const picking = this.findDelivery(item, [t.tracking_number]);
     const record = { model: "stock.picking", id: picking.id, ref: picking.name };
     if (picking.state === "cancel") {
-      this.activity("stock.picking", picking.id, picking.name, `Label bought for cancelled delivery ${picking.name}`);
-      throw new Outcome("exception", `delivery ${picking.name} is cancelled`, record);
+      this.needsPerson("stock.picking", picking.id, picking.name, "Carrier news for a cancelled delivery");
+      return { outcome: "exception", detail: `${t.status} reported for cancelled delivery ${picking.name}`, record };
     }
-    picking.carrier_tracking_ref = booking.tracking_numbers.join(",");
-    picking.label_url = booking.labels[0]?.url ?? picking.label_url;
-    this.note("stock.picking", picking.id, `Shipment booked: ${picking.carrier_tracking_ref}`);
-    return { detail: `tracking ${picking.carrier_tracking_ref} set on ${picking.name}`, record };
-  }
-
-  private applyTracking(item: Item, t: CarrierTrackingUpdated) {
-    const picking = this.findDelivery(item.partner, [t.reference], [t.tracking_number]);
-    const record = { model: "stock.picking", id: picking.id, ref: picking.name };
-    const at = t.occurred_at?.utc ?? item.occurred_at;
-    if (picking.carrier_status_at && at < picking.carrier_status_at) throw new Outcome("stale", `older than the last tracking update of ${picking.name}`, record);
-    if (picking.carrier_status && TERMINAL.has(picking.carrier_status) && !TERMINAL.has(t.status)) {
-      throw new Outcome("stale", `${picking.name} is already ${picking.carrier_status}; ${t.status} does not move it back`, record);
-    }
-    if (t.status === "exception" || t.status === "attempt_failed") {
-      // Needs a person: an activity and a note, nothing overwritten.
-      const milestone = t.status_detail ?? t.partner_status;
-      this.activity("stock.picking", picking.id, picking.name, `Carrier reports ${t.status} for ${picking.name}: ${milestone}`);
-      throw new Outcome("exception", `${t.status}: ${milestone}`, record);
-    }
+    const at = utcOf(t.occurred_at) ?? item.occurred_at;
+    const stale = trackingDecision(picking.carrier_status, picking.carrier_status_at, t.status, at);
+    if (stale) throw new Outcome("stale", stale, record);
+    const milestone = t.status_detail ?? t.partner_status;
     picking.carrier_status = t.status;
     picking.carrier_status_at = at;
-    picking.last_milestone = t.status_detail ?? t.partner_status;
-    picking.estimated_delivery = timeOf(t.estimated_delivery) ?? picking.estimated_delivery;
-    this.note("stock.picking", picking.id, `Carrier status ${t.status}`);
-    return { detail: `${picking.name}: ${t.status}`, record };
+    picking.last_milestone = milestone;
+    picking.estimated_delivery = utcOf(t.estimated_delivery) ?? picking.estimated_delivery;
+    if (!picking.carrier_tracking_ref) picking.carrier_tracking_ref = t.tracking_number;
+    if (t.status === "exception" || t.status === "attempt_failed") {
+      // The carrier's own news: recorded like any milestone, and a person is asked to act.
+      this.needsPerson("stock.picking", picking.id, picking.name, `Carrier: ${t.status} for ${picking.name}`);
+      return { outcome: "exception", detail: milestone, record };
+    }
+    this.note("stock.picking", picking.id, `Carrier: ${milestone}`);
+    return { outcome: "applied", detail: milestone, record };
   }
+}
+
+type Applied = { outcome: SimInboundAnswer["outcome"]; detail: string; record: SimInboundAnswer["record"] };
+
+/** A partner time as UTC (instant), or its local value (simulator: the company zone is UTC). */
+function utcOf(t: PartnerTime | null | undefined): string | null {
+  if (!t) return null;
+  if (t.utc) return t.utc;
+  return t.kind === "date" || t.local.length === 10 ? `${t.local.slice(0, 10)}T12:00:00Z` : `${t.local}Z`;
+}
+
+// Carrier statuses: the addon's tools/carrier_status.py.
+const FINAL = new Set(["delivered", "returned", "cancelled"]);
+const LIFECYCLE_RANK: Record<string, number> = { unknown: 0, pre_transit: 1, in_transit: 2, attempt_failed: 3, exception: 3, out_for_delivery: 4, available_for_pickup: 5, cancelled: 6, returned: 7, delivered: 8 };
+
+function trackingDecision(current: string | null, currentAt: string | null, next: string, nextAt: string | null): string | null {
+  if (!current) return null;
+  if (currentAt && nextAt && nextAt < currentAt) return `older than the last milestone (${current})`;
+  if (FINAL.has(current) && !FINAL.has(next)) return `shipment already ${current}; not moved back to ${next}`;
+  if (currentAt && nextAt && nextAt > currentAt) return null;
+  if (next === current) return "milestone already applied";
+  if ((LIFECYCLE_RANK[next] ?? 0) < (LIFECYCLE_RANK[current] ?? 0)) return `${next} does not follow ${current}`;
+  return null;
 }
