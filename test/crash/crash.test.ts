@@ -238,6 +238,12 @@ describe("crash: the sidecar dies while its claim is in flight", () => {
     };
 
     sidecar = await spawnOne();
+    // Its start-up claim must be answered before Odoo starts holding answers.
+    for (const until = Date.now() + 30_000; ; await sleep(20)) {
+      const health = (await (await fetch(`${sidecar.url}/healthz`)).json()) as { odoo?: { last_claim_at?: string | null } };
+      if (health.odoo?.last_claim_at) break;
+      if (Date.now() > until) throw new Error("the sidecar never claimed");
+    }
     // Odoo leases the rows, then its answer is held: the sidecar dies before it arrives.
     await sim.post("/control/odoo", { methodLatencyMs: { claim_batch: 60_000 } });
     const first = await sim.post<{ order_ids: number[] }>("/control/seed", { vendorCode: "WOODCORNER", count: 1, subjects: 1 });
