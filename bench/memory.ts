@@ -45,8 +45,15 @@ function buildBundle(dir: string): string[] | null {
   return [entry, "serve"];
 }
 
+/** `start`: what `npm start` runs: the esbuild bundle in dist/ under plain node with its flags. */
+function startCommand(semiSpaceMb: string): string[] | null {
+  const built = spawnSync("npm", ["run", "--silent", "build"], { cwd: ROOT, stdio: "inherit" });
+  if (built.status !== 0) return null;
+  return [`--max-semi-space-size=${semiSpaceMb}`, join(ROOT, "dist/odc.mjs"), "serve"];
+}
+
 async function measure(runner: string, dir: string): Promise<void> {
-  const command = runner === "bundle" ? buildBundle(dir) : undefined;
+  const command = runner === "bundle" ? buildBundle(dir) : runner.startsWith("start") ? startCommand(runner.split(":")[1] ?? "4") : undefined;
   if (command === null) {
     console.log(JSON.stringify({ bench: "memory", runner, skipped: "esbuild not found or build failed" }));
     return;
@@ -103,7 +110,7 @@ async function measure(runner: string, dir: string): Promise<void> {
     console.log(
       JSON.stringify({
         bench: "memory",
-        runner: runner === "bundle" ? "bundle (esbuild, plain node)" : "tsx (node bin/odc.mjs serve, as npm start)",
+        runner: runner === "bundle" ? "bundle (esbuild, plain node)" : runner.startsWith("start") ? `npm start (dist/odc.mjs, --max-semi-space-size=${runner.split(":")[1] ?? "4"})` : "tsx (node bin/odc.mjs serve)",
         machine: { cpus: cpus().length, node: process.version, load_1m_at_start: Math.round(load * 100) / 100 },
         events_waiting: stored,
         events_per_subject: PER_SUBJECT,

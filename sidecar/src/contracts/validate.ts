@@ -1,14 +1,16 @@
 import { readdirSync, readFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
 import addFormatsModule from "ajv-formats";
+import { projectRoot } from "../lib/paths.ts";
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
 
-export const contractsDir = resolve(dirname(fileURLToPath(import.meta.url)), "../../../contracts/v1");
+export const contractsDir = join(projectRoot, "contracts/v1");
 
 let ajv: Ajv2020 | null = null;
+/** Schema id per event type; compiled on first use (each compiled schema costs code space). */
+const schemaIds = new Map<string, string>();
 const validators = new Map<string, ValidateFunction>();
 let envelope: ValidateFunction | null = null;
 
@@ -18,16 +20,27 @@ function load(): Ajv2020 {
   addFormats(ajv);
   ajv.addSchema(JSON.parse(readFileSync(join(contractsDir, "envelope.schema.json"), "utf8")));
   // Add every schema before compiling any: schemas refer to each other's $defs.
-  const added: [string, string][] = [];
   for (const file of readdirSync(join(contractsDir, "events")).sort()) {
     if (!file.endsWith(".schema.json")) continue;
     const schema = JSON.parse(readFileSync(join(contractsDir, "events", file), "utf8"));
     ajv.addSchema(schema);
-    added.push([file.replace(/\.schema\.json$/, ""), schema.$id]);
+    schemaIds.set(file.replace(/\.schema\.json$/, ""), schema.$id);
   }
-  for (const [type, id] of added) validators.set(type, ajv.getSchema(id)!);
   envelope = ajv.getSchema("https://odoo-distribution-connector.local/contracts/v1/envelope.schema.json")!;
   return ajv;
+}
+
+function validatorFor(type: unknown): ValidateFunction {
+  const a = load();
+  if (typeof type !== "string") return envelope!;
+  let v = validators.get(type);
+  if (!v) {
+    const id = schemaIds.get(type);
+    if (!id) return envelope!;
+    v = a.getSchema(id)!;
+    validators.set(type, v);
+  }
+  return v;
 }
 
 export type ContractCheck = { ok: true } | { ok: false; reason: string };
@@ -43,18 +56,21 @@ function describe(errors: ErrorObject[] | null | undefined): string {
  * otherwise. The same schema files are what the addon's tests validate against.
  */
 export function checkEvent(event: unknown): ContractCheck {
-  load();
   const type = typeof event === "object" && event !== null ? (event as { type?: unknown }).type : undefined;
-  const validate = (typeof type === "string" && validators.get(type)) || envelope!;
+  const validate = validatorFor(type);
   return validate(event) ? { ok: true } : { ok: false, reason: describe(validate.errors) };
 }
 
-/** Loads and compiles every schema now, so a broken contracts folder stops the start. */
-export function loadContracts(): void {
+/**
+ * Reads every schema and compiles the envelope now, so a missing or unreadable contracts
+ * folder stops the start; `compileAll` also compiles each event type (tests do).
+ */
+export function loadContracts(compileAll = false): void {
   load();
+  if (compileAll) for (const type of schemaIds.keys()) validatorFor(type);
 }
 
 export function knownEventTypes(): string[] {
   load();
-  return [...validators.keys()].sort();
+  return [...schemaIds.keys()].sort();
 }

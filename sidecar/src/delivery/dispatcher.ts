@@ -221,6 +221,12 @@ class PartnerLane {
     let tries = 0;
     let last: AttemptOutcome | null = null;
     const quick = this.partner.retry.quick_retries;
+    if (quick === 0) {
+      const o = await this.sendOnce(request);
+      if (!o) return null;
+      this.updateBreaker(o);
+      return { outcome: o, tries: 1 };
+    }
     try {
       const outcome = await pRetry(
         async () => {

@@ -1,14 +1,14 @@
 import { mkdirSync } from "node:fs";
-import { dirname, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { dirname, join, resolve } from "node:path";
 import Database from "better-sqlite3";
 import { drizzle, type BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
 import { migrate } from "drizzle-orm/better-sqlite3/migrator";
+import { projectRoot } from "../lib/paths.ts";
 import * as schema from "./schema.ts";
 
 export type StoreDb = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
 
-const migrationsFolder = resolve(dirname(fileURLToPath(import.meta.url)), "../../migrations");
+const migrationsFolder = join(projectRoot, "sidecar/migrations");
 
 /**
  * Opens (or creates) the SQLite store and applies the committed migrations.
