@@ -76,7 +76,8 @@ async function measure(runner: string, dir: string): Promise<void> {
       },
     ]);
     const dbPath = join(dir, `store-${runner}.sqlite`);
-    const sidecar = await spawnSidecar({ sim: sim.ready, port, dbPath, partnersFile, nudgeSecret: NUDGE_SECRET, logFile: join(dir, "sidecar.log"), env: { PARTNER_SECRET: SECRET }, ...(command ? { command } : {}) });
+    // The whole backlog claimed into the store: the worst case for the sidecar's memory.
+    const sidecar = await spawnSidecar({ sim: sim.ready, port, dbPath, partnersFile, nudgeSecret: NUDGE_SECRET, logFile: join(dir, "sidecar.log"), env: { PARTNER_SECRET: SECRET, ODC_MAX_BACKLOG: String(EVENTS * 2) }, ...(command ? { command } : {}) });
     const pid = sidecar.proc.pid!;
     await new Promise((r) => setTimeout(r, 1_000));
     const idle = (await rssBytes(pid)) ?? 0;

@@ -82,7 +82,7 @@ export class Sidecar {
       outbox,
       this.store,
       partners,
-      { batch: env.ODC_CLAIM_BATCH, leaseSeconds: env.ODC_LEASE_SECONDS, pollMs: env.ODC_POLL_INTERVAL_MS },
+      { batch: env.ODC_CLAIM_BATCH, leaseSeconds: env.ODC_LEASE_SECONDS, pollMs: env.ODC_POLL_INTERVAL_MS, maxBacklog: env.ODC_MAX_BACKLOG },
       log,
       () => {
         this.dispatcher.wakeAll();
@@ -123,6 +123,7 @@ export class Sidecar {
     return {
       ok: true,
       uptime_s: Math.round((Date.now() - this.startedAt) / 1000),
+      claiming: this.drain.holding ? "paused: backlog full" : "active",
       odoo: { reachable: odooOk, last_error: this.drain.lastError, last_claim_at: this.drain.lastClaimAt ? new Date(this.drain.lastClaimAt).toISOString() : null, report_error: this.reporter.lastError },
       deliveries: this.store.counts(),
       partners: this.dispatcher.status(),

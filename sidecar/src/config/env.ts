@@ -32,6 +32,8 @@ export const envSchema = z
     ODC_CLAIM_BATCH: z.coerce.number().int().min(1).max(5000).default(500),
     ODC_LEASE_SECONDS: z.coerce.number().int().min(10).max(86_400).default(120),
     ODC_RESULT_BATCH: z.coerce.number().int().min(1).max(5000).default(1000),
+    /** Pending deliveries in the store past which claiming pauses (backpressure). */
+    ODC_MAX_BACKLOG: z.coerce.number().int().min(1).max(10_000_000).default(50_000),
     /** Bearer token for the admin API (dead letters, replay). Admin API is off when unset. */
     ODC_ADMIN_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
     /** Inbound events per `connector.inbound.apply_events` call (the addon takes at most 200). */

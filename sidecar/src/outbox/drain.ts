@@ -20,12 +20,14 @@ export class OutboxDrain {
   private backoffMs = 1_000;
   lastError: string | null = null;
   lastClaimAt: number | null = null;
+  /** Claiming paused because the local backlog is full. */
+  holding = false;
 
   constructor(
     private readonly outbox: OdooOutbox,
     private readonly store: DeliveryStore,
     private readonly partners: readonly Partner[],
-    private readonly options: { batch: number; leaseSeconds: number; pollMs: number },
+    private readonly options: { batch: number; leaseSeconds: number; pollMs: number; maxBacklog: number },
     private readonly log: Logger,
     private readonly onStored: () => void,
     private readonly onRejected: () => void,
@@ -48,7 +50,18 @@ export class OutboxDrain {
 
   /** One claim; true when the batch was full (more may be waiting). */
   async claimOnce(): Promise<boolean> {
-    const { events, malformed } = await this.outbox.claimBatch(this.options.batch, this.options.leaseSeconds);
+    // Backpressure: while this many deliveries wait here, new events wait in Odoo (pending,
+    // visible to staff) rather than here, and rows whose lease runs out are not claimed
+    // again and again while a partner is down.
+    const backlog = this.store.pendingCount();
+    if (backlog >= this.options.maxBacklog) {
+      if (!this.holding) this.log.warn({ backlog, max_backlog: this.options.maxBacklog }, "backlog full: claiming paused");
+      this.holding = true;
+      return false;
+    }
+    if (this.holding) this.log.info({ backlog }, "backlog below its limit: claiming resumed");
+    this.holding = false;
+    const { events, malformed } = await this.outbox.claimBatch(Math.min(this.options.batch, this.options.maxBacklog - backlog), this.options.leaseSeconds);
     this.lastClaimAt = Date.now();
     this.lastError = null;
     this.backoffMs = 1_000;

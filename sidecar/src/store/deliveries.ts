@@ -121,6 +121,7 @@ export class DeliveryStore {
           ORDER BY d.next_attempt_at, d.id LIMIT @limit`,
       ),
       nextDue: c.prepare(`SELECT min(next_attempt_at) AS at FROM deliveries WHERE state = 'pending' AND partner = ?`),
+      pendingCount: c.prepare(`SELECT count(*) AS n FROM deliveries WHERE state = 'pending'`),
       delivered: c.prepare(
         `UPDATE deliveries SET state = 'delivered', attempts = attempts + @tries, last_status = @status, delivered_at = @at, last_error_class = NULL, last_error = NULL
           WHERE id = @id AND state = 'pending' RETURNING event_id, partner`,
@@ -215,6 +216,11 @@ export class DeliveryStore {
   due(partner: string, now: number, limit: number, exclude: ReadonlySet<number> = new Set(), gapHoldMs = 0): DueDelivery[] {
     const rows = this.statements.due.all({ partner, now, limit: limit + exclude.size, gapDeadline: now - gapHoldMs }) as DueDelivery[];
     return exclude.size === 0 ? rows : rows.filter((r) => !exclude.has(r.id)).slice(0, limit);
+  }
+
+  /** Deliveries not yet final, all partners (the drain's backpressure). */
+  pendingCount(): number {
+    return (this.statements.pendingCount.get() as { n: number }).n;
   }
 
   /** Earliest next attempt among a partner's pending deliveries, to sleep until then. */
