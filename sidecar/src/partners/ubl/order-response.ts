@@ -69,6 +69,59 @@ function readLine(orderLine: XmlElement, options: UblDecodeOptions): AckLine {
   };
 }
 
+/**
+ * The response lines grouped per order line. Peppol T76 lets a seller answer one order line
+ * with several response lines ("It is possible to send more than one Order Response line per
+ * Order line": 18 pieces on one date, 12 on another); what must be unique is the response
+ * line's own `LineItem/ID` (BII2-T76-R003). Response lines about the same order line become
+ * the portions of one line; a line the seller adds (code 1) stays a line of its own, even
+ * when it points at the order line it relates to, because adding is not a change of ours.
+ * A response line that states no quantity ("as ordered") cannot share its order line with
+ * another one: the split would be ambiguous.
+ */
+function answeredLines(orderLines: XmlElement[], options: UblDecodeOptions): AckLine[] {
+  const lines: AckLine[] = [];
+  const byOrderLine = new Map<number, { line: AckLine; element: XmlElement }>();
+  const responseIds = new Map<string, XmlElement>();
+  for (const element of orderLines) {
+    const line = readLine(element, options);
+    if (line.partner_line_id !== null) {
+      const earlier = responseIds.get(line.partner_line_id);
+      if (earlier) {
+        fail("invalid_document", `response line id ${line.partner_line_id.slice(0, 30)} is used twice (first at line ${earlier.line}); LineItem/ID must be unique`, {
+          path: element.path,
+          line: element.line,
+        });
+      }
+      responseIds.set(line.partner_line_id, element);
+    }
+    if (line.line_number === null || line.status === "added") {
+      lines.push(line);
+      continue;
+    }
+    const earlier = byOrderLine.get(line.line_number);
+    if (!earlier) {
+      byOrderLine.set(line.line_number, { line, element });
+      lines.push(line);
+      continue;
+    }
+    if ([...earlier.line.portions, ...line.portions].some((p) => p.quantity === null)) {
+      fail("invalid_document", `order line ${line.line_number} is answered by several response lines and one of them states no quantity (first at line ${earlier.element.line}): the split cannot be read`, {
+        path: element.path,
+        line: element.line,
+      });
+    }
+    const merged = earlier.line;
+    merged.portions.push(...line.portions);
+    merged.status = lineStatusOf(merged.portions);
+    merged.quantities = sumByStatus(merged.portions);
+    merged.uom ??= line.uom;
+    merged.supplier_part ??= line.supplier_part;
+    merged.note = [merged.note, line.note].filter((n): n is string => n !== null).join("\n") || null;
+  }
+  return lines;
+}
+
 export function decodeOrderResponse(root: XmlElement, raw: RawDocument, options: UblDecodeOptions = {}): DecodedInbound {
   const codeElement = requireChild(root, "OrderResponseCode");
   const code = requireText(codeElement);
@@ -76,16 +129,7 @@ export function decodeOrderResponse(root: XmlElement, raw: RawDocument, options:
   if (!rule.ok) fail("unknown_code", rule.message, { path: codeElement.path, line: codeElement.line });
   const poNumber = requireText(requireChild(root, "OrderReference"), "ID");
   const issued = dateTimeOf(root, "IssueDate", "IssueTime");
-  const lines = children(root, "OrderLine").map((l) => readLine(l, options));
-  const seen = new Set<number>();
-  for (const [i, line] of lines.entries()) {
-    if (line.line_number === null) continue;
-    if (seen.has(line.line_number)) {
-      const element = children(root, "OrderLine")[i]!;
-      fail("invalid_document", `line ${line.line_number} is answered twice`, { path: element.path, line: element.line });
-    }
-    seen.add(line.line_number);
-  }
+  const lines = answeredLines(children(root, "OrderLine"), options);
   const data: SupplierOrderAcknowledged = {
     po_number: poNumber,
     partner_document_id: idOf(root),

@@ -72,6 +72,45 @@ describe("UBL OrderResponse → supplier.order_acknowledged", () => {
   });
 });
 
+describe("UBL OrderResponse: several response lines for one order line (T76: allowed; LineItem/ID unique)", () => {
+  const responseLine = (id: string, code: string, orderLine: string, quantity?: string, date?: string) =>
+    `<cac:OrderLine><cac:LineItem><cbc:ID>${id}</cbc:ID><cbc:LineStatusCode>${code}</cbc:LineStatusCode>` +
+    (quantity ? `<cbc:Quantity unitCode="C62">${quantity}</cbc:Quantity>` : "") +
+    (date ? `<cac:Delivery><cac:PromisedDeliveryPeriod><cbc:StartDate>${date}</cbc:StartDate><cbc:EndDate>${date}</cbc:EndDate></cac:PromisedDeliveryPeriod></cac:Delivery>` : "") +
+    `</cac:LineItem><cac:OrderLineReference><cbc:LineID>${orderLine}</cbc:LineID></cac:OrderLineReference></cac:OrderLine>`;
+
+  it("a changed line plus an added delivery for the same order line: both kept, the added one flagged as added", () => {
+    const data = ack(decodeUbl(response("CA", responseLine("1", "3", "4", "18", "2026-12-15") + responseLine("2", "1", "4", "12", "2027-01-15"))));
+    expect(data.status).toBe("changed");
+    expect(data.lines.map((l) => [l.line_number, l.partner_line_id, l.status, l.quantities])).toEqual([
+      [4, "1", "changed", { changed: 18 }],
+      [4, "2", "added", { added: 12 }],
+    ]);
+    expect(data.lines[1]!.portions[0]!.promised_delivery?.start?.local).toBe("2027-01-15");
+  });
+
+  it("two changed lines for one order line become two portions of that line", () => {
+    const data = ack(decodeUbl(response("CA", responseLine("7", "3", "10", "6", "2026-12-15") + responseLine("8", "3", "10", "4", "2027-01-15") + responseLine("9", "5", "20"))));
+    expect(data.lines.map((l) => [l.line_number, l.partner_line_id, l.status, l.quantities])).toEqual([
+      [10, "7", "changed", { changed: 10 }],
+      [20, "9", "accepted", {}],
+    ]);
+    expect(data.lines[0]!.portions.map((p) => [p.quantity, p.promised_delivery?.start?.local])).toEqual([
+      [6, "2026-12-15"],
+      [4, "2027-01-15"],
+    ]);
+  });
+
+  it.each([
+    ["a response line id used twice", responseLine("1", "3", "10", "6") + responseLine("1", "3", "20", "4"), /response line id 1 is used twice/],
+    ["an order line answered twice when one answer states no quantity", responseLine("1", "5", "10") + responseLine("2", "3", "10", "4"), /order line 10 is answered by several response lines/],
+  ])("refuses %s", (_name, lines, reason) => {
+    const result = decodeUbl(response("CA", lines));
+    expect(result).toMatchObject({ ok: false, code: "invalid_document" });
+    if (!result.ok) expect(result.reason).toMatch(reason);
+  });
+});
+
 describe("UBL DespatchAdvice → supplier.shipment_noticed", () => {
   it("keeps despatch line ids apart from order line ids, groups lines by order, reads decimal weights, lots, serials", () => {
     const result = decodeUbl(readDocument("ubl_despatch_split_lines.xml"));
