@@ -12,7 +12,7 @@
  * the tsx loader, as `npm start` does); `bundle` runs the same sources compiled by esbuild.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { ROOT, freePort, rssBytes, spawnSidecar, spawnSimulator, writePartnersFile } from "../test/support/processes.ts";
@@ -45,15 +45,17 @@ function buildBundle(dir: string): string[] | null {
   return [entry, "serve"];
 }
 
-/** `start`: what `npm start` runs: the esbuild bundle in dist/ under plain node with its flags. */
-function startCommand(semiSpaceMb: string): string[] | null {
+/** `start`: exactly what `npm start` runs: the esbuild bundle in dist/ under plain node with the start script's flags. */
+function startCommand(): string[] | null {
   const built = spawnSync("npm", ["run", "--silent", "build"], { cwd: ROOT, stdio: "inherit" });
   if (built.status !== 0) return null;
-  return [`--max-semi-space-size=${semiSpaceMb}`, join(ROOT, "dist/odc.mjs"), "serve"];
+  const start = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: { start: string } }).scripts.start;
+  const flags = start.split("&&").pop()!.trim().split(/\s+/).filter((t) => t.startsWith("--"));
+  return [...flags, ...(process.env.MEMORY_NODE_FLAGS ?? "").split(" ").filter(Boolean), join(ROOT, "dist/odc.mjs"), "serve"];
 }
 
 async function measure(runner: string, dir: string): Promise<void> {
-  const command = runner === "bundle" ? buildBundle(dir) : runner.startsWith("start") ? startCommand(runner.split(":")[1] ?? "4") : undefined;
+  const command = runner === "bundle" ? buildBundle(dir) : runner === "start" ? startCommand() : undefined;
   if (command === null) {
     console.log(JSON.stringify({ bench: "memory", runner, skipped: "esbuild not found or build failed" }));
     return;
@@ -111,7 +113,7 @@ async function measure(runner: string, dir: string): Promise<void> {
     console.log(
       JSON.stringify({
         bench: "memory",
-        runner: runner === "bundle" ? "bundle (esbuild, plain node)" : runner.startsWith("start") ? `npm start (dist/odc.mjs, --max-semi-space-size=${runner.split(":")[1] ?? "4"})` : "tsx (node bin/odc.mjs serve)",
+        runner: runner === "bundle" ? "bundle (esbuild, plain node)" : runner === "start" ? "npm start (dist/odc.mjs under plain node with the start script's flags)" : "tsx (node bin/odc.mjs serve)",
         machine: { cpus: cpus().length, node: process.version, load_1m_at_start: Math.round(load * 100) / 100 },
         events_waiting: stored,
         events_per_subject: PER_SUBJECT,
@@ -136,7 +138,7 @@ async function measure(runner: string, dir: string): Promise<void> {
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "odc-bench-memory-"));
   try {
-    for (const runner of (process.env.MEMORY_RUNNER ?? "tsx,bundle").split(",")) await measure(runner.trim(), dir);
+    for (const runner of (process.env.MEMORY_RUNNER ?? "start,tsx").split(",")) await measure(runner.trim(), dir);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
