@@ -18,11 +18,14 @@ export function decodeShippoWebhook(raw: RawDocument): DecodeResult {
     if (!parsed.ok) return parsed;
     const body = parsed.value;
     const event = optString(body, "event");
+    if (event === null) return refuse("unsupported_document", "not a Shippo webhook (needs event and data)", { path: "event" });
     const track = at(body, "data");
-    if (event === null || !isObject(track)) return refuse("unsupported_document", "not a Shippo webhook (needs event and data)", { path: event === null ? "event" : "data" });
     const messageId = bodyHashId(raw);
     const testMode = at(body, "test") === true || at(track, "test") === true;
+    // Other events (transaction_*, batch_*) are acknowledged whatever their body holds:
+    // Shippo's own API reference shows them without a data object.
     if (event !== "track_updated") return { ok: true, kind: "ignored", reason: `Shippo ${event} events carry no tracking`, messageId, testMode };
+    if (!isObject(track)) return refuse("unsupported_document", "a Shippo track_updated webhook needs a data object (the Track)", { path: "data" });
 
     const trackingNumber = reqString(track, "tracking_number", "data.tracking_number");
     const current = at(track, "tracking_status");
