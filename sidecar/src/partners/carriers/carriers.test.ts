@@ -49,6 +49,12 @@ describe("Shippo track_updated", () => {
     expect(decodeShippoWebhook(JSON.stringify({ event: "transaction_created", test: true, data: { object_id: "x" } }))).toMatchObject({ ok: true, kind: "ignored", testMode: true });
   });
 
+  it("ignores a non-tracking event that carries no data object (acknowledge, do not refuse)", () => {
+    expect(decodeShippoWebhook(JSON.stringify({ event: "batch_purchased", test: false }))).toMatchObject({ ok: true, kind: "ignored", testMode: false });
+    expect(decodeShippoWebhook(JSON.stringify({ event: "track_updated", test: true }))).toMatchObject({ ok: false, code: "unsupported_document", path: "data" });
+    expect(decodeShippoWebhook(JSON.stringify({ data: {} }))).toMatchObject({ ok: false, path: "event" });
+  });
+
   it("hashes the body for dedupe (Shippo sends no message id): same body, same key", () => {
     const a = decodeShippoWebhook(readDocument("shippo_track_updated_current.json"));
     const b = decodeShippoWebhook(readDocument("shippo_track_updated_current.json"));
@@ -102,6 +108,15 @@ describe("ShipEngine track webhook, both field generations", () => {
     const body = JSON.parse(readDocument("shipengine_track_current.json").toString("utf8"));
     body.data.status_code = "at";
     expect(tracking(decodeShipengineWebhook(JSON.stringify(body))).status).toBe("attempt_failed");
+  });
+
+  it.each([
+    ["the current query form", "https://api.shipengine.com/v1/tracking?carrier_code=dhl_express&tracking_number=JD0001", "dhl_express"],
+    ["the 2019 path form", "https://api.shipengine.com/v1/tracking/usps/9400100000000000000001", "usps"],
+    ["a URL naming no carrier", "https://api.shipengine.com/v1/labels/se-1/track", null],
+  ])("takes the carrier from resource_url when data has no carrier_code (%s)", (_name, resourceUrl, carrier) => {
+    const body = { resource_url: resourceUrl, resource_type: "API_TRACK", data: { tracking_number: "JD0001", status_code: "IT", events: [] } };
+    expect(tracking(decodeShipengineWebhook(JSON.stringify(body))).carrier).toBe(carrier);
   });
 
   it("ignores non-tracking resources", () => {

@@ -17,6 +17,25 @@ import { at, isObject, optArray, optString, optTime, parseJsonBody, reqString } 
 // Sort key for an event time: the UTC instant when zoned, else the local wall clock.
 const sortKey = (t: PartnerTime | null) => (t ? (t.utc ?? t.local) : "");
 
+/**
+ * The carrier code named in `resource_url` when `data` has no `carrier_code` (the documented
+ * webhook body lists none): `.../v1/tracking?carrier_code=usps&tracking_number=...` today,
+ * `.../v1/tracking/usps/<tracking number>` in 2019 payloads.
+ */
+export function carrierFromResourceUrl(resourceUrl: string | null): string | null {
+  if (resourceUrl === null) return null;
+  let url: URL;
+  try {
+    url = new URL(resourceUrl);
+  } catch {
+    return null;
+  }
+  const fromQuery = url.searchParams.get("carrier_code")?.trim();
+  if (fromQuery) return fromQuery;
+  const path = /\/tracking\/([^/]+)\/[^/]+\/?$/.exec(url.pathname);
+  return path ? decodeURIComponent(path[1]!) : null;
+}
+
 export function decodeShipengineWebhook(raw: RawDocument): DecodeResult {
   return guard<DecodeResult>(() => {
     const parsed = parseJsonBody(raw);
@@ -40,7 +59,7 @@ export function decodeShipengineWebhook(raw: RawDocument): DecodeResult {
     }
     const data: CarrierTrackingUpdated = {
       aggregator: "shipengine",
-      carrier: optString(track, "carrier_code"),
+      carrier: optString(track, "carrier_code") ?? carrierFromResourceUrl(optString(body, "resource_url")),
       tracking_number: trackingNumber,
       status: status.value,
       partner_status: statusCode,
