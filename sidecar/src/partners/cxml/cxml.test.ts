@@ -116,6 +116,12 @@ describe("cXML ConfirmationRequest → supplier.order_acknowledged", () => {
     if (!result.ok) expect(result.reason).toMatch(reason);
   });
 
+  it("reads paper confirmed in reams (Rec 20 RM), as office-supply partners send it", () => {
+    const body = `<ConfirmationRequest><ConfirmationHeader type="detail" noticeDate="2026-01-01T08:00:00-05:00"/><OrderReference orderID="P7"/><ConfirmationItem quantity="20" lineNumber="1"><UnitOfMeasure>RM</UnitOfMeasure><ConfirmationStatus type="accept" quantity="20"><UnitOfMeasure>RM</UnitOfMeasure></ConfirmationStatus></ConfirmationItem></ConfirmationRequest>`;
+    const data = ack(decodeCxml(cxml(body)));
+    expect(data.lines[0]).toMatchObject({ line_number: 1, uom: "RM", quantities: { accepted: 20 } });
+  });
+
   it("maps partner unit codes through the partner's table", () => {
     const body = `<ConfirmationRequest><ConfirmationHeader type="accept" noticeDate="2026-01-01"/><OrderReference orderID="P1"/><ConfirmationItem quantity="2" lineNumber="1"><UnitOfMeasure>PCE</UnitOfMeasure><ConfirmationStatus type="accept" quantity="2"><UnitOfMeasure>PCE</UnitOfMeasure></ConfirmationStatus></ConfirmationItem></ConfirmationRequest>`;
     const data = ack(decodeCxml(cxml(body), { units: { overrides: { PCE: "C62" } } }));

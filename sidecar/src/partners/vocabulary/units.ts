@@ -22,6 +22,8 @@ export const REC20_UNITS: Readonly<Record<string, { name: string; dimension: Uni
   BX: { name: "box", dimension: "package" },
   CS: { name: "case", dimension: "package" },
   CT: { name: "carton", dimension: "package" },
+  // Office-supply partners confirm paper in reams (an Office Depot cXML confirmation does).
+  RM: { name: "ream", dimension: "package" },
   KGM: { name: "kilogram", dimension: "weight" },
   GRM: { name: "gram", dimension: "weight" },
   MGM: { name: "milligram", dimension: "weight" },
