@@ -1,4 +1,5 @@
 from . import connector_outbox
+from . import connector_outbox_sequence
 from . import connector_inbound
 from . import connector_attention
 from . import connector_subject_mixin
@@ -10,3 +11,4 @@ from . import stock_move
 from . import stock_picking
 from . import stock_quant
 from . import res_config_settings
+from . import uom_uom

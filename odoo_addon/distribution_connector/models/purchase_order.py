@@ -1,4 +1,5 @@
 from odoo import _, fields, models
+from odoo.tools import SQL
 
 from ..tools import inbound as inbound_tools
 from ..tools import purchase_payload, supplier_ack
@@ -95,14 +96,26 @@ class PurchaseOrder(models.Model):
         """Number the orderable lines that have no number yet: 10, 20, ... after the highest ever given."""
         self.ensure_one()
         lines = self.order_line._connector_is_orderable()
+        todo = lines.filtered(lambda line: not line.connector_line_number).sorted(lambda line: (line.sequence, line.id))
+        if not todo:
+            return
         last = max([self.connector_last_line_number, *lines.mapped("connector_line_number")])
-        for line in lines.filtered(lambda line: not line.connector_line_number).sorted(
-            lambda line: (line.sequence, line.id)
-        ):
+        numbers = []
+        for line in todo:
             last += LINE_NUMBER_STEP
-            line.connector_line_number = last
-        if last != self.connector_last_line_number:
-            self.connector_last_line_number = last
+            numbers.append((line.id, last))
+        # Technical columns nobody else writes: one statement instead of an ORM write per line
+        # (this runs in every order confirmation).
+        self.env.cr.execute(SQL(
+            "UPDATE purchase_order_line AS line SET connector_line_number = numbered.number"
+            " FROM (VALUES %s) AS numbered(id, number) WHERE line.id = numbered.id",
+            SQL(", ").join(SQL("(%s, %s)", line_id, number) for line_id, number in numbers),
+        ))
+        self.env.cr.execute(SQL(
+            "UPDATE purchase_order SET connector_last_line_number = %s WHERE id = %s", last, self.id
+        ))
+        todo.invalidate_recordset(["connector_line_number"])
+        self.invalidate_recordset(["connector_last_line_number"])
 
     def _connector_partner_code(self):
         self.ensure_one()
@@ -125,8 +138,6 @@ class PurchaseOrder(models.Model):
         order = self.sudo()
         vendor = order.partner_id.commercial_partner_id
         lines = order.order_line._connector_is_orderable()
-        uom_xmlids = lines.product_uom.get_external_id()
-        lines_en = lines.with_context(lang="en_US")
         return purchase_payload.build_purchase_order_data(
             po_number=order.name,
             vendor_reference=order.partner_ref,
@@ -149,12 +160,10 @@ class PurchaseOrder(models.Model):
                     "description": line.name,
                     "quantity": line.product_qty,
                     "unit_price": line.price_unit_discounted,
-                    "uom_xmlid": uom_xmlids.get(line.product_uom.id),
-                    "uom_name": line_en.product_uom.name,
-                    "uom_category": line_en.product_uom.category_id.name,
+                    **line.product_uom._connector_uom_keys(),
                     "planned_date": line.date_planned,
                 }
-                for line, line_en in zip(lines, lines_en)
+                for line in lines
             ],
         )
 

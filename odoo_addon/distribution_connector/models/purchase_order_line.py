@@ -63,6 +63,18 @@ class PurchaseOrderLine(models.Model):
         """The vendor's own code for the product (product.supplierinfo), or None."""
         self.ensure_one()
         order = self.order_id
+        vendor = order.partner_id.commercial_partner_id
+        candidates = self.product_id.seller_ids.filtered(
+            lambda info: info.partner_id.commercial_partner_id == vendor
+            and (not info.product_id or info.product_id == self.product_id)
+        )
+        coded = candidates.filtered("product_code")
+        if not coded:
+            return None
+        if len(candidates) == 1:
+            # The only price list entry of this vendor: what _select_seller would pick, without
+            # its cost in every confirmation.
+            return coded.product_code
         seller = self.product_id._select_seller(
             partner_id=order.partner_id,
             quantity=self.product_qty,
@@ -70,22 +82,10 @@ class PurchaseOrderLine(models.Model):
             uom_id=self.product_uom,
             params={"order_id": order},
         )
-        if seller.product_code:
-            return seller.product_code
-        vendor = order.partner_id.commercial_partner_id
-        sellers = self.product_id.seller_ids.filtered(
-            lambda info: info.partner_id.commercial_partner_id == vendor
-            and info.product_code
-            and (not info.product_id or info.product_id == self.product_id)
-        )
-        return sellers[:1].product_code or None
+        return seller.product_code or coded[:1].product_code
 
     def _connector_uom_code(self):
         """UN/ECE Rec 20 code of the line's unit, or None when it has none."""
         self.ensure_one()
-        uom = self.product_uom
-        return uom_code(
-            xmlid=uom.get_external_id().get(uom.id),
-            name=uom.with_context(lang="en_US").name,
-            category=uom.category_id.with_context(lang="en_US").name,
-        )
+        keys = self.product_uom._connector_uom_keys()
+        return uom_code(xmlid=keys["uom_xmlid"], name=keys["uom_name"], category=keys["uom_category"])

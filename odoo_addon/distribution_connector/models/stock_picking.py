@@ -87,14 +87,11 @@ class StockPicking(models.Model):
         return vendor.commercial_partner_id.connector_partner_code or vendor.connector_partner_code or None
 
     def _connector_move_item(self, move, quantity):
-        uom = move.product_uom
         return {
             "product_code": move.product_id.default_code,
             "description": move.description_picking or move.product_id.display_name,
             "quantity": quantity,
-            "uom_xmlid": uom.get_external_id().get(uom.id),
-            "uom_name": uom.with_context(lang="en_US").name,
-            "uom_category": uom.category_id.with_context(lang="en_US").name,
+            **move.product_uom._connector_uom_keys(),
         }
 
     def _connector_receipt_data(self):
@@ -172,8 +169,8 @@ class StockPicking(models.Model):
         product_template = self.env["product.template"]
         weight_uom = product_template._get_weight_uom_id_from_ir_config_parameter()
         length_uom = product_template._get_length_uom_id_from_ir_config_parameter()
-        weight_code = uom_code_or_unknown(xmlid=weight_uom.get_external_id().get(weight_uom.id))
-        length_code = uom_code_or_unknown(xmlid=length_uom.get_external_id().get(length_uom.id))
+        weight_code = uom_code_or_unknown(xmlid=weight_uom._connector_uom_keys()["uom_xmlid"])
+        length_code = uom_code_or_unknown(xmlid=length_uom._connector_uom_keys()["uom_xmlid"])
         packages = picking.move_line_ids.result_package_id
         parcels = [
             logistics_payload.build_parcel(

@@ -36,9 +36,7 @@ class StockQuant(models.Model):
         data = logistics_payload.build_stock_adjusted_data(
             product_code=product.default_code,
             description=product.display_name,
-            uom_xmlid=uom.get_external_id().get(uom.id),
-            uom_name=uom.with_context(lang="en_US").name,
-            uom_category=uom.category_id.with_context(lang="en_US").name,
+            **uom._connector_uom_keys(),
             applied_at=applied_at,
             adjustments=adjustments,
             quantity_on_hand=product.with_company(company).sudo().qty_available,

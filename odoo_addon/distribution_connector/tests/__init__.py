@@ -15,3 +15,4 @@ from . import test_inbound_carrier
 from . import test_inbound_security
 from . import test_attention
 from . import test_settings_retention
+from . import test_emit_concurrency

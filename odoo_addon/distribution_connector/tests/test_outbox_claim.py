@@ -1,3 +1,4 @@
+import json
 from datetime import timedelta
 
 from odoo import fields
@@ -29,6 +30,18 @@ class TestOutboxClaim(ConnectorCase):
         self.assertEqual(row.sudo().lease_token, answer["lease_token"])
         now = fields.Datetime.now()
         self.assertTrue(now + timedelta(seconds=30) < row.lease_until < now + timedelta(seconds=90))
+
+    def test_claim_can_return_each_event_as_its_json_text(self):
+        _order, row = self.confirmed_row()
+        answer = self.env["connector.outbox"].with_user(self.integration_user).claim_batch(
+            limit=10, lease_seconds=60, raw_payload=True
+        )
+        event = answer["events"][0]
+        self.assertNotIn("event", event)
+        self.assertIsInstance(event["event_json"], str)
+        self.assertEqual(json.loads(event["event_json"]), row.payload)
+        with self.assertRaises(ValidationError):
+            self.env["connector.outbox"].with_user(self.integration_user).claim_batch(raw_payload="yes")
 
     def test_a_leased_row_is_not_claimed_again_until_the_lease_expires(self):
         _order, row = self.claimed_row()

@@ -61,7 +61,7 @@ class TestRetention(InboundCase):
                                 (old, rows.ids))
         rows.invalidate_model()
 
-    def test_purge_keeps_the_latest_event_of_each_subject_and_dead_ones(self):
+    def test_purge_deletes_old_delivered_events_keeps_dead_ones_and_sequences_go_on(self):
         order, first = self.claimed_row()
         self.record([{"event_id": first.event_uuid, "state": "delivered"}])
         order.order_line[0].product_qty = 4
@@ -71,12 +71,10 @@ class TestRetention(InboundCase):
         self.assertEqual(second.sequence, 2)
         self.claim()
         self.record([{"event_id": second.event_uuid, "state": "delivered"}])
-        dead_order, dead = self.claimed_row()
+        _dead_order, dead = self.claimed_row()
         self.record([{"event_id": dead.event_uuid, "state": "dead", "error": "gone"}])
-        dead_order.order_line[0].product_qty = 4
-        self.env.flush_all()
-        self.env.cr.precommit.run()
-        self.age(first | second | dead, 40)
+        pending_order, pending = self.confirmed_row()
+        self.age(first | second | dead | pending, 40)
         answer = self.apply_one(data.item("supplier.order_acknowledged", "WOODCORNER", "P99999", data.ack("P99999")))
         old_message = self.inbound_of(answer)
         self.age(old_message, 40)
@@ -84,23 +82,21 @@ class TestRetention(InboundCase):
             self.apply_one(data.item("supplier.order_acknowledged", "WOODCORNER", "P99998", data.ack("P99998"))))
 
         deleted = self.Outbox._cron_purge_retention()
-        self.assertEqual(deleted, 2)
-        self.assertFalse(first.exists())
-        self.assertTrue(second.exists())  # the subject's latest: the next sequence goes on from it
+        self.assertEqual(deleted, 3)
+        self.assertFalse((first | second).exists())
         self.assertTrue(dead.exists())
+        self.assertTrue(pending.exists())
         self.assertFalse(old_message.exists())
         self.assertTrue(new_message.exists())
+        # The order's next event goes on from its last sequence, though its events are gone.
         order.order_line[0].product_qty = 5
         self.env.flush_all()
         self.env.cr.precommit.run()
-        self.assertEqual(self.outbox_of(order)[-1].sequence, 3)
+        self.assertEqual(self.outbox_of(order).mapped("sequence"), [3])
 
     def test_retention_setting(self):
-        order, row = self.claimed_row()
+        _order, row = self.claimed_row()
         self.record([{"event_id": row.event_uuid, "state": "delivered"}])
-        order.order_line[0].product_qty = 4
-        self.env.flush_all()
-        self.env.cr.precommit.run()
         self.age(row, 10)
         self.assertEqual(self.Outbox._purge_old_rows(), 0)
         self.env["ir.config_parameter"].set_param("distribution_connector.retention_days", "7")
