@@ -285,6 +285,8 @@ export class OdooSimulator {
   claimBatch(kwargs: Record<string, unknown>): unknown {
     const limit = kwargs.limit ?? 500;
     const leaseSeconds = kwargs.lease_seconds ?? 120;
+    const raw = kwargs.raw_payload ?? false;
+    if (typeof raw !== "boolean") throw new RpcFault("odoo.exceptions.ValidationError", "raw_payload must be true or false");
     if (!Number.isInteger(limit) || (limit as number) < 1 || (limit as number) > 5000) throw new RpcFault("odoo.exceptions.ValidationError", "limit must be an integer between 1 and 5000");
     if (!Number.isInteger(leaseSeconds) || (leaseSeconds as number) < 1 || (leaseSeconds as number) > 86_400) throw new RpcFault("odoo.exceptions.ValidationError", "lease_seconds must be an integer between 1 and 86400");
     const now = Date.now();
@@ -299,7 +301,7 @@ export class OdooSimulator {
     return {
       lease_token: token,
       lease_until: iso(new Date(leaseUntil)),
-      events: claimed.map((r) => ({ outbox_id: r.id, replay: r.replay, event: r.payload })),
+      events: claimed.map((r) => (raw ? { outbox_id: r.id, replay: r.replay, event_json: JSON.stringify(r.payload) } : { outbox_id: r.id, replay: r.replay, event: r.payload })),
     };
   }
 
@@ -362,7 +364,7 @@ export class OdooSimulator {
     if (method.startsWith("_")) throw new RpcFault("odoo.exceptions.AccessError", `Private methods (such as ${method}) cannot be called remotely.`);
     switch (`${model}/${method}`) {
       case "connector.outbox/claim_batch": {
-        const result = this.claimBatch({ ...(args[0] !== undefined ? { limit: args[0] } : {}), ...(args[1] !== undefined ? { lease_seconds: args[1] } : {}), ...kwargs }) as { events: unknown[] };
+        const result = this.claimBatch({ ...(args[0] !== undefined ? { limit: args[0] } : {}), ...(args[1] !== undefined ? { lease_seconds: args[1] } : {}), ...(args[2] !== undefined ? { raw_payload: args[2] } : {}), ...kwargs }) as { events: unknown[] };
         return { result, rows: result.events.length };
       }
       case "connector.outbox/record_results": {

@@ -47,6 +47,25 @@ describe("claim_batch answers", () => {
   });
 });
 
+describe("claim_batch answers with raw_payload (event_json)", () => {
+  it("parses each event's JSON text and keeps the text to store as is", async () => {
+    const text = JSON.stringify(event());
+    const r = await answering({ lease_token: "t", lease_until: "x", events: [{ outbox_id: 1, replay: true, event_json: text }] }).claimBatch(10, 60);
+    expect(r.events).toEqual([{ outboxId: 1, replay: true, event: event(), payloadText: text }]);
+  });
+
+  it.each([
+    ["not a string", { outbox_id: 1, event_json: { a: 1 } }, "event_json: expected a string"],
+    ["not JSON", { outbox_id: 1, event_json: '{"id":' }, "event_json: not valid JSON"],
+    ["JSON of the wrong shape", { outbox_id: 1, event_json: "[1,2]" }, "event.id"],
+    ["over the size limit", { outbox_id: 1, event_json: `"${"x".repeat(4 * 1024 * 1024)}"` }, "over"],
+  ])("keeps an event_json that is %s out of the store", async (_n, row, reason) => {
+    const r = await answering({ lease_token: "t", lease_until: "x", events: [row] }).claimBatch(10, 60);
+    expect(r.events).toEqual([]);
+    expect(r.malformed[0]!.reason).toContain(reason);
+  });
+});
+
 describe("record_results answers", () => {
   it("reads counts and lists", async () => {
     expect(await answering({ updated: 2, unknown: ["a"], ignored: [] }).recordResults([])).toEqual({ updated: 2, unknown: ["a"], ignored: [] });

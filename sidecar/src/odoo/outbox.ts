@@ -3,6 +3,8 @@ import type { OdooClient } from "./client.ts";
 import { OdooProtocolError } from "./errors.ts";
 import type { ClaimedEvent } from "../store/deliveries.ts";
 
+/** Largest single event accepted from a claim (an envelope is a few KB; a 500-line PO ~200 KB). */
+const MAX_EVENT_BYTES = 4 * 1024 * 1024;
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const isPositiveInt = (v: unknown): v is number => typeof v === "number" && Number.isInteger(v) && v > 0;
 
@@ -13,10 +15,22 @@ const isPositiveInt = (v: unknown): v is number => typeof v === "number" && Numb
  */
 function readClaimedRow(item: unknown): ClaimedEvent | string {
   if (typeof item !== "object" || item === null) return "row is not an object";
-  const row = item as { outbox_id?: unknown; replay?: unknown; event?: unknown };
+  const row = item as { outbox_id?: unknown; replay?: unknown; event?: unknown; event_json?: unknown };
   if (!isPositiveInt(row.outbox_id)) return "outbox_id: expected a positive integer";
   if (row.replay !== undefined && typeof row.replay !== "boolean") return "replay: expected a boolean";
-  const event = row.event as { id?: unknown; type?: unknown; sequence?: unknown; subject?: { model?: unknown; id?: unknown; ref?: unknown } } | null | undefined;
+  let parsed: unknown = row.event;
+  let text: string | undefined;
+  if (row.event_json !== undefined) {
+    if (typeof row.event_json !== "string") return "event_json: expected a string";
+    if (row.event_json.length > MAX_EVENT_BYTES) return `event_json: over ${MAX_EVENT_BYTES} bytes`;
+    try {
+      parsed = JSON.parse(row.event_json);
+    } catch {
+      return "event_json: not valid JSON";
+    }
+    text = row.event_json;
+  }
+  const event = parsed as { id?: unknown; type?: unknown; sequence?: unknown; subject?: { model?: unknown; id?: unknown; ref?: unknown } } | null | undefined;
   if (typeof event !== "object" || event === null) return "event: expected an object";
   if (typeof event.id !== "string" || !UUID_RE.test(event.id)) return "event.id: expected a UUID";
   if (typeof event.type !== "string" || event.type.length === 0 || event.type.length > 64) return "event.type: expected a string of 1 to 64 characters";
@@ -25,7 +39,7 @@ function readClaimedRow(item: unknown): ClaimedEvent | string {
   if (typeof subject !== "object" || subject === null || typeof subject.model !== "string" || !subject.model || !isPositiveInt(subject.id) || typeof subject.ref !== "string") {
     return "event.subject: expected { model, id, ref }";
   }
-  return { outboxId: row.outbox_id, replay: row.replay === true, event: event as unknown as ClaimedEvent["event"] };
+  return { outboxId: row.outbox_id, replay: row.replay === true, event: event as unknown as ClaimedEvent["event"], ...(text !== undefined ? { payloadText: text } : {}) };
 }
 
 const claimAnswer = z.object({
@@ -61,7 +75,8 @@ export class OdooOutbox {
   constructor(private readonly odoo: OdooClient) {}
 
   async claimBatch(limit: number, leaseSeconds: number): Promise<ClaimResult> {
-    const raw = await this.odoo.execute("connector.outbox", "claim_batch", [], { limit, lease_seconds: leaseSeconds });
+    // raw_payload: each event as its JSON text, stored as is (Odoo skips a parse and a dump).
+    const raw = await this.odoo.execute("connector.outbox", "claim_batch", [], { limit, lease_seconds: leaseSeconds, raw_payload: true });
     const answer = claimAnswer.safeParse(raw);
     if (!answer.success) throw new OdooProtocolError(`claim_batch answer is malformed: ${answer.error.issues[0]?.message ?? "?"}`);
     const events: ClaimedEvent[] = [];

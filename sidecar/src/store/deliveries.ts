@@ -7,6 +7,8 @@ export interface ClaimedEvent {
   outboxId: number;
   replay: boolean;
   event: CanonicalEvent;
+  /** The envelope's JSON text as Odoo sent it, stored as is when present. */
+  payloadText?: string;
 }
 
 export interface CanonicalEvent {
@@ -155,11 +157,11 @@ export class DeliveryStore {
     const outcome: IngestOutcome = { inserted: 0, duplicates: 0, replayed: 0, deliveriesCreated: 0 };
     const st = this.statements;
     this.db.$client.transaction(() => {
-      for (const { outboxId, replay, event } of claimed) {
+      for (const { outboxId, replay, event, payloadText } of claimed) {
         const subjectKey = subjectKeyOf(event);
         const partners = route(event);
         const none = partners.length === 0;
-        const inserted = st.insertEvent.run(event.id, outboxId, event.type, subjectKey, event.sequence, routingCode(event), JSON.stringify(event), now, none ? "delivered" : null, null, none ? 1 : 0);
+        const inserted = st.insertEvent.run(event.id, outboxId, event.type, subjectKey, event.sequence, routingCode(event), payloadText ?? JSON.stringify(event), now, none ? "delivered" : null, null, none ? 1 : 0);
         if (inserted.changes === 0) {
           if (replay) {
             outcome.replayed++;
