@@ -1,0 +1,121 @@
+/**
+ * Drain throughput against a REAL Odoo 18 with the addon (served by scripts/odoo-serve.sh):
+ * the sidecar (claim batches, durable store, signed deliveries, batched results) versus a
+ * naive relay that claims, posts and records ONE event per call, measured in the same run on
+ * the same database. The partner is a signature-verifying receiver in its own process.
+ *
+ *   ODOO_HOME=... bash scripts/odoo-bench.sh           # serves Odoo, runs this, stops Odoo
+ *
+ * Env: ODOO_URL ODOO_DB ODOO_USER ODOO_API_KEY (integration user), BENCH_EVENTS (default
+ * 20000), BENCH_NAIVE_EVENTS (default 300), PG* for seeding rows with psql.
+ */
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadEnv } from "../sidecar/src/config/env.ts";
+import { parsePartners } from "../sidecar/src/config/partners.ts";
+import { encodeCanonical } from "../sidecar/src/delivery/encode.ts";
+import { createLogger } from "../sidecar/src/lib/logger.ts";
+import { OdooClient } from "../sidecar/src/odoo/client.ts";
+import { OdooOutbox } from "../sidecar/src/odoo/outbox.ts";
+import { Sidecar } from "../sidecar/src/service.ts";
+
+const SECRET = "whsec_YmVuY2gtcmVhbC1vZG9vLXNlY3JldC0wMTIzNDU2Nzg5";
+const env = process.env;
+const N = Number(env.BENCH_EVENTS ?? 20_000);
+const NAIVE = Number(env.BENCH_NAIVE_EVENTS ?? 300);
+const pg = ["-h", env.PGHOST ?? "127.0.0.1", "-U", env.PGUSER ?? "root", "-d", env.ODOO_DB!, "-v", "ON_ERROR_STOP=1", "-tAq"];
+
+function psql(sql: string, vars: Record<string, string | number> = {}): string {
+  const args = [...pg, ...Object.entries(vars).flatMap(([k, v]) => ["-v", `${k}=${v}`])];
+  const r = spawnSync("psql", args, { input: sql, encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`psql failed: ${r.stderr}`);
+  return r.stdout.trim();
+}
+
+/** Seeds `count` pending rows cloned from a real purchase_order.confirmed payload, one subject each. */
+function seed(count: number): void {
+  const offset = Number(psql(`SELECT coalesce(max(subject_id), 10000000) FROM connector_outbox WHERE partner_code = 'BENCH'`));
+  psql(
+    `UPDATE connector_outbox SET state = 'cancelled' WHERE state IN ('pending', 'leased', 'failed');
+     WITH t AS (SELECT payload, company_id FROM connector_outbox WHERE event_type = 'purchase_order.confirmed' ORDER BY id LIMIT 1),
+          g AS (SELECT gen_random_uuid()::text AS u, n FROM generate_series(1, :count) n)
+     INSERT INTO connector_outbox (subject_id, sequence, attempts, company_id, event_uuid, event_type, subject_model, subject_ref, partner_code, state, payload, replay, create_date, write_date)
+     SELECT :offset + g.n, 1, 0, t.company_id, g.u, 'purchase_order.confirmed', 'purchase.order', 'BENCH' || (:offset + g.n), 'BENCH', 'pending',
+            jsonb_set(jsonb_set(jsonb_set(t.payload, '{id}', to_jsonb(g.u)), '{subject,id}', to_jsonb(:offset + g.n)), '{data,vendor,partner_code}', '"BENCH"'),
+            false, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
+       FROM g, t;`,
+    { count, offset },
+  );
+  // This machine's PostgreSQL runs with autovacuum off; a production one vacuums and analyzes
+  // the outbox as it goes (the addon sets aggressive thresholds on the table).
+  psql(`VACUUM ANALYZE connector_outbox`);
+}
+
+const counts = () => psql(`SELECT state || '=' || count(*) FROM connector_outbox WHERE partner_code = 'BENCH' GROUP BY state ORDER BY 1`).split("\n").join(" ");
+
+async function startReceiver(): Promise<{ url: string; stop: () => Promise<{ accepted: number; unique: number; rejected: number }> }> {
+  const child = spawn(process.execPath, ["--import", "tsx", "bench/support/receiver.ts"], { env: { ...process.env, RECEIVER_SECRET: SECRET }, stdio: ["pipe", "pipe", "inherit"] });
+  const lines: string[] = [];
+  let wake: () => void = () => {};
+  child.stdout.setEncoding("utf8").on("data", (d: string) => {
+    lines.push(...d.split("\n").filter(Boolean));
+    wake();
+  });
+  const next = async () => {
+    while (lines.length === 0) await new Promise<void>((r) => (wake = r));
+    return JSON.parse(lines.shift()!);
+  };
+  const { url } = await next();
+  return { url, stop: async () => (child.kill("SIGTERM"), next()) };
+}
+
+async function naiveRelay(receiverUrl: string): Promise<number> {
+  const odoo = new OdooClient({ url: env.ODOO_URL!, db: env.ODOO_DB!, login: env.ODOO_USER!, apiKey: env.ODOO_API_KEY!, concurrency: 1 });
+  const outbox = new OdooOutbox(odoo);
+  const started = performance.now();
+  let done = 0;
+  for (;;) {
+    const { events } = await outbox.claimBatch(1, 120);
+    if (events.length === 0) break;
+    const e = events[0]!;
+    const req = encodeCanonical({ endpoint: `${receiverUrl}/naive`, signingSecrets: [SECRET] }, e.event.id, JSON.stringify(e.event));
+    const res = await fetch(req.url, { method: "POST", headers: req.headers, body: req.body });
+    await res.body?.cancel();
+    await outbox.recordResults([{ event_id: e.event.id, state: res.ok ? "delivered" : "failed", partner: "BENCH", attempts: 1, error: res.ok ? null : `HTTP ${res.status}`, at: new Date().toISOString() }]);
+    done++;
+  }
+  return done / ((performance.now() - started) / 1000);
+}
+
+async function sidecarDrain(receiverUrl: string): Promise<{ rate: number; delivered: number }> {
+  const dir = mkdtempSync(join(tmpdir(), "odc-bench-"));
+  const cfg = loadEnv({ ...env, ODC_NUDGE_SECRET: "bench-nudge-secret-0123456789", ODC_PARTNERS_FILE: "(bench)", ODC_DB_PATH: join(dir, "s.sqlite"), ODC_PORT: "0", ODC_CLAIM_BATCH: env.ODC_CLAIM_BATCH ?? "1000", ODC_RESULT_BATCH: "1000", ODC_LOG_LEVEL: "warn", ODC_POLL_INTERVAL_MS: "200" });
+  const partners = parsePartners({ partners: [{ code: "BENCH", endpoint: `${receiverUrl}/sidecar`, signing_secrets: ["env:S"], subscriptions: { event_types: ["purchase_order.confirmed"] }, limits: { concurrency: Number(env.BENCH_CONCURRENCY ?? 64), rate: { requests: 1_000_000, per_ms: 1000 } }, ...(env.BENCH_BATCH ? { delivery: { mode: "batched", max_events: Number(env.BENCH_BATCH), max_wait_ms: 50 } } : {}) }] }, { S: SECRET });
+  let recorded = 0;
+  const sidecar = new Sidecar({ env: cfg, partners, log: createLogger("warn"), observer: { reported: (r) => (recorded += r.filter((x) => x.state === "delivered").length) } });
+  const started = performance.now();
+  await sidecar.start();
+  while (recorded < N) {
+    await new Promise((r) => setTimeout(r, 20));
+    if (performance.now() - started > 600_000) break;
+  }
+  const seconds = (performance.now() - started) / 1000;
+  await sidecar.stop(2_000);
+  rmSync(dir, { recursive: true, force: true });
+  return { rate: recorded / seconds, delivered: recorded };
+}
+
+const receiver = await startReceiver();
+console.log(`real Odoo ${env.ODOO_URL} db ${env.ODOO_DB}; receiver ${receiver.url}`);
+seed(NAIVE);
+const naive = await naiveRelay(receiver.url);
+console.log(`naive relay (claim 1, post, record 1 per event): ${naive.toFixed(1)} events/s over ${NAIVE}; outbox: ${counts()}`);
+seed(N);
+const sc = await sidecarDrain(receiver.url);
+console.log(`sidecar (${env.BENCH_BATCH ? `batched, ${env.BENCH_BATCH} events per request` : "immediate, one request per event"}, claim batch ${env.ODC_CLAIM_BATCH ?? 1000}): ${sc.rate.toFixed(0)} events/s end to end (claimed, delivered signed, recorded) over ${sc.delivered}; outbox: ${counts()}`);
+const r = await receiver.stop();
+console.log(`receiver: accepted ${r.accepted} (unique ${r.unique}), bad signatures ${r.rejected}`);
+console.log(`RATIO sidecar/naive = ${(sc.rate / naive).toFixed(1)}x`);
+process.exit(0);
