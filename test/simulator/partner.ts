@@ -63,6 +63,12 @@ export class PartnerReceiver {
     this.verifiers = secrets.map((s) => new Webhook(s));
   }
 
+  /**
+   * Replaces the official library's check (benchmarks: its pure-JS SHA-256 costs the partner
+   * process more CPU than the sidecar's whole delivery).
+   */
+  verifyWith: ((body: string, headers: Record<"webhook-id" | "webhook-timestamp" | "webhook-signature", string>) => boolean) | null = null;
+
   /** Distinct event ids accepted. */
   get uniqueIds(): Set<string> {
     return new Set(this.accepted.map((e) => e.webhookId));
@@ -109,14 +115,16 @@ export class PartnerReceiver {
         res.writeHead(fault.status, { "content-type": "text/plain", ...(fault.headers ?? {}) }).end(fault.body ?? `injected ${fault.status}`);
         return;
       }
-      const verified = this.verifiers.some((v) => {
-        try {
-          v.verify(body, headers);
-          return true;
-        } catch {
-          return false;
-        }
-      });
+      const verified = this.verifyWith
+        ? this.verifyWith(body, headers)
+        : this.verifiers.some((v) => {
+            try {
+              v.verify(body, headers);
+              return true;
+            } catch {
+              return false;
+            }
+          });
       if (!verified) {
         this.rejectedSignatures++;
         settle("bad_signature");
