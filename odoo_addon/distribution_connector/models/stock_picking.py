@@ -1,4 +1,4 @@
-from odoo import _, api, fields, models
+from odoo import _, api, fields, models, tools
 from odoo.tools import create_index
 
 from ..tools import carrier_status, logistics_payload, purchase_payload, ship_notice
@@ -129,6 +129,13 @@ class StockPicking(models.Model):
             moves = picking.move_ids.filtered(lambda move: move.state != "cancel")
             lines = [self._connector_move_item(move, move.quantity or move.product_uom_qty) for move in moves]
         warehouse_partner = picking.picking_type_id.warehouse_id.partner_id or picking.company_id.partner_id
+        # Both addresses in one read each of partners, states and countries (read one by one,
+        # each partner costs its own queries in every validation).
+        partners = warehouse_partner | picking.partner_id
+        partners.commercial_partner_id.mapped("is_company")
+        partners.state_id.mapped("code")
+        partners.country_id.mapped("code")
+        customer = picking.partner_id
         extra = {}
         if dispatched:
             extra = {
@@ -143,7 +150,7 @@ class StockPicking(models.Model):
             carrier_code=picking.carrier_id.connector_partner_code,
             carrier_name=picking.carrier_id.name,
             ship_from=self._connector_address(warehouse_partner),
-            ship_to=self._connector_address(picking.partner_id) if picking.partner_id else None,
+            ship_to=self._connector_address(customer) if customer else None,
             parcels=self._connector_parcels(),
             lines=lines,
             **extra,
@@ -164,13 +171,22 @@ class StockPicking(models.Model):
             email=partner.email,
         )
 
-    def _connector_parcels(self):
-        picking = self.sudo()
+    @api.model
+    @tools.ormcache()
+    def _connector_measure_codes(self):
+        """Rec 20 codes of the database's weight and length units (cached; changing the
+        setting writes a system parameter, which clears the cache)."""
         product_template = self.env["product.template"]
         weight_uom = product_template._get_weight_uom_id_from_ir_config_parameter()
         length_uom = product_template._get_length_uom_id_from_ir_config_parameter()
-        weight_code = uom_code_or_unknown(xmlid=weight_uom._connector_uom_keys()["uom_xmlid"])
-        length_code = uom_code_or_unknown(xmlid=length_uom._connector_uom_keys()["uom_xmlid"])
+        return (
+            uom_code_or_unknown(xmlid=weight_uom._connector_uom_keys()["uom_xmlid"]),
+            uom_code_or_unknown(xmlid=length_uom._connector_uom_keys()["uom_xmlid"]),
+        )
+
+    def _connector_parcels(self):
+        picking = self.sudo()
+        weight_code, length_code = self._connector_measure_codes()
         packages = picking.move_line_ids.result_package_id
         parcels = [
             logistics_payload.build_parcel(
