@@ -492,6 +492,24 @@ export class OdooSimulator {
     this.server = null;
   }
 
+  /**
+   * The sidecar settings that point at this simulator (its URL, database, integration login
+   * and API key), for an in-process sidecar; `overrides` add or replace settings.
+   */
+  sidecarSettings(nudgeSecret: string, storePath: string, overrides: Record<string, string> = {}): Record<string, string> {
+    return {
+      ODOO_URL: this.url,
+      ODOO_DB: this.db,
+      ODOO_USER: this.login,
+      ODOO_API_KEY: this.apiKey,
+      ODC_NUDGE_SECRET: nudgeSecret,
+      ODC_PARTNERS_FILE: "(inline)",
+      ODC_DB_PATH: storePath,
+      ODC_PORT: "0",
+      ...overrides,
+    };
+  }
+
   countByState(): Record<string, number> {
     const out: Record<string, number> = {};
     for (const r of this.outbox) out[r.state] = (out[r.state] ?? 0) + 1;

@@ -37,19 +37,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   await odoo.start();
   const partner = new PartnerReceiver([PARTNER_SECRET], options.fault);
   await partner.start();
-  const env = loadEnv({
-    ODOO_URL: odoo.url,
-    ODOO_DB: odoo.db,
-    ODOO_USER: odoo.login,
-    ODOO_API_KEY: odoo.apiKey,
-    ODC_NUDGE_SECRET: NUDGE_SECRET,
-    ODC_PARTNERS_FILE: "(inline)",
-    ODC_DB_PATH: join(dir, "store.sqlite"),
-    ODC_PORT: "0",
-    ODC_POLL_INTERVAL_MS: "60000",
-    ODC_LOG_LEVEL: "silent",
-    ...options.env,
-  });
+  const env = loadEnv(odoo.sidecarSettings(NUDGE_SECRET, join(dir, "store.sqlite"), { ODC_POLL_INTERVAL_MS: "60000", ODC_LOG_LEVEL: "silent", ...options.env }));
   const partners: Partner[] = parsePartners(
     {
       partners: [

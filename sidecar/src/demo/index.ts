@@ -29,18 +29,7 @@ async function main(): Promise<number> {
   await supplier.start();
   say(`Odoo simulator on ${odoo.url} (database "${odoo.db}"), supplier WOODCORNER on ${supplier.url}`);
 
-  const env = loadEnv({
-    ODOO_URL: odoo.url,
-    ODOO_DB: odoo.db,
-    ODOO_USER: odoo.login,
-    ODOO_API_KEY: odoo.apiKey,
-    ODC_NUDGE_SECRET: NUDGE_SECRET,
-    ODC_PARTNERS_FILE: "(demo)",
-    ODC_DB_PATH: join(dir, "odc.sqlite"),
-    ODC_PORT: "0",
-    ODC_POLL_INTERVAL_MS: "2000",
-    ODC_LOG_LEVEL: process.env.ODC_LOG_LEVEL ?? "warn",
-  });
+  const env = loadEnv(odoo.sidecarSettings(NUDGE_SECRET, join(dir, "odc.sqlite"), { ODC_POLL_INTERVAL_MS: "2000", ODC_LOG_LEVEL: process.env.ODC_LOG_LEVEL ?? "warn" }));
   const partners = parsePartners(
     {
       partners: [
