@@ -170,7 +170,8 @@ class ConnectorOutbox(models.Model):
             company = (
                 record.company_id if "company_id" in record._fields and record.company_id else self.env.company
             )
-        sequence = self._next_sequence(record._name, record.id)
+        # The envelope is built with sequence 1; the real one is taken and written into the row
+        # and its payload by the same statement (one round trip, in every confirmation).
         payload = envelope_tools.build_envelope(
             event_type=event_type,
             occurred_at=fields.Datetime.now(),
@@ -180,23 +181,29 @@ class ConnectorOutbox(models.Model):
             subject_model=record._name,
             subject_id=record.id,
             subject_ref=record.display_name,
-            sequence=sequence,
+            sequence=1,
             data=data,
         )
-        # A plain insert: this runs inside users' confirmations and validations, and nothing of
-        # the ORM's create (defaults, computes, tracking) applies to this technical row.
+        # A plain insert: nothing of the ORM's create (defaults, computes, tracking) applies to
+        # this technical row. The sequence comes from connector.outbox.sequence (see there why).
         self.env.cr.execute(SQL(
             """
+            WITH taken AS (%(take)s)
             INSERT INTO connector_outbox
                    (event_uuid, event_type, subject_model, subject_id, subject_ref, sequence, payload,
                     partner_code, company_id, state, attempts, replay,
                     create_uid, create_date, write_uid, write_date)
-            VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, 'pending', 0, FALSE,
-                    %s, now() AT TIME ZONE 'UTC', %s, now() AT TIME ZONE 'UTC')
+            SELECT %(uuid)s, %(type)s, %(model)s, %(res_id)s, %(ref)s, taken.last_sequence,
+                   jsonb_set(%(payload)s::jsonb, '{sequence}', to_jsonb(taken.last_sequence)),
+                   %(partner_code)s, %(company)s, 'pending', 0, FALSE,
+                   %(uid)s, now() AT TIME ZONE 'UTC', %(uid)s, now() AT TIME ZONE 'UTC'
+              FROM taken
             RETURNING id
             """,
-            payload["id"], event_type, record._name, record.id, payload["subject"]["ref"], sequence, Json(payload),
-            partner_code or None, company.id, self.env.uid, self.env.uid,
+            take=self.env["connector.outbox.sequence"]._take_sql(record._name, record.id),
+            uuid=payload["id"], type=event_type, model=record._name, res_id=record.id,
+            ref=payload["subject"]["ref"], payload=Json(payload), partner_code=partner_code or None,
+            company=company.id, uid=self.env.uid,
         ))
         row = self.browse(self.env.cr.fetchone()[0])
         self._schedule_nudge(1)
@@ -215,10 +222,6 @@ class ConnectorOutbox(models.Model):
             limit=1,
         )
         return row.payload or None
-
-    @api.model
-    def _next_sequence(self, model_name, res_id):
-        return self.env["connector.outbox.sequence"]._take(model_name, res_id)
 
     @api.model
     def _schedule_nudge(self, count):

@@ -39,9 +39,10 @@ class ConnectorOutboxSequence(models.Model):
         ))
 
     @api.model
-    def _take(self, model_name, res_id):
-        """The next sequence of the subject, reserved until this transaction ends."""
-        self.env.cr.execute(SQL(
+    def _take_sql(self, model_name, res_id):
+        """SQL returning ``last_sequence``: the subject's next sequence, reserved until this
+        transaction ends (a CTE of the outbox insert)."""
+        return SQL(
             """
             INSERT INTO connector_outbox_sequence AS s (subject_model, subject_id, last_sequence)
             VALUES (%s, %s, 1)
@@ -49,5 +50,10 @@ class ConnectorOutboxSequence(models.Model):
             RETURNING last_sequence
             """,
             model_name, res_id,
-        ))
+        )
+
+    @api.model
+    def _take(self, model_name, res_id):
+        """The next sequence of the subject, reserved until this transaction ends."""
+        self.env.cr.execute(self._take_sql(model_name, res_id))
         return self.env.cr.fetchone()[0]

@@ -107,12 +107,13 @@ class PurchaseOrder(models.Model):
         # Technical columns nobody else writes: one statement instead of an ORM write per line
         # (this runs in every order confirmation).
         self.env.cr.execute(SQL(
-            "UPDATE purchase_order_line AS line SET connector_line_number = numbered.number"
-            " FROM (VALUES %s) AS numbered(id, number) WHERE line.id = numbered.id",
-            SQL(", ").join(SQL("(%s, %s)", line_id, number) for line_id, number in numbers),
-        ))
-        self.env.cr.execute(SQL(
-            "UPDATE purchase_order SET connector_last_line_number = %s WHERE id = %s", last, self.id
+            """
+            WITH numbered(id, number) AS (VALUES %s),
+                 lines AS (UPDATE purchase_order_line AS line SET connector_line_number = numbered.number
+                             FROM numbered WHERE line.id = numbered.id)
+            UPDATE purchase_order SET connector_last_line_number = %s WHERE id = %s
+            """,
+            SQL(", ").join(SQL("(%s, %s)", line_id, number) for line_id, number in numbers), last, self.id,
         ))
         todo.invalidate_recordset(["connector_line_number"])
         self.invalidate_recordset(["connector_last_line_number"])
