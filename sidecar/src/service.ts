@@ -14,7 +14,7 @@ import { OutboxDrain, type DrainObserver } from "./outbox/drain.ts";
 import { ResultReporter } from "./outbox/report.ts";
 import { adminRoutes } from "./ops/admin.ts";
 import { Metrics } from "./ops/metrics.ts";
-import { openStore, type StoreDb } from "./store/db.ts";
+import { closeStore, openStore, type StoreDb } from "./store/db.ts";
 import { DeliveryStore } from "./store/deliveries.ts";
 
 export interface SidecarObserver extends DeliveryObserver, DrainObserver {
@@ -154,7 +154,7 @@ export class Sidecar {
     await this.dispatcher.stop(graceMs);
     await this.reporter.reportOnce().catch(() => false);
     await this.reporter.stop();
-    this.db.$client.close();
+    await closeStore(this.db);
     this.options.log.info("sidecar stopped");
   }
 }

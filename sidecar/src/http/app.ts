@@ -32,9 +32,13 @@ export function createApp(services: AppServices): Hono<AppEnv> {
     const requestId = c.req.header("x-request-id")?.slice(0, 64) || randomUUID();
     c.set("requestId", requestId);
     c.set("services", services);
+    // Set before the response exists: Hono then writes it with the response. Setting it
+    // afterwards makes @hono/node-server build a full web Response (and a body stream) for
+    // every request, which cost ~7 % of the CPU of a busy inbound endpoint.
+    c.header("x-request-id", requestId);
     const started = performance.now();
     await next();
-    c.header("x-request-id", requestId);
+    if (!c.res.headers.has("x-request-id")) c.header("x-request-id", requestId);
     if (c.req.path !== "/healthz" && c.req.path !== "/metrics") {
       services.log.info(
         { request_id: requestId, method: c.req.method, path: c.req.path, status: c.res.status, duration_ms: Math.round((performance.now() - started) * 10) / 10 },

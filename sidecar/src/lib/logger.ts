@@ -27,15 +27,50 @@ export const REDACT_PATHS = [
   "*.headers[\"webhook-signature\"]",
 ];
 
+const CENSOR = "[redacted]";
+// The `*.` paths, done by hand: pino's redaction of wildcard paths cost ~10 µs per line
+// (two thirds of a log line), paid by every request; the exact paths stay with pino.
+const WILDCARD_KEYS = new Set(REDACT_PATHS.filter((p) => p.startsWith("*.") && !p.startsWith("*.headers")).map((p) => p.slice(2)));
+const WILDCARD_HEADERS = new Set(REDACT_PATHS.filter((p) => p.startsWith("*.headers")).map((p) => p.slice("*.headers".length).replace(/^\./, "").replace(/^\["(.*)"\]$/, "$1")));
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Error);
+
+/** `*.<key>` and `*.headers.<name>` of REDACT_PATHS, without changing the caller's objects. */
+export function redactNested(object: Record<string, unknown>): Record<string, unknown> {
+  let out: Record<string, unknown> | null = null;
+  for (const key in object) {
+    const value = object[key];
+    if (!isPlainObject(value)) continue;
+    let copy: Record<string, unknown> | null = null;
+    for (const inner in value) {
+      if (WILDCARD_KEYS.has(inner)) (copy ??= { ...value })[inner] = CENSOR;
+      else if (inner === "headers" && isPlainObject(value.headers)) {
+        let headers: Record<string, unknown> | null = null;
+        for (const name of WILDCARD_HEADERS) if (name in value.headers) (headers ??= { ...value.headers })[name] = CENSOR;
+        if (headers) (copy ??= { ...value }).headers = headers;
+      }
+    }
+    if (copy) (out ??= { ...object })[key] = copy;
+  }
+  return out ?? object;
+}
+
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
-  return pino(
+  const logger = pino(
     {
       level,
       base: { service: "odc" },
-      redact: { paths: REDACT_PATHS, censor: "[redacted]" },
+      redact: { paths: REDACT_PATHS.filter((p) => !p.startsWith("*.")), censor: CENSOR },
       timestamp: pino.stdTimeFunctions.isoTime,
-      formatters: { level: (label) => ({ level: label }) },
+      formatters: { level: (label) => ({ level: label }), log: redactNested },
     },
     destination,
   );
+  // Child bindings skip formatters.log; children inherit this `child` from the root.
+  type Child = (this: unknown, bindings: pino.Bindings, options?: unknown) => unknown;
+  const child = logger.child as unknown as Child;
+  logger.child = function (this: unknown, bindings: pino.Bindings, options?: unknown) {
+    return child.call(this, redactNested(bindings), options);
+  } as unknown as typeof logger.child;
+  return logger;
 }
