@@ -153,6 +153,8 @@ class TestStatusScreens(ScreensMixin, HttpCase, InboundCase):
         self.deliver(ready_rows[1], self.now, state="failed", error="HTTP 429 from api.easypost.example: rate limited")
         self.deliver(ready_rows[2], self.now, state="dead",
                      error="HTTP 422 from api.easypost.example: address not deliverable (4557 De Silva St)")
+        # An order confirmed since the sidecar's last claim: pending.
+        self.create_order(user_id=admin.id).button_confirm()
         self.env.flush_all()
 
     def test_status_screens(self):

@@ -1,4 +1,3 @@
-import copy
 import datetime
 import json
 import unittest
