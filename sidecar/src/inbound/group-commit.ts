@@ -3,20 +3,23 @@ import type { InboundStore, NewInboundDocument, ReceiveOutcome } from "../store/
 /**
  * Stores the documents of requests that arrive close together in one SQLite transaction (a
  * group commit): each request still gets its answer only after its document is committed,
- * but a busy endpoint pays one commit per event-loop turn (or per `windowMs`), not one per
- * request. A commit of one row costs several times a row of a larger commit (the WAL
- * frames of the table and each index page are written either way); under load the requests
- * parsed in one turn of the event loop share a commit by themselves.
+ * but a busy endpoint does not pay one commit per request. A commit of one row costs several
+ * times a row of a larger commit (the WAL frames of the table and of each index page are
+ * written either way), so commits are spaced at least `minIntervalMs` apart: a document that
+ * arrives after a quiet moment is committed at the end of its event-loop turn; one that
+ * arrives less than `minIntervalMs` after the last commit waits (at most that long) for the
+ * others arriving meanwhile.
  */
 export class GroupCommit {
   private pending: { doc: NewInboundDocument; resolve: (o: ReceiveOutcome) => void; reject: (e: unknown) => void }[] = [];
   private timer: NodeJS.Timeout | null = null;
   private immediate: NodeJS.Immediate | null = null;
+  private lastCommitAt = -Infinity;
 
   constructor(
     private readonly store: InboundStore,
-    /** Longest a document waits for others before its commit. 0: commit at the end of the event-loop turn. */
-    private readonly windowMs = 0,
+    /** Shortest time between two commits; 0: every event-loop turn that received something commits. */
+    private readonly minIntervalMs = 1,
     /** Most documents per transaction. */
     private readonly maxBatch = 256,
   ) {}
@@ -26,7 +29,8 @@ export class GroupCommit {
       this.pending.push({ doc, resolve, reject });
       if (this.pending.length >= this.maxBatch) this.flush();
       else if (!this.timer && !this.immediate) {
-        if (this.windowMs > 0) this.timer = setTimeout(() => this.flush(), this.windowMs);
+        const wait = this.lastCommitAt + this.minIntervalMs - performance.now();
+        if (wait > 0) this.timer = setTimeout(() => this.flush(), Math.ceil(wait));
         else this.immediate = setImmediate(() => this.flush());
       }
     });
@@ -46,6 +50,8 @@ export class GroupCommit {
     } catch (err) {
       for (const b of batch) b.reject(err);
       return;
+    } finally {
+      this.lastCommitAt = performance.now();
     }
     batch.forEach((b, i) => b.resolve(outcomes[i]!));
   }

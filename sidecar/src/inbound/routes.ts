@@ -29,6 +29,8 @@ export interface InboundServices {
   metrics?: InboundMetrics;
   /** Unix seconds (tests move it to check timestamp tolerance). */
   nowSeconds?: () => number;
+  /** Shortest time between two store commits (group commit). Default 1 ms. */
+  commitIntervalMs?: number;
 }
 
 const XML_TYPES = new Set(["application/xml", "text/xml"]);
@@ -127,7 +129,7 @@ export function inboundRoutes(services: InboundServices): Hono<AppEnv> {
     byCode.set(p.code, p);
     limiters.set(p.code, new SlidingWindowLimiter(p.inbound.rate.requests, p.inbound.rate.per_ms));
   }
-  const writer = new GroupCommit(services.store);
+  const writer = new GroupCommit(services.store, services.commitIntervalMs ?? 1);
   const nowSeconds = services.nowSeconds ?? (() => Math.floor(Date.now() / 1000));
 
   const refuse = (c: Context<AppEnv>, partner: Partner | null, status: RefusalStatus, code: string, message: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}) => {
