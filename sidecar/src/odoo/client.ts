@@ -109,8 +109,8 @@ export class OdooClient {
       throw error;
     }
     if (answer.id !== id) throw new OdooProtocolError(`Odoo answered id ${String(answer.id)} to request ${id}`);
-    if (!("result" in answer)) throw new OdooProtocolError("Odoo answer has neither result nor error");
-    return answer.result as T;
+    // Odoo 18 leaves `result` out when a method returns None (button_cancel, for one).
+    return (("result" in answer ? answer.result : null) as T);
   }
 }
 
