@@ -430,7 +430,8 @@ export class OdooSimulator {
         const { result, rows } = this.call(body.params?.service, body.params?.method, body.params?.args ?? []);
         const cost = this.latency.baseMs + this.latency.perRowMs * rows + (this.methodLatencyMs[String((body.params?.args ?? [])[4])] ?? 0);
         if (cost > 0) await new Promise((r) => setTimeout(r, cost));
-        answer({ result });
+        // Odoo 18 leaves result out when the method returned None.
+        answer(result === null || result === undefined ? {} : { result });
       } catch (err) {
         if (!(err instanceof RpcFault)) throw err;
         if (this.latency.baseMs > 0) await new Promise((r) => setTimeout(r, this.latency.baseMs));
