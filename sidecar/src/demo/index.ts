@@ -47,6 +47,8 @@ async function main(): Promise<number> {
     { SUPPLIER_SECRET },
   );
   const refs = new Map<string, string>();
+  /** Events whose final result the sidecar has seen Odoo accept. */
+  const recorded = new Set<string>();
   const sidecar = new Sidecar({
     env,
     partners,
@@ -58,7 +60,10 @@ async function main(): Promise<number> {
         if (outcome.ok) say(`sidecar  ${ref} -> ${partner}: HTTP ${outcome.status}, signature verified by the supplier (webhook-id ${row.eventId.slice(0, 8)}...)`);
         else say(`sidecar  ${ref} -> ${partner}: ${outcome.message} (${outcome.errorClass}); ${final === "dead" ? "dead" : "retry scheduled"}`);
       },
-      reported: (results) => say(`sidecar  recorded ${results.length} result(s) in Odoo in one call: ${results.map((r) => `${refs.get(r.event_id)}=${r.state}`).join(", ")}`),
+      reported: (results) => {
+        for (const r of results) if (r.state === "delivered" || r.state === "dead") recorded.add(r.event_id);
+        say(`sidecar  recorded ${results.length} result(s) in Odoo in one call: ${results.map((r) => `${refs.get(r.event_id)}=${r.state}`).join(", ")}`);
+      },
     },
   });
   const port = await sidecar.start();
@@ -82,7 +87,7 @@ async function main(): Promise<number> {
   }
 
   const deadline = Date.now() + 20_000;
-  while (rows.some((r) => r.state !== "delivered" && r.state !== "dead") && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  while (rows.some((r) => !recorded.has(r.event_uuid)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
 
   process.stdout.write("\nsummary\n");
   process.stdout.write("  PO      outbox state  partner     attempts  webhook-id\n");
