@@ -71,21 +71,15 @@ export async function startInboundStack(options: InboundStackOptions = {}): Prom
   const dir = mkdtempSync(join(tmpdir(), "odc-inbound-"));
   const odoo = new OdooSimulator({ nudgeSecret: NUDGE_SECRET });
   await odoo.start();
-  const env = loadEnv({
-    ODOO_URL: odoo.url,
-    ODOO_DB: odoo.db,
-    ODOO_USER: odoo.login,
-    ODOO_API_KEY: odoo.apiKey,
-    ODC_NUDGE_SECRET: NUDGE_SECRET,
-    ODC_PARTNERS_FILE: "(inline)",
-    ODC_DB_PATH: join(dir, "store.sqlite"),
-    ODC_PORT: "0",
-    ODC_POLL_INTERVAL_MS: "60000",
-    ODC_LOG_LEVEL: options.logLevel ?? "warn",
-    ODC_ADMIN_TOKEN: ADMIN_TOKEN,
-    ODC_INBOUND_RETRY_MAX_MS: "200",
-    ...options.env,
-  });
+  const env = loadEnv(
+    odoo.sidecarSettings(NUDGE_SECRET, join(dir, "store.sqlite"), {
+      ODC_POLL_INTERVAL_MS: "60000",
+      ODC_LOG_LEVEL: options.logLevel ?? "warn",
+      ODC_ADMIN_TOKEN: ADMIN_TOKEN,
+      ODC_INBOUND_RETRY_MAX_MS: "200",
+      ...options.env,
+    }),
+  );
   const partners = parsePartners({ partners: inboundPartners(options.inbound) }, { ...SECRETS });
   const logs: string[] = [];
   const log = createLogger(env.ODC_LOG_LEVEL, { write: (line: string) => void logs.push(line) });
