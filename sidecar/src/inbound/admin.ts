@@ -1,7 +1,7 @@
-import { createHash, timingSafeEqual } from "node:crypto";
 import { Hono } from "hono";
 import { z } from "zod";
 import { HttpError } from "../http/errors.ts";
+import { requireAdminToken } from "../ops/admin.ts";
 import type { InboundListRow, InboundStore } from "../store/inbound.ts";
 
 const STATUSES = ["pending", "applied", "stale", "exception", "unknown_reference", "rejected", "coalesced", "test_skipped", "ignored"] as const;
@@ -23,7 +23,6 @@ const querySchema = z
   })
   .strict();
 
-const digest = (s: string) => createHash("sha256").update(s).digest();
 
 function present(r: InboundListRow) {
   return {
@@ -60,13 +59,7 @@ function present(r: InboundListRow) {
  */
 export function inboundAdminRoutes(token: string, store: InboundStore): Hono {
   const app = new Hono();
-  const expected = digest(token);
-  app.use("*", async (c, next) => {
-    const header = c.req.header("authorization") ?? "";
-    const given = header.startsWith("Bearer ") ? header.slice(7) : "";
-    if (!given || !timingSafeEqual(digest(given), expected)) throw new HttpError(401, "unauthorized", "admin token required");
-    await next();
-  });
+  app.use("*", requireAdminToken(token));
 
   const list = (query: Record<string, string>, fixed?: readonly string[]) => {
     const parsed = querySchema.safeParse(query);

@@ -1,5 +1,5 @@
 import { timingSafeEqual, createHash } from "node:crypto";
-import { Hono } from "hono";
+import { Hono, type MiddlewareHandler } from "hono";
 import { z } from "zod";
 import type { DeadLetterFilter, DeliveryStore } from "../store/deliveries.ts";
 import { HttpError } from "../http/errors.ts";
@@ -26,19 +26,24 @@ function toFilter(f: z.infer<typeof filterSchema>): DeadLetterFilter {
 
 const digest = (s: string) => createHash("sha256").update(s).digest();
 
+/** Middleware of every admin route: `Authorization: Bearer <ODC_ADMIN_TOKEN>`, compared in constant time. */
+export function requireAdminToken(token: string): MiddlewareHandler {
+  const expected = digest(token);
+  return async (c, next) => {
+    const header = c.req.header("authorization") ?? "";
+    const given = header.startsWith("Bearer ") ? header.slice(7) : "";
+    if (!given || !timingSafeEqual(digest(given), expected)) throw new HttpError(401, "unauthorized", "admin token required");
+    await next();
+  };
+}
+
 /**
  * Admin API: dead letters and their replay. Bearer token compared in constant time; off
  * (404) when no token is configured.
  */
 export function adminRoutes(token: string, store: DeliveryStore, onReplay: () => void): Hono {
   const app = new Hono();
-  const expected = digest(token);
-  app.use("*", async (c, next) => {
-    const header = c.req.header("authorization") ?? "";
-    const given = header.startsWith("Bearer ") ? header.slice(7) : "";
-    if (!given || !timingSafeEqual(digest(given), expected)) throw new HttpError(401, "unauthorized", "admin token required");
-    await next();
-  });
+  app.use("*", requireAdminToken(token));
 
   app.get("/dead-letters", (c) => {
     const q = c.req.query();
