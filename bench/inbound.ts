@@ -62,6 +62,26 @@ async function serveBare(): Promise<void> {
   const { serve } = await import("@hono/node-server");
   const app = new Hono();
   app.post("*", (c) => c.body(null, 202));
+  if (process.env.BENCH_BARE === "raw") {
+    const { createServer } = await import("node:http");
+    const srv = createServer((req, res) => {
+      served++;
+      const chunks: Buffer[] = [];
+      req.on("data", (d: Buffer) => chunks.push(d));
+      req.on("end", () => {
+        const b = JSON.stringify({ accepted: true, document_id: 1, event_id: "x", duplicate: false, status: "pending" });
+        res.writeHead(202, { "content-type": "application/json", "content-length": Buffer.byteLength(b), "x-request-id": "abc" });
+        res.end(b);
+      });
+    });
+    srv.listen(0, "127.0.0.1", () => process.send!({ ready: (srv.address() as AddressInfo).port }));
+    answerMarks();
+    process.on("disconnect", () => srv.close(() => process.exit(0)));
+    return;
+  }
+  if (process.env.BENCH_BARE === "honoread") {
+    app.post("/x/*", async (c) => { const inc = (c.env as any).incoming; const chunks: Buffer[] = []; await new Promise<void>((r) => { inc.on("data", (d: Buffer) => chunks.push(d)); inc.on("end", r); }); return c.json({ accepted: true, document_id: 1, event_id: "x", duplicate: false, status: "pending" }, 202); });
+  }
   const server = serve({ fetch: countingFetch(app.fetch), hostname: "127.0.0.1", port: 0 }, (info: AddressInfo) => process.send!({ ready: info.port }));
   answerMarks();
   process.on("disconnect", () => server.close(() => process.exit(0)));
@@ -264,7 +284,8 @@ const self = fileURLToPath(import.meta.url);
 
 /** This script again, in its own Node process (tsx as a loader, so the IPC channel is direct). */
 function child(args: string[], stdout: "ignore" | "inherit" = "ignore"): ChildProcess {
-  return spawn(process.execPath, ["--import", "tsx", self, ...args], { cwd: root, stdio: ["ignore", stdout, "inherit", "ipc"], env: process.env });
+  const prof = process.env.BENCH_PROF && args[0] === "server-inbound" ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROF}`] : [];
+  return spawn(process.execPath, [...prof, "--import", "tsx", self, ...args], { cwd: root, stdio: ["ignore", stdout, "inherit", "ipc"], env: process.env });
 }
 
 function message<T>(proc: ChildProcess, key: string): Promise<T> {

@@ -47,7 +47,7 @@ function decodeEasypost(raw: RawDocument): DecodeResult {
     const parsed = parseJsonBody(raw);
     if (!parsed.ok) return parsed;
     const object = at(parsed.value, "object");
-    return object === "Shipment" || object === "Order" ? decodeEasypostShipment(raw) : decodeEasypostEvent(raw);
+    return object === "Shipment" || object === "Order" ? decodeEasypostShipment(raw, parsed) : decodeEasypostEvent(raw, parsed);
   });
 }
 

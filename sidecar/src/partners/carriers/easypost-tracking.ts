@@ -24,9 +24,10 @@ export function locationFrom(value: unknown, keys: { city: string; state: string
   return Object.values(location).some((v) => v !== null) ? location : null;
 }
 
-export function decodeEasypostEvent(raw: RawDocument): DecodeResult {
+/** `parsedBody`: the body already parsed from `raw` by the caller (it is not parsed twice). */
+export function decodeEasypostEvent(raw: RawDocument, parsedBody?: { value: unknown }): DecodeResult {
   return guard<DecodeResult>(() => {
-    const parsed = parseJsonBody(raw);
+    const parsed = parsedBody ? { ok: true as const, value: parsedBody.value } : parseJsonBody(raw);
     if (!parsed.ok) return parsed;
     const body = parsed.value;
     if (at(body, "object") !== "Event") return refuse("unsupported_document", 'not an EasyPost Event (object is not "Event")', { path: "object" });

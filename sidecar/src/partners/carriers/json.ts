@@ -11,11 +11,14 @@ export type JsonObject = Record<string, unknown>;
 /** Largest webhook body accepted. Default 1 MiB; tracking payloads are a few KiB. */
 export const DEFAULT_MAX_JSON_BYTES = 1024 * 1024;
 
+// One decoder for every body: constructing a TextDecoder costs more than decoding a webhook.
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
 export function parseJsonBody(raw: RawDocument, maxBytes = DEFAULT_MAX_JSON_BYTES): { ok: true; value: unknown } | Refusal {
   if (byteLength(raw) > maxBytes) return refuse("too_large", `body is larger than ${maxBytes} bytes`);
   let text: string;
   try {
-    text = typeof raw === "string" ? raw : new TextDecoder("utf-8", { fatal: true }).decode(raw);
+    text = typeof raw === "string" ? raw : utf8.decode(raw);
   } catch {
     return refuse("not_json", "body is not valid UTF-8");
   }
@@ -36,6 +39,7 @@ export function prop(holder: unknown, key: string): unknown {
 }
 
 export function at(holder: unknown, path: string): unknown {
+  if (path.indexOf(".") === -1) return prop(holder, path);
   let current = holder;
   for (const key of path.split(".")) current = prop(current, key);
   return current;

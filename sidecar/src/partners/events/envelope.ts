@@ -40,8 +40,10 @@ export const INBOUND_SUBJECT_MODEL: Readonly<Record<InboundEventType, string>> =
 const INBOUND_NAMESPACE = "6f1c2f0e-8a4b-4d7e-9b1a-2c3d4e5f6a7b";
 
 /** RFC 4122 version 5 (SHA-1, name-based) UUID. */
+const INBOUND_NAMESPACE_BYTES = Buffer.from(INBOUND_NAMESPACE.replace(/-/g, ""), "hex");
+
 export function uuidV5(name: string, namespace = INBOUND_NAMESPACE): string {
-  const ns = Buffer.from(namespace.replace(/-/g, ""), "hex");
+  const ns = namespace === INBOUND_NAMESPACE ? INBOUND_NAMESPACE_BYTES : Buffer.from(namespace.replace(/-/g, ""), "hex");
   const hash = createHash("sha1").update(ns).update(name, "utf8").digest();
   hash[6] = (hash[6]! & 0x0f) | 0x50;
   hash[8] = (hash[8]! & 0x3f) | 0x80;

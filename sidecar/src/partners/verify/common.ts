@@ -35,8 +35,25 @@ export function constantTimeEqual(a: string | Uint8Array, b: string | Uint8Array
 /** Request headers as frameworks hand them over: a Fetch `Headers` or a plain record. */
 export type HeaderSource = Headers | Readonly<Record<string, string | readonly string[] | undefined>>;
 
+/**
+ * Equality of a signature a partner offered with the one we computed, in constant time. Only
+ * for values whose length is public (an HMAC digest in hex or base64: its length is fixed by
+ * the algorithm), so a length mismatch may answer early; secrets themselves (URL tokens,
+ * shared secrets) go through `constantTimeEqual`, which hides their length too.
+ */
+export function signatureEqual(offered: string, expected: string): boolean {
+  if (offered.length !== expected.length) return false;
+  const a = Buffer.from(offered, "utf8");
+  const b = Buffer.from(expected, "utf8");
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** `name` is lower case (every caller passes a literal). */
 export function header(headers: HeaderSource, name: string): string | undefined {
   if (typeof (headers as Headers).get === "function") return (headers as Headers).get(name) ?? undefined;
+  // Node's IncomingMessage.headers: keys already lower case, repeated headers joined.
+  const direct = (headers as Record<string, string | readonly string[] | undefined>)[name];
+  if (typeof direct === "string") return direct;
   const wanted = name.toLowerCase();
   for (const [key, value] of Object.entries(headers as Record<string, string | readonly string[] | undefined>)) {
     if (key.toLowerCase() !== wanted || value === undefined) continue;

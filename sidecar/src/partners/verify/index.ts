@@ -1,4 +1,4 @@
-export { constantTimeEqual, header, type HeaderSource, type VerifyFailureReason, type VerifyResult } from "./common.ts";
+export { constantTimeEqual, header, signatureEqual, type HeaderSource, type VerifyFailureReason, type VerifyResult } from "./common.ts";
 export { verifyStandardWebhook, type StandardWebhookVerifyOptions } from "./standard-webhooks.ts";
 export { easypostSignature, verifyEasypostSignature } from "./easypost.ts";
 export { aftershipSignature, verifyAftershipSignature } from "./aftership.ts";

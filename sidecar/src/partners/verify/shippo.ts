@@ -1,5 +1,5 @@
 import { createHmac } from "node:crypto";
-import { bytesOf, constantTimeEqual, failure, header, type HeaderSource, type VerifyResult } from "./common.ts";
+import { bytesOf, constantTimeEqual, failure, header, signatureEqual, type HeaderSource, type VerifyResult } from "./common.ts";
 
 /**
  * Shippo webhooks. Baseline: a secret `?token=` we put in the webhook URL. When Shippo has
@@ -38,7 +38,7 @@ export function verifyShippoSignature(body: string | Uint8Array, headers: Header
   for (const [keyIndex, secret] of options.secrets.entries()) {
     const expected = shippoSignature(body, secret, timestamp);
     let matched = false;
-    for (const candidate of signatures) matched = constantTimeEqual(candidate.toLowerCase(), expected) || matched;
+    for (const candidate of signatures) matched = signatureEqual(candidate.toLowerCase(), expected) || matched;
     if (matched) return { ok: true, keyIndex };
   }
   return failure("signature_mismatch", "Shippo-Auth-Signature does not match the configured secret");

@@ -1,5 +1,5 @@
 import { standardWebhookSignature, webhookSecretKey } from "../canonical/standard-webhooks.ts";
-import { bytesOf, constantTimeEqual, failure, header, type HeaderSource, type VerifyResult } from "./common.ts";
+import { bytesOf, failure, header, signatureEqual, type HeaderSource, type VerifyResult } from "./common.ts";
 
 export interface StandardWebhookVerifyOptions {
   /** Accepted secrets (`whsec_...`): during a rotation, old and new. */
@@ -35,7 +35,7 @@ export function verifyStandardWebhook(body: string | Uint8Array, headers: Header
     const expected = standardWebhookSignature(key, id, sentAt, bytes);
     // Check every offered signature (no early exit on the first mismatch position).
     let matched = false;
-    for (const candidate of offered) matched = constantTimeEqual(candidate, expected) || matched;
+    for (const candidate of offered) matched = signatureEqual(candidate, expected) || matched;
     if (matched) return { ok: true, keyIndex };
   }
   return failure("signature_mismatch", "no webhook-signature matches a configured secret");

@@ -7,6 +7,8 @@ import {
   aftershipSignature,
   constantTimeEqual,
   easypostSignature,
+  header,
+  signatureEqual,
   shippoSignature,
   verifyAftershipSignature,
   verifyCxmlSharedSecret,
@@ -149,5 +151,22 @@ describe("constant-time comparison", () => {
     expect(constantTimeEqual("abc", "abcd")).toBe(false);
     expect(constantTimeEqual("", "")).toBe(true);
     expect(constantTimeEqual(Buffer.from("x"), "x")).toBe(true);
+  });
+
+  it("compares signatures of a public length, and never confuses non-ASCII with ASCII", () => {
+    expect(signatureEqual("ab12", "ab12")).toBe(true);
+    expect(signatureEqual("ab12", "ab13")).toBe(false);
+    expect(signatureEqual("ab1", "ab12")).toBe(false);
+    // Same UTF-16 length, different bytes: U+0161 must not pass for "a" (latin1 truncation would).
+    expect(signatureEqual("\u0161b12", "ab12")).toBe(false);
+    expect(signatureEqual("\u00e912", "\u00e912")).toBe(true);
+  });
+
+  it("reads headers from Fetch Headers and from Node's lower-cased records", () => {
+    expect(header(new Headers({ "X-Hmac-Signature": "v" }), "x-hmac-signature")).toBe("v");
+    expect(header({ "x-hmac-signature": "v" }, "x-hmac-signature")).toBe("v");
+    expect(header({ "X-Hmac-Signature": "w" }, "x-hmac-signature")).toBe("w");
+    expect(header({ "x-list": ["a", "b"] }, "x-list")).toBe("a,b");
+    expect(header({}, "x-hmac-signature")).toBeUndefined();
   });
 });
