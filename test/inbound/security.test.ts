@@ -186,6 +186,21 @@ describe("rate limit", () => {
   });
 });
 
+describe("answers written straight to Node's response", () => {
+  it("carry the request id (echoed or made) and a content length", async () => {
+    const body = JSON.stringify({ id: "evt_request_id_check", object: "Event", mode: "production", description: "batch.created", result: { object: "Batch" } });
+    const echoed = await fetch(`${s.url}/inbound/EASYPOST`, { method: "POST", headers: { ...signed.easypost(body), "x-request-id": "req-from-partner-42" }, body });
+    expect(echoed.status).toBe(202);
+    expect(echoed.headers.get("x-request-id")).toBe("req-from-partner-42");
+    const text = await echoed.text();
+    expect(echoed.headers.get("content-length")).toBe(String(Buffer.byteLength(text)));
+    expect(JSON.parse(text)).toMatchObject({ accepted: true, status: "ignored" });
+    const refused = await fetch(`${s.url}/inbound/EASYPOST`, { method: "POST", headers: { "content-type": "application/json" }, body });
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+  });
+});
+
 describe("logs", () => {
   it("every refusal is logged with its reason, never with the secrets or the signatures offered", () => {
     const refusals = s.logs.filter((l) => l.includes('"inbound refused"')).map((l) => JSON.parse(l) as Record<string, unknown>);

@@ -1,5 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Context } from "hono";
+import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
+import type { AppEnv, NodeBindings } from "../http/app.ts";
 import type { FormatName } from "../partners/registry.ts";
 import { buildCxmlResponse } from "../partners/cxml/index.ts";
 
@@ -18,22 +20,44 @@ export interface Accepted {
   detail: string | null;
 }
 
-const XML_CONTENT_TYPE = "text/xml; charset=utf-8";
+export interface Answer {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
 
-export function acceptedAnswer(c: Context, format: FormatName | null, a: Accepted): Response {
+const XML_CONTENT_TYPE = "text/xml; charset=utf-8";
+const JSON_CONTENT_TYPE = "application/json";
+
+export function acceptedAnswer(format: FormatName | null, a: Accepted): Answer {
   if (format === "cxml") {
     const message = a.duplicate ? `already received as document ${a.documentId}` : a.status === "pending" ? `received as document ${a.documentId}` : `received as document ${a.documentId}, not applied (${a.status})`;
-    return c.body(buildCxmlResponse({ code: 201, text: "Accepted", message, payloadId: `${randomUUID()}@odc`, timestamp: new Date() }), 200, { "content-type": XML_CONTENT_TYPE });
+    return { status: 200, headers: { "content-type": XML_CONTENT_TYPE }, body: buildCxmlResponse({ code: 201, text: "Accepted", message, payloadId: `${randomUUID()}@odc`, timestamp: new Date() }) };
   }
-  return c.json({ accepted: true, document_id: a.documentId, event_id: a.eventId, duplicate: a.duplicate, status: a.status, ...(a.detail ? { detail: a.detail } : {}) }, 202);
+  const body = JSON.stringify({ accepted: true, document_id: a.documentId, event_id: a.eventId, duplicate: a.duplicate, status: a.status, ...(a.detail ? { detail: a.detail } : {}) });
+  return { status: 202, headers: { "content-type": JSON_CONTENT_TYPE }, body };
 }
 
 export type RefusalStatus = 400 | 401 | 404 | 413 | 415 | 429 | 503;
 
-export function refusedAnswer(c: Context, format: FormatName | null, status: RefusalStatus, code: string, message: string, requestId: string, headers: Record<string, string> = {}): Response {
+export function refusedAnswer(format: FormatName | null, status: RefusalStatus, code: string, message: string, requestId: string, headers: Record<string, string> = {}): Answer {
   if (format === "cxml") {
     const body = buildCxmlResponse({ code: status, message: `${code}: ${message}`, payloadId: `${randomUUID()}@odc`, timestamp: new Date() });
-    return c.body(body, status, { ...headers, "content-type": XML_CONTENT_TYPE });
+    return { status, headers: { ...headers, "content-type": XML_CONTENT_TYPE }, body };
   }
-  return c.json({ error: { code, message, request_id: requestId } }, status, headers);
+  return { status, headers: { ...headers, "content-type": JSON_CONTENT_TYPE }, body: JSON.stringify({ error: { code, message, request_id: requestId } }) };
+}
+
+/**
+ * Sends an answer. On Node it is written straight to Node's response (the busiest route of
+ * the sidecar skips building a Fetch Response and Headers, about a tenth of its CPU);
+ * elsewhere (`app.request()` in tests) it is an ordinary Hono response with the same bytes.
+ */
+export function send(c: Context<AppEnv>, answer: Answer): Response {
+  const outgoing = (c.env as NodeBindings | undefined)?.outgoing;
+  if (!outgoing) return c.body(answer.body, answer.status as 200, answer.headers);
+  outgoing.writeHead(answer.status, { ...answer.headers, "content-length": Buffer.byteLength(answer.body) });
+  outgoing.end(answer.body);
+  c.set("status", answer.status);
+  return RESPONSE_ALREADY_SENT;
 }

@@ -1,23 +1,15 @@
-import { createHash } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import { Hono, type Context } from "hono";
 import type { Logger } from "pino";
 import type { InboundSettings } from "../config/inbound.ts";
 import type { Partner } from "../config/partners.ts";
-import { checkEvent } from "../contracts/validate.ts";
-import type { AppEnv } from "../http/app.ts";
-import { redactCxmlSecrets } from "../partners/cxml/index.ts";
-import { wrapInbound } from "../partners/events/envelope.ts";
-import type { DecodedInbound } from "../partners/events/inbound.ts";
-import { decodeWith } from "../partners/registry.ts";
-import { describeRefusal, type Refusal } from "../partners/result.ts";
-import type { InboundStore, NewInboundDocument } from "../store/inbound.ts";
-import { acceptedAnswer, refusedAnswer, type RefusalStatus } from "./answers.ts";
-import { applyItemOf, subjectKeyOf } from "./apply-item.ts";
+import type { AppEnv, NodeBindings } from "../http/app.ts";
+import type { InboundStore } from "../store/inbound.ts";
+import { acceptedAnswer, refusedAnswer, send, type RefusalStatus } from "./answers.ts";
+import { admit } from "./admit.ts";
 import { GroupCommit } from "./group-commit.ts";
 import type { InboundMetrics } from "./metrics.ts";
 import { SlidingWindowLimiter } from "./rate-limit.ts";
-import { verifyInbound } from "./verify.ts";
 import { xmlCharacterProblem } from "./xml-chars.ts";
 
 export interface InboundServices {
@@ -45,13 +37,19 @@ function acceptsContentType(format: InboundSettings["format"], header: string | 
   return JSON_TYPES.has(type) || (type.startsWith("application/") && type.endsWith("+json"));
 }
 
-const REFUSAL_STATUS: Partial<Record<Refusal["code"], RefusalStatus>> = { too_large: 413 };
-
 type Body = { ok: true; bytes: Buffer } | { ok: false; tooLarge: true };
 
 /** Reads at most `max` bytes of the body; past that, stops reading and says so (413). */
+/** A request header, from Node's own request when there is one (no Fetch Headers built). */
+function requestHeader(c: Context<AppEnv>, name: string): string | undefined {
+  const incoming = (c.env as NodeBindings | undefined)?.incoming;
+  if (!incoming) return c.req.header(name);
+  const value = incoming.headers[name];
+  return Array.isArray(value) ? value.join(", ") : value;
+}
+
 function readBody(c: Context<AppEnv>, max: number): Promise<Body> {
-  const declared = c.req.header("content-length");
+  const declared = requestHeader(c, "content-length");
   if (declared !== undefined && Number(declared) > max) return Promise.resolve({ ok: false, tooLarge: true });
   const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
   if (incoming) {
@@ -135,10 +133,10 @@ export function inboundRoutes(services: InboundServices): Hono<AppEnv> {
   const refuse = (c: Context<AppEnv>, partner: Partner | null, status: RefusalStatus, code: string, message: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}) => {
     services.metrics?.requests.inc({ partner: partner?.code ?? "(unknown)", outcome: code });
     services.log.warn(
-      { request_id: c.get("requestId"), partner: partner?.code ?? null, path_partner: partner ? undefined : c.req.param("partner")?.slice(0, 64), status, code, reason: message.slice(0, 300), content_type: c.req.header("content-type")?.slice(0, 100) ?? null, ...extra },
+      { request_id: c.get("requestId"), partner: partner?.code ?? null, path_partner: partner ? undefined : c.req.param("partner")?.slice(0, 64), status, code, reason: message.slice(0, 300), content_type: requestHeader(c, "content-type")?.slice(0, 100) ?? null, ...extra },
       "inbound refused",
     );
-    return refusedAnswer(c, partner?.inbound?.format ?? null, status, code, message, c.get("requestId"), headers);
+    return send(c, refusedAnswer(partner?.inbound?.format ?? null, status, code, message, c.get("requestId"), headers));
   };
 
   app.post("/:partner", async (c) => {
@@ -146,12 +144,12 @@ export function inboundRoutes(services: InboundServices): Hono<AppEnv> {
     const settings = partner?.inbound;
     if (!partner || !settings || !partner.enabled || !settings.enabled) return refuse(c, null, 404, "unknown_partner", "no partner takes documents at this address");
 
-    const admitted = limiters.get(partner.code)!.take();
-    if (!admitted.ok) {
-      const seconds = String(Math.max(1, Math.ceil(admitted.retryAfterMs / 1000)));
+    const allowed = limiters.get(partner.code)!.take();
+    if (!allowed.ok) {
+      const seconds = String(Math.max(1, Math.ceil(allowed.retryAfterMs / 1000)));
       return refuse(c, partner, 429, "rate_limited", `more than ${settings.rate.requests} requests in ${settings.rate.per_ms} ms`, {}, { "retry-after": seconds });
     }
-    const contentType = c.req.header("content-type");
+    const contentType = requestHeader(c, "content-type");
     if (!acceptsContentType(settings.format, contentType)) {
       const wanted = settings.format === "cxml" || settings.format === "ubl" ? "application/xml or text/xml" : "application/json";
       return refuse(c, partner, 415, "unsupported_media_type", `content type must be ${wanted}`);
@@ -165,113 +163,20 @@ export function inboundRoutes(services: InboundServices): Hono<AppEnv> {
       if (problem) return refuse(c, partner, 400, "not_well_formed", `XML is not well-formed: ${problem}`, { bytes: raw.length });
     }
 
-    const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
-    const verified = verifyInbound(settings, { body: raw, headers: incoming?.headers ?? c.req.raw.headers, url: pathAndQuery(c), now: nowSeconds() });
-    if (!verified.ok) {
-      // A cXML document we cannot even read has no credential to check: that is the document's fault.
-      if (verified.reason === "unreadable_document") return refuse(c, partner, 400, "unreadable_document", verified.message, { bytes: raw.length });
-      return refuse(c, partner, 401, verified.reason, verified.message, { bytes: raw.length, scheme: settings.verification.scheme });
-    }
-
-    const decoded = decodeWith(settings.format, raw, settings.units ? { units: settings.units } : undefined);
-    if (!decoded.ok) return refuse(c, partner, REFUSAL_STATUS[decoded.code] ?? 400, decoded.code, describeRefusal(decoded), { bytes: raw.length });
-    if (decoded.kind === "order" || decoded.kind === "reply") {
-      return refuse(c, partner, 400, "unsupported_document", decoded.kind === "order" ? "an order is not news we apply (send acknowledgements, ship notices or tracking)" : "a cXML Response answers a request; it is not a document to post here");
-    }
-    const receivedAt = Date.now();
-    let doc: NewInboundDocument;
-    if (decoded.kind === "ignored") {
-      doc = documentOf(partner, settings, raw, contentType, verified.keyIndex, receivedAt, {
-        type: "ignored",
-        messageId: decoded.messageId,
-        messageIdSource: decoded.messageId.startsWith("sha256:") ? "body_hash" : "partner",
-        testMode: decoded.testMode,
-        status: "ignored",
-        detail: decoded.reason,
-      });
-    } else {
-      const event = decoded.event;
-      if (settings.format === "canonical") {
-        // Canonical partners write our schema themselves: hold them to it here, not in Odoo.
-        const check = checkEvent(wrapInbound(event, { partner: partner.code, source: { system: "partner", database: partner.code, company: { id: 1, name: partner.code } }, subjectId: 1, receivedAt: new Date(receivedAt) }));
-        if (!check.ok) return refuse(c, partner, 400, "invalid_event", `does not match contracts/v1 ${event.type}: ${check.reason}`, { bytes: raw.length });
-      }
-      doc = eventDocumentOf(partner, settings, raw, contentType, verified.keyIndex, receivedAt, event);
-    }
-
+    const incoming = (c.env as NodeBindings | undefined)?.incoming;
+    const admitted = admit(partner.code, settings, { partner: partner.code, body: raw, headers: incoming?.headers ?? c.req.raw.headers, url: pathAndQuery(c), contentType, now: nowSeconds(), receivedAt: Date.now() });
+    if (!admitted.ok) return refuse(c, partner, admitted.status, admitted.code, admitted.message, admitted.extra);
     let outcome;
     try {
-      outcome = await writer.receive(doc);
+      outcome = await writer.receive(admitted.doc);
     } catch (err) {
       services.log.error({ err, request_id: c.get("requestId"), partner: partner.code }, "inbound: storing the document failed");
       return refuse(c, partner, 503, "store_unavailable", "the document could not be stored; send it again later", {}, { "retry-after": "5" });
     }
     if (!outcome.duplicate && outcome.status === "pending") services.stored();
     services.metrics?.requests.inc({ partner: partner.code, outcome: outcome.duplicate ? "duplicate" : "accepted" });
-    return acceptedAnswer(c, settings.format, { documentId: outcome.id, eventId: outcome.eventId, duplicate: outcome.duplicate, status: outcome.status, detail: outcome.duplicate ? null : doc.detail });
+    return send(c, acceptedAnswer(settings.format, { documentId: outcome.id, eventId: outcome.eventId, duplicate: outcome.duplicate, status: outcome.status, detail: outcome.duplicate ? null : admitted.doc.detail }));
   });
 
   return app;
-}
-
-const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
-
-function storedBody(settings: InboundSettings, raw: Buffer): Buffer {
-  // cXML carries its credential in the document: the stored copy never holds it.
-  return settings.format === "cxml" ? Buffer.from(redactCxmlSecrets(raw.toString("utf8")), "utf8") : raw;
-}
-
-function documentOf(
-  partner: Partner,
-  settings: InboundSettings,
-  raw: Buffer,
-  contentType: string | undefined,
-  keyIndex: number,
-  receivedAt: number,
-  parts: { type: string; messageId: string; messageIdSource: "partner" | "body_hash"; testMode: boolean; status: NewInboundDocument["status"]; detail: string | null },
-): NewInboundDocument {
-  return {
-    partner: partner.code,
-    type: parts.type,
-    messageId: parts.messageId.slice(0, 512),
-    messageIdSource: parts.messageIdSource,
-    eventId: null,
-    format: settings.format,
-    subjectRef: null,
-    subjectKey: `${partner.code}|ignored`,
-    testMode: parts.testMode,
-    contentType: contentType?.slice(0, 200) ?? null,
-    body: storedBody(settings, raw),
-    bodySha256: sha256(raw),
-    verification: settings.verification.scheme,
-    verificationKey: keyIndex,
-    receivedAt,
-    occurredAt: null,
-    event: null,
-    status: parts.status,
-    nextAttemptAt: receivedAt,
-    detail: parts.detail,
-  };
-}
-
-function eventDocumentOf(partner: Partner, settings: InboundSettings, raw: Buffer, contentType: string | undefined, keyIndex: number, receivedAt: number, event: DecodedInbound): NewInboundDocument {
-  const item = applyItemOf(partner.code, event, receivedAt);
-  // Test-mode documents touch nothing unless the partner is a test partner.
-  const skip = event.testMode && !settings.test_partner;
-  const doc = documentOf(partner, settings, raw, contentType, keyIndex, receivedAt, {
-    type: event.type,
-    messageId: event.messageId,
-    messageIdSource: event.messageIdSource,
-    testMode: event.testMode,
-    status: skip ? "test_skipped" : "pending",
-    detail: skip ? "test-mode document from a partner that is not a test partner: stored, never applied" : null,
-  });
-  doc.eventId = item.event_id;
-  doc.subjectRef = item.subject_ref;
-  doc.subjectKey = subjectKeyOf(partner.code, event);
-  doc.occurredAt = item.occurred_at;
-  doc.event = JSON.stringify(item);
-  // Tracking updates wait a moment for the rest of a burst (coalesced by the apply worker).
-  if (event.type === "carrier.tracking_updated") doc.nextAttemptAt = receivedAt + settings.coalesce_ms;
-  return doc;
 }
