@@ -54,6 +54,7 @@ export function runRawLoad(o: RawLoadOptions): Promise<RawLoadResult> {
     const queue: number[] = []; // open loop: scheduled send times waiting for a free connection
     const conns: Conn[] = [];
     let openTimer: NodeJS.Timeout | null = null;
+    let cursor = 0;
 
     const send = (c: Conn, scheduledAt: number) => {
       c.busy = true;
@@ -96,23 +97,34 @@ export function runRawLoad(o: RawLoadOptions): Promise<RawLoadResult> {
     };
 
     let connected = 0;
-    for (let i = 0; i < o.connections; i++) {
+    let started = false;
+    /** Opens (or reopens: a server closes keep-alive connections idle past its timeout) connection i. */
+    const open = (i: number) => {
       const socket = connect({ port: o.port, host: "127.0.0.1", noDelay: true });
-      const c: Conn = { socket, buf: Buffer.alloc(0), startedAt: 0, busy: false };
-      conns.push(c);
+      const c: Conn = { socket, buf: Buffer.alloc(0), startedAt: 0, busy: true };
+      conns[i] = c;
       socket.on("data", (chunk: Buffer) => {
         c.buf = c.buf.length === 0 ? chunk : Buffer.concat([c.buf, chunk]);
         parse(c);
       });
-      socket.on("error", (err) => {
-        if (!stopping) reject(err);
+      socket.on("error", () => undefined); // "close" follows
+      socket.on("close", () => {
+        if (stopping || conns[i] !== c) return;
+        // A request on it went unanswered: counted, and the connection replaced.
+        if (c.busy && started && measuring) statuses.error = (statuses.error ?? 0) + 1;
+        open(i);
       });
       socket.on("connect", () => {
-        if (++connected === o.connections) start();
+        c.busy = false;
+        if (!started) {
+          if (++connected === o.connections) start();
+        } else next(c);
       });
-    }
+    };
+    for (let i = 0; i < o.connections; i++) open(i);
 
     const start = () => {
+      started = true;
       const began = performance.now();
       if (o.mode === "closed") for (const c of conns) next(c);
       else {
@@ -121,7 +133,15 @@ export function runRawLoad(o: RawLoadOptions): Promise<RawLoadResult> {
         openTimer = setInterval(() => {
           const due = Math.floor(((performance.now() - began) / 1000) * rate);
           for (; scheduled < due; scheduled++) queue.push(began + (scheduled / rate) * 1000);
-          for (const c of conns) if (!c.busy && queue.length > 0) send(c, queue.shift()!);
+          // Round robin, so every connection stays in use (none idles into the server's keep-alive timeout).
+          for (let k = 0; k < conns.length && queue.length > 0; k++) {
+            const c = conns[(cursor + k) % conns.length]!;
+            if (!c.busy) {
+              send(c, queue.shift()!);
+              cursor = (cursor + k + 1) % conns.length;
+              k = -1;
+            }
+          }
         }, 1);
       }
       setTimeout(() => {

@@ -11,7 +11,7 @@ import { InboundStore, type NewInboundDocument } from "../store/inbound.ts";
 import { coalesceSubject, type CoalesceCandidate } from "./coalesce.ts";
 import { SlidingWindowLimiter } from "./rate-limit.ts";
 import { ApplyWorker } from "./worker.ts";
-import { xmlCharacterProblem } from "./xml-chars.ts";
+import { xmlCharacterProblem } from "../partners/xml/xml-chars.ts";
 
 const silent = pino({ level: "silent" });
 

@@ -10,7 +10,7 @@ import { admit } from "./admit.ts";
 import { GroupCommit } from "./group-commit.ts";
 import type { InboundMetrics } from "./metrics.ts";
 import { SlidingWindowLimiter } from "./rate-limit.ts";
-import { xmlCharacterProblem } from "./xml-chars.ts";
+import { xmlCharacterProblem } from "../partners/xml/xml-chars.ts";
 
 export interface InboundServices {
   partners: readonly Partner[];

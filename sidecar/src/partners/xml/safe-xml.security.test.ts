@@ -142,4 +142,14 @@ describe("safe XML: broken documents are refused with the line", () => {
   it("refuses an empty document", () => {
     expect(parseXml("  \n")).toMatchObject({ ok: false, code: "not_well_formed", reason: "document is empty" });
   });
+
+  it("refuses characters XML cannot carry and ']]>' outside CDATA, which sax lets through", () => {
+    for (const c of ["\u0000", "\u0001", "\u001f", "\u000b"]) {
+      const result = parseXml(`<a>\n<b>x${c}y</b>\n</a>`);
+      expect(result, JSON.stringify(c)).toMatchObject({ ok: false, code: "not_well_formed", line: 2 });
+    }
+    expect(parseXml(Buffer.from("<a>\n\n<b>1 ]]> 2</b></a>"))).toMatchObject({ ok: false, code: "not_well_formed", reason: expect.stringContaining("outside a CDATA section") });
+    // Tab, LF and CR are characters; "]]>" closing a CDATA section is its proper end.
+    expect(parseXml("<a>\t<b>x\r\ny</b><![CDATA[ 1 < 2 ]]><![CDATA[x]]></a>")).toMatchObject({ ok: true });
+  });
 });

@@ -1,4 +1,5 @@
 import xml2js from "xml2js";
+import { xmlCharacterProblem } from "./xml-chars.ts";
 import { byteLength, refuse, type RawDocument, type Refusal } from "../result.ts";
 
 /**
@@ -129,6 +130,11 @@ export function parseXml(raw: RawDocument, options: XmlLimits = {}): XmlParseRes
   const text = decoded.charCodeAt(0) === 0xfeff ? decoded.slice(1) : decoded;
   if (text.trim() === "") return refuse("not_well_formed", "document is empty");
   const lineOf = lineIndex(text);
+  const badCharacters = xmlCharacterProblem(text);
+  if (badCharacters) {
+    const at = /at character (\d+)/.exec(badCharacters);
+    return refuse("not_well_formed", badCharacters, at ? { line: lineOf(Number(at[1])) } : {});
+  }
 
   // Cheap pre-scan: an entity declaration anywhere is refused before the parser sees it.
   const entityAt = text.indexOf("<!ENTITY");
