@@ -21,6 +21,8 @@ export interface StoreOptions {
   backgroundCheckpoint?: boolean;
   /** How often the worker checkpoints. Default 200 ms. */
   checkpointIntervalMs?: number;
+  /** When the background checkpointer catches up, gives up on catching up, and cuts the WAL file back (defaults: 4,096 pages, 50,000 pages, 64 MiB). */
+  walLimits?: Partial<WalLimits>;
 }
 
 /**
@@ -35,13 +37,14 @@ export function openStore(path: string, options: StoreOptions = {}): StoreDb {
   sqlite.pragma("synchronous = NORMAL");
   sqlite.pragma("foreign_keys = ON");
   sqlite.pragma("busy_timeout = 5000");
-  // A WAL grown by a burst is cut back to this when it starts over.
-  sqlite.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
+  // A WAL grown by a burst is cut back to this when it starts over (files without the
+  // background checkpointer; with it, the checkpointer does that once writing pauses).
+  if (path === ":memory:" || options.backgroundCheckpoint === false) sqlite.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
   const db = drizzle(sqlite, { schema }) as StoreDb;
   migrate(db, { migrationsFolder });
   if (path !== ":memory:" && options.backgroundCheckpoint !== false) {
     sqlite.pragma("wal_autocheckpoint = 0");
-    db.$checkpointer = new Checkpointer(resolve(path), options.checkpointIntervalMs ?? 200, () => {
+    db.$checkpointer = new Checkpointer(resolve(path), options.checkpointIntervalMs ?? 200, { ...DEFAULT_WAL_LIMITS, ...options.walLimits }, () => {
       // The worker is gone: SQLite checkpoints in commits again, nothing is lost.
       if (sqlite.open) sqlite.pragma("wal_autocheckpoint = 1000");
     });
@@ -57,18 +60,40 @@ export async function closeStore(db: StoreDb): Promise<void> {
 
 const sqliteModule = createRequire(import.meta.url).resolve("better-sqlite3");
 
-// The worker: its own connection to the same file; PASSIVE checkpoints never block the
-// writer (the main thread). Past `hardLimitPages` of WAL (a write burst that never pauses)
-// one RESTART checkpoint bounds the file, at the cost of briefly holding writers.
+// The worker: its own connection to the same file. Its checkpoints never hold the writer
+// (the main thread), which only ever waits on a lock in SQLite's busy handler, sleeping 1, 2,
+// 5, 10, 15 ms... (a writer that meets a lock held for 2 ms wakes after 33 ms):
+// - PASSIVE copies WAL pages into the database without blocking anyone.
+// - Under steady writes, one pass rarely finishes everything (pages keep coming while it
+//   copies), and the WAL only starts over from its beginning once a pass has. Past
+//   `catchUpPages`, passes repeat, each copying what arrived during the last, until one finds
+//   nothing new (commits a millisecond or more apart leave it the gap); the writer then
+//   starts the WAL over by itself at its next commit. Writes with no gaps at all: past
+//   `hardLimitPages`, one RESTART, which holds the writer, but with only the pages of the
+//   last pass left to copy.
+// - The WAL file keeps the size a burst gave it (the writer truncating it on restart would
+//   stall a commit for as long as the filesystem takes); once writing has paused, a TRUNCATE
+//   checkpoint, with nothing left to copy, cuts it back.
 const CHECKPOINT_WORKER = `
 const Database = require(${JSON.stringify(sqliteModule)});
+const { statSync } = require("node:fs");
 const { workerData, parentPort } = require("node:worker_threads");
 const db = new Database(workerData.path, { fileMustExist: true });
 db.pragma("busy_timeout = 5000");
+let lastLog = -1;
+let quiet = 0;
+const walBytes = () => { try { return statSync(workerData.path + "-wal").size; } catch { return 0; } };
 const tick = () => {
   try {
-    const [r] = db.pragma("wal_checkpoint(PASSIVE)");
-    if (r && r.log > workerData.hardLimitPages) db.pragma("wal_checkpoint(RESTART)");
+    let [r] = db.pragma("wal_checkpoint(PASSIVE)");
+    if (!r) return;
+    if (r.log > workerData.catchUpPages) {
+      for (let i = 0; i < 50 && r.checkpointed < r.log; i++) [r] = db.pragma("wal_checkpoint(PASSIVE)");
+      if (r.log > workerData.hardLimitPages) [r] = db.pragma("wal_checkpoint(RESTART)");
+    }
+    quiet = r.log === lastLog && r.checkpointed === r.log ? quiet + 1 : 0;
+    lastLog = r.log;
+    if (quiet >= 2 && walBytes() > workerData.truncateBytes) db.pragma("wal_checkpoint(TRUNCATE)");
   } catch (err) {
     parentPort.postMessage({ error: String(err && err.message || err) });
   }
@@ -83,14 +108,22 @@ parentPort.on("message", (m) => {
 });
 `;
 
+export interface WalLimits {
+  catchUpPages: number;
+  hardLimitPages: number;
+  truncateBytes: number;
+}
+
+const DEFAULT_WAL_LIMITS: WalLimits = { catchUpPages: 4_096, hardLimitPages: 50_000, truncateBytes: 64 * 1024 * 1024 };
+
 /** A worker thread that checkpoints the store's WAL off the event loop. */
 export class Checkpointer {
   private readonly worker: Worker;
   private stopped: Promise<void> | null = null;
   lastError: string | null = null;
 
-  constructor(path: string, intervalMs: number, onExit: () => void) {
-    this.worker = new Worker(CHECKPOINT_WORKER, { eval: true, workerData: { path, intervalMs, hardLimitPages: 50_000 } });
+  constructor(path: string, intervalMs: number, limits: WalLimits, onExit: () => void) {
+    this.worker = new Worker(CHECKPOINT_WORKER, { eval: true, workerData: { path, intervalMs, ...limits } });
     this.worker.unref();
     this.worker.on("message", (m: unknown) => {
       if (typeof m === "object" && m !== null && "error" in m) this.lastError = String((m as { error: unknown }).error);
