@@ -46,7 +46,10 @@ export function openStore(path: string, options: StoreOptions = {}): StoreDb {
     sqlite.pragma("wal_autocheckpoint = 0");
     db.$checkpointer = new Checkpointer(resolve(path), options.checkpointIntervalMs ?? 200, { ...DEFAULT_WAL_LIMITS, ...options.walLimits }, () => {
       // The worker is gone: SQLite checkpoints in commits again, nothing is lost.
-      if (sqlite.open) sqlite.pragma("wal_autocheckpoint = 1000");
+      if (sqlite.open) {
+        sqlite.pragma("wal_autocheckpoint = 1000");
+        sqlite.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
+      }
     });
   }
   return db;
