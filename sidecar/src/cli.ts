@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { ConfigError, loadEnv } from "./config/env.ts";
 import { loadPartnersFile } from "./config/partners.ts";
-import { createLogger } from "./lib/logger.ts";
+import { createLogger, stdoutDestination } from "./lib/logger.ts";
 import * as partnersCli from "./partners/cli.ts";
 import { Sidecar } from "./service.ts";
 
@@ -32,7 +32,7 @@ async function serveCommand(): Promise<number> {
     }
     throw err;
   }
-  const log = createLogger(env.ODC_LOG_LEVEL);
+  const log = createLogger(env.ODC_LOG_LEVEL, stdoutDestination(env.ODC_LOG_SYNC));
   const sidecar = new Sidecar({ env, partners, log });
   await sidecar.start();
   await new Promise<void>((resolve) => {

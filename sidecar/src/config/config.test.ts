@@ -30,7 +30,9 @@ function issuesOf(fn: () => unknown): string[] {
 describe("environment", () => {
   it("applies documented defaults", () => {
     const env = loadEnv(base);
-    expect(env).toMatchObject({ ODC_PORT: 8787, ODC_HOST: "127.0.0.1", ODC_CLAIM_BATCH: 500, ODOO_CONCURRENCY: 4, ODC_POLL_INTERVAL_MS: 5000 });
+    expect(env).toMatchObject({ ODC_PORT: 8787, ODC_HOST: "127.0.0.1", ODC_CLAIM_BATCH: 500, ODOO_CONCURRENCY: 4, ODC_POLL_INTERVAL_MS: 5000, ODC_LOG_SYNC: false });
+    expect(loadEnv({ ...base, ODC_LOG_SYNC: "true" }).ODC_LOG_SYNC).toBe(true);
+    expect(loadEnv({ ...base, ODC_LOG_SYNC: "1" }).ODC_LOG_SYNC).toBe(true);
   });
 
   it.each([
@@ -40,6 +42,7 @@ describe("environment", () => {
     ["ODC_PORT", { ODC_PORT: "eighty" }, ""],
     ["ODC_NUDGE_SECRET", { ODC_NUDGE_SECRET: "short" }, "at least 16"],
     ["ODC_CLAIM_BATCH", { ODC_CLAIM_BATCH: "0" }, ""],
+    ["ODC_LOG_SYNC", { ODC_LOG_SYNC: "yes" }, ""],
     ["ODC_LOG_LEVEL", { ODC_LOG_LEVEL: "loud" }, ""],
   ])("names %s when it is wrong", (field, change, text) => {
     const issues = issuesOf(() => loadEnv({ ...base, ...change }));

@@ -43,6 +43,8 @@ export const envSchema = z
     /** Longest wait between two attempts to apply inbound events while Odoo is unreachable. */
     ODC_INBOUND_RETRY_MAX_MS: duration(60_000),
     ODC_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    /** Write each log line before going on (default: lines logged while a write is under way go out together). */
+    ODC_LOG_SYNC: z.enum(["true", "false", "1", "0"]).default("false").transform((v) => v === "true" || v === "1"),
   })
   .strict();
 

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadEnv } from "../config/env.ts";
 import { parsePartners } from "../config/partners.ts";
-import { createLogger } from "../lib/logger.ts";
+import { createLogger, stdoutDestination } from "../lib/logger.ts";
 import { Sidecar } from "../service.ts";
 import { OdooSimulator } from "../../../test/simulator/odoo.ts";
 import { PartnerReceiver } from "../../../test/simulator/partner.ts";
@@ -52,7 +52,7 @@ async function main(): Promise<number> {
   const sidecar = new Sidecar({
     env,
     partners,
-    log: createLogger(env.ODC_LOG_LEVEL),
+    log: createLogger(env.ODC_LOG_LEVEL, stdoutDestination(env.ODC_LOG_SYNC)),
     observer: {
       claimed: (events) => say(`sidecar  claimed ${events.length} event(s) from the outbox: ${events.map((e) => e.event.subject.ref).join(", ")}`),
       attempted: (partner, row, outcome, final) => {

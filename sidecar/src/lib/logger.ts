@@ -59,10 +59,11 @@ export function redactNested(object: Record<string, unknown>): Record<string, un
  * Standard output, written asynchronously: lines logged while a write is under way go out
  * together in the next one (a busy endpoint pays one write per batch, not one per request).
  * Nothing waits for a size or a timer, and pino flushes what is left when the process exits;
- * only a SIGKILL can cut the last lines.
+ * only a SIGKILL can cut the last lines. `sync`: one write per line, each done before the
+ * next line is logged (ODC_LOG_SYNC=true).
  */
-function stdoutDestination(): pino.DestinationStream {
-  return pino.destination({ dest: 1, sync: process.env.ODC_LOG_SYNC === "1" });
+export function stdoutDestination(sync = false): pino.DestinationStream {
+  return pino.destination({ dest: 1, sync });
 }
 
 export function createLogger(level: string, destination: pino.DestinationStream = stdoutDestination()): Logger {
