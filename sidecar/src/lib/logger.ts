@@ -63,7 +63,9 @@ export function redactNested(object: Record<string, unknown>): Record<string, un
  * next line is logged (ODC_LOG_SYNC=true).
  */
 export function stdoutDestination(sync = false): pino.DestinationStream {
-  return pino.destination({ dest: 1, sync });
+  // At most 8 MiB wait for a stuck reader of stdout (a log collector that stopped reading):
+  // past that, lines are dropped rather than the sidecar running out of memory.
+  return pino.destination({ dest: 1, sync, ...(sync ? {} : { maxLength: 8 * 1024 * 1024 }) });
 }
 
 export function createLogger(level: string, destination: pino.DestinationStream = stdoutDestination()): Logger {
