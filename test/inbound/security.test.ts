@@ -141,6 +141,7 @@ describe("bodies and content types", () => {
       const a = await refused("WOODCORNER", doc.replace("<OrderReference", `${junk}<OrderReference`), signed.xml());
       expect(a.status).toBe(400);
       expect(a.text).toContain("not_well_formed");
+      expect(a.text).toMatch(/is not allowed in XML|outside a CDATA section/);
     }
   });
 

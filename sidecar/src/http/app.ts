@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { Hono } from "hono";
+import { Hono, type Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { Logger } from "pino";
 import { NUDGE_HEADER, NUDGE_MAX_BYTES, verifyNudge } from "../ops/nudge.ts";
@@ -31,20 +31,33 @@ export interface NodeBindings {
   outgoing?: ServerResponse;
 }
 
+export function nodeBindings(c: Context): NodeBindings {
+  return (c.env as NodeBindings | undefined) ?? {};
+}
+
+/**
+ * A request header, from Node's own request when there is one: a Fetch `Headers` built for
+ * one header costs more than a small handler's whole work.
+ */
+export function requestHeader(c: Context, name: string): string | undefined {
+  const incoming = nodeBindings(c).incoming;
+  if (!incoming) return c.req.header(name);
+  const value = incoming.headers[name];
+  return Array.isArray(value) ? value.join(", ") : value;
+}
+
 /** The one app factory: production and tests build the same app. */
 export function createApp(services: AppServices): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
   app.use("*", async (c, next) => {
-    // On Node, headers are read from and written to Node's own request and response: a Fetch
-    // `Headers` built for one header costs more than a small handler's whole work.
-    const node = c.env as NodeBindings | undefined;
-    const requestId = ((node?.incoming ? node.incoming.headers["x-request-id"] : c.req.header("x-request-id")) as string | undefined)?.slice(0, 64) || randomUUID();
+    const requestId = requestHeader(c, "x-request-id")?.slice(0, 64) || randomUUID();
     c.set("requestId", requestId);
     c.set("services", services);
     // Set before the response exists, so it goes out with whatever answer is built (a header
     // set afterwards makes @hono/node-server build a full web Response and body stream).
-    if (node?.outgoing) node.outgoing.setHeader("x-request-id", requestId);
+    const outgoing = nodeBindings(c).outgoing;
+    if (outgoing) outgoing.setHeader("x-request-id", requestId);
     else c.header("x-request-id", requestId);
     const started = performance.now();
     await next();

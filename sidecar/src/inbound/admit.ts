@@ -19,7 +19,6 @@ import { verifyInbound } from "./verify.ts";
  */
 
 export interface AdmitInput {
-  partner: string;
   body: Uint8Array;
   /** The request headers the verification schemes read (lower-case names). */
   headers: HeaderSource;

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Context } from "hono";
 import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
-import type { AppEnv, NodeBindings } from "../http/app.ts";
+import { nodeBindings, type AppEnv } from "../http/app.ts";
 import type { FormatName } from "../partners/registry.ts";
 import { buildCxmlResponse } from "../partners/cxml/index.ts";
 
@@ -54,7 +54,7 @@ export function refusedAnswer(format: FormatName | null, status: RefusalStatus, 
  * elsewhere (`app.request()` in tests) it is an ordinary Hono response with the same bytes.
  */
 export function send(c: Context<AppEnv>, answer: Answer): Response {
-  const outgoing = (c.env as NodeBindings | undefined)?.outgoing;
+  const outgoing = nodeBindings(c).outgoing;
   if (!outgoing) return c.body(answer.body, answer.status as 200, answer.headers);
   outgoing.writeHead(answer.status, { ...answer.headers, "content-length": Buffer.byteLength(answer.body) });
   outgoing.end(answer.body);

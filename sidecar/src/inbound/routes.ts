@@ -1,9 +1,8 @@
-import type { IncomingMessage } from "node:http";
 import { Hono, type Context } from "hono";
 import type { Logger } from "pino";
 import type { InboundSettings } from "../config/inbound.ts";
 import type { Partner } from "../config/partners.ts";
-import type { AppEnv, NodeBindings } from "../http/app.ts";
+import { nodeBindings, requestHeader, type AppEnv } from "../http/app.ts";
 import type { InboundStore } from "../store/inbound.ts";
 import { acceptedAnswer, refusedAnswer, send, type RefusalStatus } from "./answers.ts";
 import { admit } from "./admit.ts";
@@ -40,18 +39,10 @@ function acceptsContentType(format: InboundSettings["format"], header: string | 
 type Body = { ok: true; bytes: Buffer } | { ok: false; tooLarge: true };
 
 /** Reads at most `max` bytes of the body; past that, stops reading and says so (413). */
-/** A request header, from Node's own request when there is one (no Fetch Headers built). */
-function requestHeader(c: Context<AppEnv>, name: string): string | undefined {
-  const incoming = (c.env as NodeBindings | undefined)?.incoming;
-  if (!incoming) return c.req.header(name);
-  const value = incoming.headers[name];
-  return Array.isArray(value) ? value.join(", ") : value;
-}
-
 function readBody(c: Context<AppEnv>, max: number): Promise<Body> {
   const declared = requestHeader(c, "content-length");
   if (declared !== undefined && Number(declared) > max) return Promise.resolve({ ok: false, tooLarge: true });
-  const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+  const incoming = nodeBindings(c).incoming;
   if (incoming) {
     // Straight from Node's request stream: no web-stream adapter on the hot path.
     return new Promise((resolve, reject) => {
@@ -107,8 +98,7 @@ function readBody(c: Context<AppEnv>, max: number): Promise<Body> {
 
 /** The query string of the request as the partner sent it (url_token reads `?token=`). */
 function pathAndQuery(c: Context<AppEnv>): string {
-  const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
-  return incoming?.url ?? c.req.url;
+  return nodeBindings(c).incoming?.url ?? c.req.url;
 }
 
 /**
@@ -160,11 +150,10 @@ export function inboundRoutes(services: InboundServices): Hono<AppEnv> {
     if (raw.length === 0) return refuse(c, partner, 400, "empty_body", "the body is empty");
     if (settings.format === "cxml" || settings.format === "ubl") {
       const problem = xmlCharacterProblem(raw);
-      if (problem) return refuse(c, partner, 400, "not_well_formed", `XML is not well-formed: ${problem}`, { bytes: raw.length });
+      if (problem) return refuse(c, partner, 400, "not_well_formed", `XML is not well-formed: ${problem.message}`, { bytes: raw.length });
     }
 
-    const incoming = (c.env as NodeBindings | undefined)?.incoming;
-    const admitted = admit(partner.code, settings, { partner: partner.code, body: raw, headers: incoming?.headers ?? c.req.raw.headers, url: pathAndQuery(c), contentType, now: nowSeconds(), receivedAt: Date.now() });
+    const admitted = admit(partner.code, settings, { body: raw, headers: nodeBindings(c).incoming?.headers ?? c.req.raw.headers, url: pathAndQuery(c), contentType, now: nowSeconds(), receivedAt: Date.now() });
     if (!admitted.ok) return refuse(c, partner, admitted.status, admitted.code, admitted.message, admitted.extra);
     let outcome;
     try {

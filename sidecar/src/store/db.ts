@@ -12,6 +12,9 @@ export type StoreDb = BetterSQLite3Database<typeof schema> & { $client: Database
 
 const migrationsFolder = join(projectRoot, "sidecar/migrations");
 
+/** Largest WAL file kept once a burst is over (SQLite's journal_size_limit, or the checkpointer's TRUNCATE). */
+const WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
+
 export interface StoreOptions {
   /**
    * Checkpoint the WAL from a worker thread (default for files): SQLite's automatic
@@ -39,7 +42,7 @@ export function openStore(path: string, options: StoreOptions = {}): StoreDb {
   sqlite.pragma("busy_timeout = 5000");
   // A WAL grown by a burst is cut back to this when it starts over (files without the
   // background checkpointer; with it, the checkpointer does that once writing pauses).
-  if (path === ":memory:" || options.backgroundCheckpoint === false) sqlite.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
+  if (path === ":memory:" || options.backgroundCheckpoint === false) sqlite.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
   const db = drizzle(sqlite, { schema }) as StoreDb;
   migrate(db, { migrationsFolder });
   if (path !== ":memory:" && options.backgroundCheckpoint !== false) {
@@ -48,7 +51,7 @@ export function openStore(path: string, options: StoreOptions = {}): StoreDb {
       // The worker is gone: SQLite checkpoints in commits again, nothing is lost.
       if (sqlite.open) {
         sqlite.pragma("wal_autocheckpoint = 1000");
-        sqlite.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
+        sqlite.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
       }
     });
   }
@@ -117,7 +120,7 @@ export interface WalLimits {
   truncateBytes: number;
 }
 
-const DEFAULT_WAL_LIMITS: WalLimits = { catchUpPages: 4_096, hardLimitPages: 50_000, truncateBytes: 64 * 1024 * 1024 };
+const DEFAULT_WAL_LIMITS: WalLimits = { catchUpPages: 4_096, hardLimitPages: 50_000, truncateBytes: WAL_SIZE_LIMIT_BYTES };
 
 /** A worker thread that checkpoints the store's WAL off the event loop. */
 export class Checkpointer {

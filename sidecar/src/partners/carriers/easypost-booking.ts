@@ -100,9 +100,9 @@ function bookedShipments(body: unknown): unknown[] {
 }
 
 /** Reads the bought Shipment (or Order) EasyPost answered with. Never throws. */
-export function decodeEasypostShipment(raw: RawDocument, parsedBody?: { value: unknown }): DecodeResult {
+export function decodeEasypostShipment(raw: RawDocument, parsedBody?: { ok: true; value: unknown }): DecodeResult {
   return guard<DecodeResult>(() => {
-    const parsed = parsedBody ? { ok: true as const, value: parsedBody.value } : parseJsonBody(raw);
+    const parsed = parsedBody ?? parseJsonBody(raw);
     if (!parsed.ok) return parsed;
     const body = parsed.value;
     const object = optString(body, "object");

@@ -25,9 +25,9 @@ export function locationFrom(value: unknown, keys: { city: string; state: string
 }
 
 /** `parsedBody`: the body already parsed from `raw` by the caller (it is not parsed twice). */
-export function decodeEasypostEvent(raw: RawDocument, parsedBody?: { value: unknown }): DecodeResult {
+export function decodeEasypostEvent(raw: RawDocument, parsedBody?: { ok: true; value: unknown }): DecodeResult {
   return guard<DecodeResult>(() => {
-    const parsed = parsedBody ? { ok: true as const, value: parsedBody.value } : parseJsonBody(raw);
+    const parsed = parsedBody ?? parseJsonBody(raw);
     if (!parsed.ok) return parsed;
     const body = parsed.value;
     if (at(body, "object") !== "Event") return refuse("unsupported_document", 'not an EasyPost Event (object is not "Event")', { path: "object" });

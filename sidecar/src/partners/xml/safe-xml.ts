@@ -131,10 +131,7 @@ export function parseXml(raw: RawDocument, options: XmlLimits = {}): XmlParseRes
   if (text.trim() === "") return refuse("not_well_formed", "document is empty");
   const lineOf = lineIndex(text);
   const badCharacters = xmlCharacterProblem(text);
-  if (badCharacters) {
-    const at = /at character (\d+)/.exec(badCharacters);
-    return refuse("not_well_formed", badCharacters, at ? { line: lineOf(Number(at[1])) } : {});
-  }
+  if (badCharacters) return refuse("not_well_formed", badCharacters.message, { line: lineOf(badCharacters.offset) });
 
   // Cheap pre-scan: an entity declaration anywhere is refused before the parser sees it.
   const entityAt = text.indexOf("<!ENTITY");
