@@ -1,11 +1,12 @@
 import type { AddressInfo } from "node:net";
-import { serve, type ServerType } from "@hono/node-server";
+import type { ServerType } from "@hono/node-server";
 import type { Logger } from "pino";
 import type { Env } from "./config/env.ts";
 import type { Partner } from "./config/partners.ts";
 import { Dispatcher, type DeliveryObserver } from "./delivery/dispatcher.ts";
 import { loadContracts } from "./contracts/validate.ts";
 import { createApp } from "./http/app.ts";
+import { serveApp } from "./http/server.ts";
 import { Inbound } from "./inbound/index.ts";
 import type { ApplyObserver } from "./inbound/worker.ts";
 import { OdooClient } from "./odoo/client.ts";
@@ -135,7 +136,7 @@ export class Sidecar {
   async start(): Promise<number> {
     const { env, log } = this.options;
     const port = await new Promise<number>((resolve, reject) => {
-      this.server = serve({ fetch: this.app.fetch, hostname: env.ODC_HOST, port: env.ODC_PORT }, (info: AddressInfo) => resolve(info.port));
+      this.server = serveApp(this.app, { hostname: env.ODC_HOST, port: env.ODC_PORT, fastPath: this.inbound.fastPath }, (info: AddressInfo) => resolve(info.port));
       this.server.once("error", reject);
     });
     this.drain.start();

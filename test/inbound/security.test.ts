@@ -195,7 +195,7 @@ describe("answers written straight to Node's response", () => {
     expect(echoed.headers.get("x-request-id")).toBe("req-from-partner-42");
     const text = await echoed.text();
     expect(echoed.headers.get("content-length")).toBe(String(Buffer.byteLength(text)));
-    expect(JSON.parse(text)).toMatchObject({ accepted: true, status: "ignored" });
+    expect(JSON.parse(text)).toMatchObject({ accepted: true, status: "received", duplicate: false });
     const refused = await fetch(`${s.url}/inbound/EASYPOST`, { method: "POST", headers: { "content-type": "application/json" }, body });
     expect(refused.status).toBe(401);
     expect(refused.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);

@@ -7,15 +7,18 @@ import type { DecodedInbound } from "../partners/events/inbound.ts";
 import type { HeaderSource } from "../partners/verify/index.ts";
 import { decodeWith } from "../partners/registry.ts";
 import { describeRefusal, type Refusal } from "../partners/result.ts";
-import type { NewInboundDocument } from "../store/inbound.ts";
+import { carrierMessageId, SPOOLED_FORMATS, type SpoolKey } from "../partners/carriers/message-id.ts";
+import type { DecodedDocument, NewInboundDocument, ReceivedInbound } from "../store/inbound.ts";
 import type { RefusalStatus } from "./answers.ts";
 import { applyItemOf, subjectKeyOf } from "./apply-item.ts";
 import { verifyInbound } from "./verify.ts";
 
 /**
  * The work between a request's raw bytes and the row that stores them, with no I/O: verify
- * the partner's signature on the raw bytes, decode with the partner's format, and build the
- * document (the apply_events item, the subject that keeps order, the dedupe key).
+ * the partner's signature on the raw bytes, then either decode with the partner's format and
+ * build the document (the apply_events item, the subject that keeps order, the dedupe key),
+ * or, for a carrier webhook, only find its message id: it is stored `received` and decoded
+ * after the answer by `decodeReceived` (see partners/carriers/message-id.ts for why).
  */
 
 export interface AdmitInput {
@@ -42,6 +45,12 @@ export function admit(code: string, settings: InboundSettings, input: AdmitInput
     // A cXML document we cannot even read has no credential to check: that is the document's fault.
     if (verified.reason === "unreadable_document") return { ok: false, status: 400, code: "unreadable_document", message: verified.message, extra: { bytes: raw.length } };
     return { ok: false, status: 401, code: verified.reason, message: verified.message, extra: { bytes: raw.length, scheme: settings.verification.scheme } };
+  }
+
+  if (SPOOLED_FORMATS.has(settings.format)) {
+    const key = carrierMessageId(settings.format, raw);
+    if (!key.ok) return { ok: false, status: REFUSAL_STATUS[key.code] ?? 400, code: key.code, message: describeRefusal(key), extra: { bytes: raw.length } };
+    return { ok: true, doc: receivedDocumentOf(code, settings, raw, input.contentType, verified.keyIndex, input.receivedAt, key) };
   }
 
   const decoded = decodeWith(settings.format, raw, settings.units ? { units: settings.units } : undefined);
@@ -73,6 +82,80 @@ export function admit(code: string, settings: InboundSettings, input: AdmitInput
 
 const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
 
+/** Type and subject of a received webhook until it is decoded. */
+export const UNDECODED = "(undecoded)";
+
+function receivedDocumentOf(code: string, settings: InboundSettings, raw: Buffer, contentType: string | undefined, keyIndex: number, receivedAt: number, key: SpoolKey): NewInboundDocument {
+  return {
+    partner: code,
+    type: UNDECODED,
+    messageId: key.messageId.slice(0, 512),
+    messageIdSource: key.messageIdSource,
+    messageScope: key.scope,
+    eventId: null,
+    format: settings.format,
+    subjectRef: null,
+    subjectKey: `${code}|${UNDECODED}`,
+    testMode: false,
+    contentType: contentType?.slice(0, 200) ?? null,
+    body: raw,
+    // Hashed when decoded: the door does only what the answer needs.
+    bodySha256: "",
+    verification: settings.verification.scheme,
+    verificationKey: keyIndex,
+    receivedAt,
+    occurredAt: null,
+    event: null,
+    status: "received",
+    nextAttemptAt: receivedAt,
+    detail: null,
+  };
+}
+
+/**
+ * Decodes a received carrier webhook into what its row needs: pending with its apply_events
+ * item, or decided at once (ignored, test_skipped, rejected when it cannot be decoded: the
+ * partner was answered 202, so the document stays, with the reason, for a person to see).
+ */
+export function decodeReceived(settings: InboundSettings, row: ReceivedInbound): DecodedDocument["doc"] {
+  const raw = row.body;
+  const rejected = (detail: string): DecodedDocument["doc"] => ({
+    type: UNDECODED,
+    eventId: null,
+    subjectRef: null,
+    subjectKey: `${row.partner}|${UNDECODED}`,
+    testMode: false,
+    bodySha256: sha256(raw),
+    occurredAt: null,
+    event: null,
+    status: "rejected",
+    nextAttemptAt: row.receivedAt,
+    detail,
+  });
+  const decoded = decodeWith(settings.format, raw, settings.units ? { units: settings.units } : undefined);
+  if (!decoded.ok) return rejected(`not decodable: ${describeRefusal(decoded)}`);
+  if (decoded.kind === "order" || decoded.kind === "reply") return rejected("not a document we apply (acknowledgements, ship notices or tracking)");
+  const messageId = decoded.kind === "ignored" ? decoded.messageId : decoded.event.messageId;
+  if (messageId.slice(0, 512) !== row.messageId) return rejected(`decoded message id ${JSON.stringify(messageId.slice(0, 100))} differs from the one it was stored under`);
+  const doc =
+    decoded.kind === "ignored"
+      ? documentOf(row.partner, settings, raw, row.contentType ?? undefined, 0, row.receivedAt, { type: "ignored", messageId, messageIdSource: messageId.startsWith("sha256:") ? "body_hash" : "partner", testMode: decoded.testMode, status: "ignored", detail: decoded.reason })
+      : eventDocumentOf(row.partner, settings, raw, row.contentType ?? undefined, 0, row.receivedAt, decoded.event);
+  return {
+    type: doc.type,
+    eventId: doc.eventId,
+    subjectRef: doc.subjectRef,
+    subjectKey: doc.subjectKey,
+    testMode: doc.testMode,
+    bodySha256: doc.bodySha256,
+    occurredAt: doc.occurredAt,
+    event: doc.event,
+    status: doc.status as "pending" | "test_skipped" | "ignored",
+    nextAttemptAt: doc.nextAttemptAt,
+    detail: doc.detail,
+  };
+}
+
 function storedBody(settings: InboundSettings, raw: Buffer): Buffer {
   // cXML carries its credential in the document: the stored copy never holds it.
   return settings.format === "cxml" ? Buffer.from(redactCxmlSecrets(raw.toString("utf8")), "utf8") : raw;
@@ -92,6 +175,7 @@ function documentOf(
     type: parts.type,
     messageId: parts.messageId.slice(0, 512),
     messageIdSource: parts.messageIdSource,
+    messageScope: parts.type,
     eventId: null,
     format: settings.format,
     subjectRef: null,

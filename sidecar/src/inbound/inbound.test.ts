@@ -152,6 +152,7 @@ describe("apply worker", () => {
       type: it.type,
       messageId: `m${n}`,
       messageIdSource: "partner",
+      messageScope: "supplier.shipment_noticed",
       eventId: it.event_id,
       format: "cxml",
       subjectRef: subject,

@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Hono } from "hono";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
@@ -9,7 +10,9 @@ import type { StoreDb } from "../store/db.ts";
 import { InboundStore } from "../store/inbound.ts";
 import { inboundAdminRoutes } from "./admin.ts";
 import { InboundMetrics } from "./metrics.ts";
-import { inboundRoutes } from "./routes.ts";
+import { DecodeStage } from "./decode-stage.ts";
+import { InboundDoor } from "./door.ts";
+import { inboundFastPath, inboundRoutes } from "./routes.ts";
 import { ApplyWorker, type ApplyObserver } from "./worker.ts";
 
 export interface InboundOptions {
@@ -28,7 +31,10 @@ export class Inbound {
   readonly store: InboundStore;
   readonly worker: ApplyWorker;
   readonly metrics: InboundMetrics;
+  readonly door: InboundDoor;
   readonly routes: Hono<AppEnv>;
+  /** The door on Node's own request and response (see inboundFastPath). */
+  readonly fastPath: (req: IncomingMessage, res: ServerResponse) => boolean;
   readonly admin: Hono | undefined;
 
   constructor(options: InboundOptions) {
@@ -36,14 +42,21 @@ export class Inbound {
     this.store = new InboundStore(options.db);
     this.metrics = new InboundMetrics(options.registry, () => this.store.counts());
     const observer = options.observer ?? {};
-    this.worker = new ApplyWorker(this.store, new OdooInbound(options.odoo), log, options.worker, {
+    const decodeStage = new DecodeStage(this.store, options.partners, log, {
+      decided: (decisions) => {
+        for (const d of decisions) this.metrics.decided.inc({ partner: d.partner, type: d.type, outcome: d.status });
+      },
+    });
+    this.worker = new ApplyWorker(this.store, new OdooInbound(options.odoo), log, { ...options.worker, decodeStage }, {
       decided: (decisions) => {
         for (const d of decisions) this.metrics.decided.inc({ partner: d.partner, type: d.type, outcome: d.status });
         observer.decided?.(decisions);
       },
       failed: (err, n) => observer.failed?.(err, n),
     });
-    this.routes = inboundRoutes({ partners: options.partners, store: this.store, log, stored: () => this.worker.wake(), metrics: this.metrics });
+    this.door = new InboundDoor({ partners: options.partners, store: this.store, log, stored: () => this.worker.wake(), metrics: this.metrics });
+    this.routes = inboundRoutes(this.door);
+    this.fastPath = inboundFastPath(this.door, options.log);
     this.admin = options.adminToken ? inboundAdminRoutes(options.adminToken, this.store) : undefined;
   }
 

@@ -5,6 +5,8 @@ export class InboundMetrics {
   readonly requests: Counter<"partner" | "outcome">;
   readonly decided: Counter<"partner" | "type" | "outcome">;
   readonly documents: Gauge<"status">;
+  /** One child counter per (partner, outcome): the busiest route does not hash its labels on every request. */
+  private readonly requestCounters = new Map<string, { inc(): void }>();
 
   constructor(registry: Registry, countsByStatus: () => Record<string, number>) {
     this.requests = new Counter({
@@ -28,5 +30,13 @@ export class InboundMetrics {
         for (const [status, n] of Object.entries(countsByStatus())) this.set({ status }, n);
       },
     });
+  }
+
+  /** Counts a request on POST /inbound/<partner>. */
+  request(partner: string, outcome: string): void {
+    const key = `${partner}\u0000${outcome}`;
+    let counter = this.requestCounters.get(key);
+    if (!counter) this.requestCounters.set(key, (counter = this.requests.labels(partner, outcome)));
+    counter.inc();
   }
 }

@@ -6,6 +6,8 @@ export interface NewInboundDocument {
   type: string;
   messageId: string;
   messageIdSource: "partner" | "body_hash";
+  /** What the message id is unique within (see the schema). */
+  messageScope: string;
   eventId: string | null;
   format: string;
   subjectRef: string | null;
@@ -20,8 +22,8 @@ export interface NewInboundDocument {
   occurredAt: string | null;
   /** The apply_events item as JSON; null when there is nothing to apply. */
   event: string | null;
-  /** pending, or a status decided at the door (test_skipped, ignored). */
-  status: "pending" | "test_skipped" | "ignored";
+  /** received (a carrier webhook, decoded later), pending, or a status decided at the door (test_skipped, ignored). */
+  status: "received" | "pending" | "test_skipped" | "ignored";
   /** When the apply worker may take it (tracking updates wait for the rest of a burst). */
   nextAttemptAt: number;
   detail: string | null;
@@ -47,6 +49,23 @@ export interface PendingInbound {
   nextAttemptAt: number;
   attempts: number;
   event: string;
+}
+
+/** A carrier webhook waiting to be decoded. */
+export interface ReceivedInbound {
+  id: number;
+  partner: string;
+  format: string;
+  messageId: string;
+  body: Buffer;
+  contentType: string | null;
+  receivedAt: number;
+}
+
+/** A received document, decoded: the fields its row gets. */
+export interface DecodedDocument {
+  id: number;
+  doc: Pick<NewInboundDocument, "type" | "eventId" | "subjectRef" | "subjectKey" | "testMode" | "bodySha256" | "occurredAt" | "event" | "nextAttemptAt" | "detail"> & { status: "pending" | "test_skipped" | "ignored" | "rejected" };
 }
 
 export type FinalInboundStatus = "applied" | "stale" | "exception" | "unknown_reference" | "rejected";
@@ -103,10 +122,18 @@ export class InboundStore {
     const c = db.$client;
     this.st = {
       receive: c.prepare(
-        `INSERT INTO inbound_documents (partner, type, message_id, message_id_source, event_id, format, subject_ref, subject_key, test_mode, content_type, body, body_sha256,
+        `INSERT INTO inbound_documents (partner, type, message_id, message_id_source, message_scope, event_id, format, subject_ref, subject_key, test_mode, content_type, body, body_sha256,
             verification, verification_key, received_at, last_received_at, occurred_at, event, status, next_attempt_at, detail)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (partner, type, message_id) DO UPDATE SET receipts = receipts + 1, last_received_at = excluded.last_received_at
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (partner, message_scope, message_id) DO UPDATE SET receipts = receipts + 1, last_received_at = excluded.last_received_at
+         RETURNING id, receipts, status, event_id AS eventId`,
+      ),
+      // A carrier webhook stored as it came: only what the door knows (the rest is NULL or its default until decoded).
+      receiveRaw: c.prepare(
+        `INSERT INTO inbound_documents (partner, type, message_id, message_id_source, message_scope, format, subject_key, content_type, body, body_sha256,
+            verification, verification_key, received_at, last_received_at, status, next_attempt_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?, ?, ?, 'received', ?)
+         ON CONFLICT (partner, message_scope, message_id) DO UPDATE SET receipts = receipts + 1, last_received_at = excluded.last_received_at
          RETURNING id, receipts, status, event_id AS eventId`,
       ),
       // Due documents whose subject has no earlier pending document still waiting (a retry
@@ -116,6 +143,7 @@ export class InboundStore {
                 d.next_attempt_at AS nextAttemptAt, d.attempts, d.event
            FROM inbound_documents d
           WHERE d.status = 'pending' AND d.next_attempt_at <= @now
+            AND d.id < (SELECT coalesce(min(r.id), 9223372036854775807) FROM inbound_documents r WHERE r.status = 'received')
             AND d.subject_key NOT IN (SELECT value FROM json_each(@busy))
             AND NOT EXISTS (SELECT 1 FROM inbound_documents p WHERE p.status = 'pending' AND p.subject_key = d.subject_key AND p.id < d.id AND p.next_attempt_at > @now)
           ORDER BY d.id LIMIT @limit`,
@@ -123,7 +151,9 @@ export class InboundStore {
       pendingOfSubject: c.prepare(
         `SELECT id, partner, type, event_id AS eventId, subject_key AS subjectKey, occurred_at AS occurredAt, received_at AS receivedAt,
                 next_attempt_at AS nextAttemptAt, attempts, event
-           FROM inbound_documents WHERE status = 'pending' AND subject_key = ? ORDER BY id LIMIT ?`,
+           FROM inbound_documents WHERE status = 'pending' AND subject_key = ?
+            AND id < (SELECT coalesce(min(r.id), 9223372036854775807) FROM inbound_documents r WHERE r.status = 'received')
+          ORDER BY id LIMIT ?`,
       ),
       nextDue: c.prepare(`SELECT min(next_attempt_at) AS at FROM inbound_documents WHERE status = 'pending'`),
       decide: c.prepare(
@@ -136,6 +166,15 @@ export class InboundStore {
       postpone: c.prepare(`UPDATE inbound_documents SET attempts = attempts + 1, next_attempt_at = @next, last_error = @error WHERE id = @id AND status = 'pending'`),
       counts: c.prepare(`SELECT status, count(*) AS n FROM inbound_documents GROUP BY status`),
       body: c.prepare(`SELECT body, content_type AS contentType FROM inbound_documents WHERE id = ?`),
+      received: c.prepare(
+        `SELECT id, partner, format, message_id AS messageId, body, content_type AS contentType, received_at AS receivedAt
+           FROM inbound_documents WHERE status = 'received' ORDER BY id LIMIT ?`,
+      ),
+      decoded: c.prepare(
+        `UPDATE inbound_documents SET type = ?, event_id = ?, subject_ref = ?, subject_key = ?, test_mode = ?, body_sha256 = ?, occurred_at = ?, event = ?, status = ?,
+                next_attempt_at = ?, detail = ?, decided_at = CASE WHEN ? = 'pending' THEN NULL ELSE ? END
+          WHERE id = ? AND status = 'received'`,
+      ),
     };
   }
 
@@ -148,17 +187,36 @@ export class InboundStore {
     this.db.$client.transaction(() => {
       for (const d of documents) {
         // Positional parameters: binding 20 named ones costs more than the insert's own work.
-        const row = this.st.receive.get(
-          d.partner, d.type, d.messageId, d.messageIdSource, d.eventId, d.format, d.subjectRef, d.subjectKey, d.testMode ? 1 : 0, d.contentType, d.body, d.bodySha256,
-          d.verification, d.verificationKey, d.receivedAt, d.receivedAt, d.occurredAt, d.event, d.status, d.nextAttemptAt, d.detail,
-        ) as { id: number; receipts: number; status: string; eventId: string | null };
+        const row = (d.status === "received"
+          ? this.st.receiveRaw.get(d.partner, d.type, d.messageId, d.messageIdSource, d.messageScope, d.format, d.subjectKey, d.contentType, d.body, d.verification, d.verificationKey, d.receivedAt, d.receivedAt, d.receivedAt)
+          : this.st.receive.get(
+          d.partner, d.type, d.messageId, d.messageIdSource, d.messageScope, d.eventId, d.format, d.subjectRef, d.subjectKey, d.testMode ? 1 : 0, d.contentType, d.body, d.bodySha256,
+              d.verification, d.verificationKey, d.receivedAt, d.receivedAt, d.occurredAt, d.event, d.status, d.nextAttemptAt, d.detail,
+            )) as { id: number; receipts: number; status: string; eventId: string | null };
         out.push({ id: row.id, duplicate: row.receipts > 1, receipts: row.receipts, status: row.status, eventId: row.eventId });
       }
     })();
     return out;
   }
 
-  /** Due documents, oldest first, leaving out `busySubjects` (in a call right now). */
+  /** Carrier webhooks stored as they came, oldest first, waiting to be decoded. */
+  received(limit: number): ReceivedInbound[] {
+    return this.st.received.all(limit) as ReceivedInbound[];
+  }
+
+  /** What decoding found for received documents, in one transaction: each becomes pending, or is decided (ignored, test_skipped, rejected). */
+  decoded(documents: readonly DecodedDocument[], now = Date.now()): void {
+    this.db.$client.transaction(() => {
+      for (const { id, doc } of documents) {
+        this.st.decoded.run(doc.type, doc.eventId, doc.subjectRef, doc.subjectKey, doc.testMode ? 1 : 0, doc.bodySha256, doc.occurredAt, doc.event, doc.status, doc.nextAttemptAt, doc.detail?.slice(0, 2000) ?? null, doc.status, now, id);
+      }
+    })();
+  }
+
+  /**
+   * Due documents, oldest first, leaving out `busySubjects` (in a call right now). Nothing
+   * after a document still waiting to be decoded is due: its subject is not known yet.
+   */
   due(now: number, limit: number, busySubjects: readonly string[] = []): PendingInbound[] {
     return this.st.due.all({ now, limit, busy: JSON.stringify(busySubjects) }) as PendingInbound[];
   }

@@ -74,12 +74,18 @@ export const inboundDocuments = sqliteTable(
   {
     id: integer("id").primaryKey({ autoIncrement: true }),
     partner: text("partner").notNull(),
-    /** Canonical inbound event type, or `ignored` for a document with nothing to apply. */
+    /** Canonical inbound event type, `ignored` for a document with nothing to apply, `(undecoded)` until a received webhook is decoded. */
     type: text("type").notNull(),
     /** The partner's message id, or `sha256:<hex>` of the body when it has none. */
     messageId: text("message_id").notNull(),
     /** partner | body_hash */
     messageIdSource: text("message_id_source").notNull(),
+    /**
+     * What the message id is unique within, for deduplication: the canonical type for documents
+     * decoded at the door (a UBL supplier numbers each document type on its own), the format and
+     * the kind of webhook its envelope names for carrier webhooks (stored before they are decoded).
+     */
+    messageScope: text("message_scope").notNull().default(""),
     /** Inbound event id (UUID v5 of partner, format, type, message id): the apply_events idempotency key. */
     eventId: text("event_id"),
     format: text("format").notNull(),
@@ -104,7 +110,7 @@ export const inboundDocuments = sqliteTable(
     /** The apply_events item (JSON), null for ignored documents. */
     event: text("event"),
     /**
-     * pending (waiting for Odoo) | applied | stale | exception | unknown_reference | rejected
+     * received (a carrier webhook stored as it came, waiting to be decoded) | pending (waiting for Odoo) | applied | stale | exception | unknown_reference | rejected
      * (Odoo's outcome) | coalesced (superseded by a later tracking update of the same shipment)
      * | test_skipped (test-mode document of a production partner) | ignored (nothing to apply).
      */
@@ -122,7 +128,8 @@ export const inboundDocuments = sqliteTable(
     decidedAt: integer("decided_at"),
   },
   (t) => [
-    uniqueIndex("inbound_message_uq").on(t.partner, t.type, t.messageId),
+    uniqueIndex("inbound_message_scope_uq").on(t.partner, t.messageScope, t.messageId),
+    index("inbound_received_idx").on(t.id).where(sql`status = 'received'`),
     index("inbound_pending_idx").on(t.nextAttemptAt).where(sql`status = 'pending'`),
     index("inbound_subject_idx").on(t.subjectKey, t.id).where(sql`status = 'pending'`),
     index("inbound_status_idx").on(t.status, t.id),
