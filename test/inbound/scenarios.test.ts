@@ -334,6 +334,43 @@ describe("carrier bookings and tracking", () => {
   });
 });
 
+describe("carrier webhooks, decoded after the answer", () => {
+  it("a signed EasyPost webhook the decoder cannot read is answered 202, then kept rejected with the reason in quarantine; nothing reaches Odoo", async () => {
+    const before = s.odoo.inbound.snapshot();
+    const calls = s.odoo.inbound.calls.length;
+    // A tracker without its tracking code: the envelope is EasyPost's, the content is not usable.
+    const body = JSON.stringify({ object: "Event", id: "evt_undecodable_1", mode: "production", description: "tracker.updated", result: { object: "Tracker", status: "in_transit", carrier: "USPS" } });
+    const answer = await s.post("EASYPOST", body, signed.easypost(body));
+    expect(answer.status).toBe(202);
+    expect(answer.json()).toMatchObject({ status: "received", duplicate: false, event_id: null });
+    const doc = await decided(answer);
+    expect(doc).toMatchObject({ status: "rejected", type: "(undecoded)", messageId: "evt_undecodable_1", detail: expect.stringContaining("not decodable") });
+    expect(doc.detail).toContain("tracking_code");
+    const list = await fetch(`${s.url}/admin/inbound/quarantine?partner=EASYPOST`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    const quarantined = (await list.json()) as { documents: { document_id: number; status: string }[] };
+    expect(quarantined.documents).toContainEqual(expect.objectContaining({ document_id: doc.id, status: "rejected" }));
+    // Sent again, it is the same document, not a second one.
+    expect((await s.post("EASYPOST", body, signed.easypost(body))).json()).toMatchObject({ document_id: doc.id, duplicate: true, status: "rejected" });
+    expect(s.odoo.inbound.calls.length).toBe(calls);
+    expect(s.odoo.inbound.snapshot()).toBe(before);
+  });
+
+  it("a webhook stored while an earlier one of the same shipment waits to be decoded goes after it", async () => {
+    const picking = s.odoo.inbound.addDeliveryOrder("EASYPOST", { tracking: "EZ-ORDER-1" });
+    await s.sidecar.inbound.worker.stop();
+    const first = easypostTracking({ tracking: "EZ-ORDER-1", status: "in_transit", at: "2026-12-02T08:00:00Z" });
+    const second = easypostTracking({ tracking: "EZ-ORDER-1", status: "delivered", at: "2026-12-02T09:00:00Z" });
+    const answers = [await s.post("EASYPOST", first, signed.easypost(first)), await s.post("EASYPOST", second, signed.easypost(second))];
+    expect(answers.map((a) => (a.json() as { status: string }).status)).toEqual(["received", "received"]);
+    s.sidecar.inbound.worker.start();
+    const ids = answers.map(documentIdOf);
+    await waitFor(() => ids.every((id) => !["received", "pending"].includes(row(id).status)), "both decided");
+    const sent = s.odoo.inbound.calls.flat().filter((e) => e.subject_ref === "EZ-ORDER-1");
+    expect(sent.map((e) => (e.data as { status: string }).status)).toEqual(["in_transit", "delivered"]);
+    expect(s.odoo.inbound.pickings.get(picking.id)!.carrier_status).toBe("delivered");
+  });
+});
+
 describe("redeliveries, test mode, outages", () => {
   it("the same webhook delivered five times is applied once", async () => {
     s.odoo.inbound.addDeliveryOrder("EASYPOST", { tracking: "EZ-FIVE-1" });

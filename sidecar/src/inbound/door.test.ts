@@ -43,7 +43,7 @@ function request(body: string, o: Partial<DoorRequest> = {}): DoorRequest {
     headers: { "content-type": "application/json", "x-hmac-signature": sign(body) },
     contentType: "application/json",
     url: "/inbound/EASYPOST",
-    body: async () => ({ ok: true, bytes: Buffer.from(body) }),
+    body: (_max, done) => done({ ok: true, bytes: Buffer.from(body) }),
     ...o,
   };
 }
@@ -205,14 +205,29 @@ describe("the fast path on Node's request", () => {
     expect(lines.find((l) => l.request_id === "rid-debug")).toMatchObject({ msg: "request", level: "debug", status: 202 });
   });
 
-  it("an error the door did not expect is a 500 with the request id, logged", async () => {
-    const lines: Record<string, unknown>[] = [];
-    const broken = { handle: () => Promise.reject(new Error("boom")) } as unknown as InboundDoor;
-    const url = await serve(broken, lines);
-    const res = await fetch(`${url}/inbound/EASYPOST`, { method: "POST", headers: { "x-request-id": "rid-boom" }, body: "{}" });
-    expect(res.status).toBe(500);
-    expect(await res.json()).toEqual({ error: { code: "internal", message: "internal error", request_id: "rid-boom" } });
-    expect(lines.find((l) => l.msg === "unhandled error")).toMatchObject({ request_id: "rid-boom", err: { message: "boom" } });
+  it("an error the door did not expect is a 500 with the request id, logged, whether it is thrown or passed on", async () => {
+    for (const [name, take] of [
+      ["passed", (_req: DoorRequest, done: (a: Error) => void) => done(new Error("boom passed"))],
+      ["thrown", () => {
+        throw new Error("boom thrown");
+      }],
+    ] as const) {
+      const lines: Record<string, unknown>[] = [];
+      const url = await serve({ take } as unknown as InboundDoor, lines);
+      const res = await fetch(`${url}/inbound/EASYPOST`, { method: "POST", headers: { "x-request-id": `rid-${name}` }, body: "{}" });
+      expect(res.status).toBe(500);
+      expect(await res.json()).toEqual({ error: { code: "internal", message: "internal error", request_id: `rid-${name}` } });
+      expect(lines.find((l) => l.msg === "unhandled error")).toMatchObject({ request_id: `rid-${name}`, err: { message: `boom ${name}` } });
+      await close?.();
+      close = null;
+    }
+  });
+
+  it("a request stream that fails while its body is read is a 500 from the door, not a hang", async () => {
+    const { door } = setup();
+    const body = tracker({ id: "evt_stream" });
+    const failing: DoorRequest = { ...request(body), body: (_max, done) => setImmediate(() => done(new Error("socket hang up"))) };
+    await expect(door.handle(failing)).rejects.toThrow("socket hang up");
   });
 });
 

@@ -38,8 +38,8 @@ export interface DoorRequest {
   contentType: string | undefined;
   /** Path and query as requested (the url_token scheme reads `?token=`). */
   url: string;
-  /** Reads at most `max` bytes of the body; past that, stops and says so. */
-  body(max: number): Promise<Body>;
+  /** Reads at most `max` bytes of the body (past that, stops and says so), then calls `done` once. */
+  body(max: number, done: (body: Body | Error) => void): void;
 }
 
 /** How often what the door took is logged (see InboundDoor.count). */
@@ -57,41 +57,47 @@ function acceptsContentType(format: InboundSettings["format"], header: string | 
   return JSON_TYPES.has(type) || (type.startsWith("application/") && type.endsWith("+json"));
 }
 
-/** Reads a Node request's body, at most `max` bytes (a declared length past it is refused before reading). */
-export function readNodeBody(incoming: IncomingMessage, max: number): Promise<Body> {
+/**
+ * Reads a Node request's body, at most `max` bytes (a declared length past it is refused
+ * before reading), and calls `done` once: with the bytes, with tooLarge, or with the stream's
+ * error. Callbacks, not a promise: this is every webhook's path.
+ */
+export function readNodeBody(incoming: IncomingMessage, max: number, done: (body: Body | Error) => void): void {
   const declared = incoming.headers["content-length"];
-  if (declared !== undefined && Number(declared) > max) return Promise.resolve({ ok: false, tooLarge: true });
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > max) {
-        cleanup();
-        incoming.pause();
-        resolve({ ok: false, tooLarge: true });
-        return;
-      }
-      chunks.push(chunk);
-    };
-    const onEnd = () => {
+  if (declared !== undefined && Number(declared) > max) return done(TOO_LARGE);
+  let first: Buffer | null = null;
+  let chunks: Buffer[] | null = null;
+  let size = 0;
+  const onData = (chunk: Buffer) => {
+    size += chunk.length;
+    if (size > max) {
       cleanup();
-      resolve({ ok: true, bytes: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size) });
-    };
-    const onError = (err: Error) => {
-      cleanup();
-      reject(err);
-    };
-    const cleanup = () => {
-      incoming.off("data", onData);
-      incoming.off("end", onEnd);
-      incoming.off("error", onError);
-    };
-    incoming.on("data", onData);
-    incoming.on("end", onEnd);
-    incoming.on("error", onError);
-  });
+      incoming.pause();
+      done(TOO_LARGE);
+      return;
+    }
+    if (first === null) first = chunk;
+    else (chunks ??= [first]).push(chunk);
+  };
+  const onEnd = () => {
+    cleanup();
+    done({ ok: true, bytes: chunks ? Buffer.concat(chunks, size) : (first ?? Buffer.alloc(0)) });
+  };
+  const onError = (err: Error) => {
+    cleanup();
+    done(err);
+  };
+  const cleanup = () => {
+    incoming.off("data", onData);
+    incoming.off("end", onEnd);
+    incoming.off("error", onError);
+  };
+  incoming.on("data", onData);
+  incoming.on("end", onEnd);
+  incoming.on("error", onError);
 }
+
+const TOO_LARGE: Body = { ok: false, tooLarge: true };
 
 /** Reads a Fetch request's body, at most `max` bytes. */
 export async function readWebBody(request: Request, max: number): Promise<Body> {
@@ -143,42 +149,68 @@ export class InboundDoor {
     this.nowSeconds = services.nowSeconds ?? (() => Math.floor(Date.now() / 1000));
   }
 
-  async handle(req: DoorRequest): Promise<Answer> {
+  /** The answer to a request, as a promise (the Hono route; tests). */
+  handle(req: DoorRequest): Promise<Answer> {
+    return new Promise((resolve, reject) => {
+      try {
+        this.take(req, (answer) => (answer instanceof Error ? reject(answer) : resolve(answer)));
+      } catch (err) {
+        reject(err);
+      }
+    });
+  }
+
+  /**
+   * Answers a request: `done` is called once, with the answer, or with an error the door did
+   * not expect (the caller answers 500). Callbacks all the way, no promise per step: this is
+   * every webhook's path.
+   */
+  take(req: DoorRequest, done: (answer: Answer | Error) => void): void {
     const partner = this.byCode.get(req.partner) ?? null;
     const settings = partner?.inbound;
-    if (!partner || !settings || !partner.enabled || !settings.enabled) return this.refuse(req, null, 404, "unknown_partner", "no partner takes documents at this address");
+    if (!partner || !settings || !partner.enabled || !settings.enabled) return done(this.refuse(req, null, 404, "unknown_partner", "no partner takes documents at this address"));
 
     const allowed = this.limiters.get(partner.code)!.take();
     if (!allowed.ok) {
       const seconds = String(Math.max(1, Math.ceil(allowed.retryAfterMs / 1000)));
-      return this.refuse(req, partner, 429, "rate_limited", `more than ${settings.rate.requests} requests in ${settings.rate.per_ms} ms`, {}, { "retry-after": seconds });
+      return done(this.refuse(req, partner, 429, "rate_limited", `more than ${settings.rate.requests} requests in ${settings.rate.per_ms} ms`, {}, { "retry-after": seconds }));
     }
     if (!acceptsContentType(settings.format, req.contentType)) {
       const wanted = settings.format === "cxml" || settings.format === "ubl" ? "application/xml or text/xml" : "application/json";
-      return this.refuse(req, partner, 415, "unsupported_media_type", `content type must be ${wanted}`);
+      return done(this.refuse(req, partner, 415, "unsupported_media_type", `content type must be ${wanted}`));
     }
-    const body = await req.body(settings.max_body_bytes);
-    if (!body.ok) return this.refuse(req, partner, 413, "payload_too_large", `body is larger than ${settings.max_body_bytes} bytes`);
+    req.body(settings.max_body_bytes, (body) => {
+      if (body instanceof Error) return done(body);
+      try {
+        this.admitBody(req, partner, settings, body, done);
+      } catch (err) {
+        done(err as Error);
+      }
+    });
+  }
+
+  private admitBody(req: DoorRequest, partner: Partner, settings: InboundSettings, body: Body, done: (answer: Answer | Error) => void): void {
+    if (!body.ok) return done(this.refuse(req, partner, 413, "payload_too_large", `body is larger than ${settings.max_body_bytes} bytes`));
     const raw = body.bytes;
-    if (raw.length === 0) return this.refuse(req, partner, 400, "empty_body", "the body is empty");
+    if (raw.length === 0) return done(this.refuse(req, partner, 400, "empty_body", "the body is empty"));
     if (settings.format === "cxml" || settings.format === "ubl") {
       const problem = xmlCharacterProblem(raw);
-      if (problem) return this.refuse(req, partner, 400, "not_well_formed", `XML is not well-formed: ${problem.message}`, { bytes: raw.length });
+      if (problem) return done(this.refuse(req, partner, 400, "not_well_formed", `XML is not well-formed: ${problem.message}`, { bytes: raw.length }));
     }
 
     const admitted = admit(partner.code, settings, { body: raw, headers: req.headers, url: req.url, contentType: req.contentType, now: this.nowSeconds(), receivedAt: Date.now() });
-    if (!admitted.ok) return this.refuse(req, partner, admitted.status, admitted.code, admitted.message, admitted.extra);
-    let outcome;
-    try {
-      outcome = await this.writer.receive(admitted.doc);
-    } catch (err) {
-      this.services.log.error({ err, request_id: req.requestId, partner: partner.code }, "inbound: storing the document failed");
-      return this.refuse(req, partner, 503, "store_unavailable", "the document could not be stored; send it again later", {}, { "retry-after": "5" });
-    }
-    if (!outcome.duplicate && (outcome.status === "pending" || outcome.status === "received")) this.services.stored();
-    this.services.metrics?.request(partner.code, outcome.duplicate ? "duplicate" : "accepted");
-    this.count(partner.code, outcome.duplicate);
-    return acceptedAnswer(settings.format, { documentId: outcome.id, eventId: outcome.eventId, duplicate: outcome.duplicate, status: outcome.status, detail: outcome.duplicate ? null : admitted.doc.detail });
+    if (!admitted.ok) return done(this.refuse(req, partner, admitted.status, admitted.code, admitted.message, admitted.extra));
+    const detail = admitted.doc.detail;
+    this.writer.take(admitted.doc, (err, outcome) => {
+      if (err || !outcome) {
+        this.services.log.error({ err, request_id: req.requestId, partner: partner.code }, "inbound: storing the document failed");
+        return done(this.refuse(req, partner, 503, "store_unavailable", "the document could not be stored; send it again later", {}, { "retry-after": "5" }));
+      }
+      if (!outcome.duplicate && (outcome.status === "pending" || outcome.status === "received")) this.services.stored();
+      this.services.metrics?.request(partner.code, outcome.duplicate ? "duplicate" : "accepted");
+      this.count(partner.code, outcome.duplicate);
+      done(acceptedAnswer(settings.format, { documentId: outcome.id, eventId: outcome.eventId, duplicate: outcome.duplicate, status: outcome.status, detail: outcome.duplicate ? null : detail }));
+    });
   }
 
   /**

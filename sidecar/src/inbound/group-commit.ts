@@ -11,7 +11,7 @@ import type { InboundStore, NewInboundDocument, ReceiveOutcome } from "../store/
  * others arriving meanwhile.
  */
 export class GroupCommit {
-  private pending: { doc: NewInboundDocument; resolve: (o: ReceiveOutcome) => void; reject: (e: unknown) => void }[] = [];
+  private pending: { doc: NewInboundDocument; done: (err: unknown, outcome?: ReceiveOutcome) => void }[] = [];
   private timer: NodeJS.Timeout | null = null;
   private immediate: NodeJS.Immediate | null = null;
   private lastCommitAt = -Infinity;
@@ -25,16 +25,21 @@ export class GroupCommit {
   ) {}
 
   receive(doc: NewInboundDocument): Promise<ReceiveOutcome> {
-    return new Promise((resolve, reject) => {
-      this.pending.push({ doc, resolve, reject });
-      if (this.pending.length >= this.maxBatch) this.flush();
-      else if (!this.timer && !this.immediate) {
-        const wait = this.lastCommitAt + this.minIntervalMs - performance.now();
-        if (wait > 0) this.timer = setTimeout(() => this.flush(), Math.ceil(wait));
-        else this.immediate = setImmediate(() => this.flush());
-      }
-    });
+    return new Promise((resolve, reject) => this.take(doc, (err, outcome) => (err ? reject(err) : resolve(outcome!))));
   }
+
+  /** As `receive`, with a callback: called once the document's transaction committed (or failed). */
+  take(doc: NewInboundDocument, done: (err: unknown, outcome?: ReceiveOutcome) => void): void {
+    this.pending.push({ doc, done });
+    if (this.pending.length >= this.maxBatch) this.flush();
+    else if (!this.timer && !this.immediate) {
+      const wait = this.lastCommitAt + this.minIntervalMs - performance.now();
+      if (wait > 0) this.timer = setTimeout(this.flushNow, Math.ceil(wait));
+      else this.immediate = setImmediate(this.flushNow);
+    }
+  }
+
+  private readonly flushNow = () => this.flush();
 
   private flush(): void {
     if (this.timer) clearTimeout(this.timer);
@@ -48,11 +53,28 @@ export class GroupCommit {
     try {
       outcomes = this.store.receive(batch.map((b) => b.doc));
     } catch (err) {
-      for (const b of batch) b.reject(err);
+      for (const b of batch) {
+        try {
+          b.done(err);
+        } catch (thrown) {
+          queueMicrotask(() => {
+            throw thrown;
+          });
+        }
+      }
       return;
     } finally {
       this.lastCommitAt = performance.now();
     }
-    batch.forEach((b, i) => b.resolve(outcomes[i]!));
+    for (let i = 0; i < batch.length; i++) {
+      try {
+        batch[i]!.done(null, outcomes[i]!);
+      } catch (err) {
+        // One caller's failure must not keep the others of the batch from their answers.
+        queueMicrotask(() => {
+          throw err;
+        });
+      }
+    }
   }
 }

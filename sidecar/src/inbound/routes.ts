@@ -22,7 +22,7 @@ export function inboundRoutes(door: InboundDoor): Hono<AppEnv> {
       headers: incoming?.headers ?? c.req.raw.headers,
       contentType: requestHeader(c, "content-type"),
       url: incoming?.url ?? c.req.url,
-      body: (max) => (incoming ? readNodeBody(incoming, max) : readWebBody(c.req.raw, max)),
+      body: (max, done) => (incoming ? readNodeBody(incoming, max, done) : void readWebBody(c.req.raw, max).then(done, done)),
     });
     return send(c, answer);
   });
@@ -61,6 +61,7 @@ export function inboundFastPath(door: InboundDoor, log: Logger): (req: IncomingM
     const given = req.headers["x-request-id"];
     const requestId = (typeof given === "string" ? given.slice(0, 64) : "") || randomUUID();
     const write = (answer: Answer) => {
+      if (res.headersSent) return;
       // Node takes headers as one flat list too (no object to build and walk).
       const headers: (string | number)[] = ["content-length", Buffer.byteLength(answer.body), "x-request-id", requestId];
       for (const name in answer.headers) headers.push(name, answer.headers[name]!);
@@ -72,12 +73,15 @@ export function inboundFastPath(door: InboundDoor, log: Logger): (req: IncomingM
       const level = answer.status < 400 ? "debug" : "info";
       if (log.isLevelEnabled(level)) log[level]({ request_id: requestId, method: "POST", path, status: answer.status, duration_ms: Math.round((performance.now() - started) * 10) / 10 }, "request");
     };
-    door
-      .handle({ partner, requestId, headers: req.headers, contentType: req.headers["content-type"], url, body: (max) => readNodeBody(req, max) })
-      .then(write, (err: unknown) => {
-        log.error({ err, request_id: requestId }, "unhandled error");
-        write({ ...INTERNAL, body: JSON.stringify({ error: { code: "internal", message: "internal error", request_id: requestId } }) });
-      });
+    const failed = (err: unknown) => {
+      log.error({ err, request_id: requestId }, "unhandled error");
+      write({ ...INTERNAL, body: JSON.stringify({ error: { code: "internal", message: "internal error", request_id: requestId } }) });
+    };
+    try {
+      door.take({ partner, requestId, headers: req.headers, contentType: req.headers["content-type"], url, body: (max, done) => readNodeBody(req, max, done) }, (answer) => (answer instanceof Error ? failed(answer) : write(answer)));
+    } catch (err) {
+      failed(err);
+    }
     return true;
   };
 }
