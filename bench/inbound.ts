@@ -203,6 +203,7 @@ async function serveInbound(): Promise<void> {
   const db = openStore(join(dir, "store.sqlite"), {
     ...(process.env.BENCH_CHECKPOINT_MS ? { checkpointIntervalMs: Number(process.env.BENCH_CHECKPOINT_MS) } : {}),
     ...(process.env.BENCH_FG_CHECKPOINT ? { backgroundCheckpoint: false } : {}),
+    ...(process.env.BENCH_WAL_LIMITS ? { walLimits: JSON.parse(process.env.BENCH_WAL_LIMITS) as Record<string, number> } : {}),
   });
   const store = new InboundStore(db);
   if (process.env.BENCH_NO_CHECKPOINT) db.$client.pragma("wal_autocheckpoint = 0");

@@ -127,7 +127,8 @@ async function main(): Promise<number> {
   const decided = async (answer: { status: number; text: string }) => {
     const id = idOf(answer);
     const until = Date.now() + 60_000;
-    while (row(id).status === "pending" && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+    // Carrier webhooks are stored `received` and decoded after the answer, then wait `pending` for Odoo.
+    while ((row(id).status === "received" || row(id).status === "pending") && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
     return row(id);
   };
   const cxml = (o: Parameters<typeof cxmlConfirmation>[0]) => cxmlConfirmation({ ...o, secret: WOOD_SECRET, identity: WOOD });

@@ -24,7 +24,7 @@ export interface StoreOptions {
   backgroundCheckpoint?: boolean;
   /** How often the worker checkpoints. Default 200 ms. */
   checkpointIntervalMs?: number;
-  /** When the background checkpointer catches up, gives up on catching up, and cuts the WAL file back (defaults: 4,096 pages, 50,000 pages, 64 MiB). */
+  /** When the background checkpointer catches up, gives up on catching up, and cuts the WAL file back (defaults: 4,096 pages, 250,000 pages, 64 MiB). */
   walLimits?: Partial<WalLimits>;
 }
 
@@ -120,7 +120,11 @@ export interface WalLimits {
   truncateBytes: number;
 }
 
-const DEFAULT_WAL_LIMITS: WalLimits = { catchUpPages: 4_096, hardLimitPages: 50_000, truncateBytes: WAL_SIZE_LIMIT_BYTES };
+// 250,000 pages (~1 GB): a burst at the door's full speed (~25 MB of WAL a second on the
+// benchmark's machine, faster than the checkpointer copies while the door takes every core)
+// runs ~40 s before a RESTART holds the writer; a 50,000-page limit made a 10 s burst end in
+// a 70-130 ms stall of every request (bench/README.md, "Inbound").
+const DEFAULT_WAL_LIMITS: WalLimits = { catchUpPages: 4_096, hardLimitPages: 250_000, truncateBytes: WAL_SIZE_LIMIT_BYTES };
 
 /** A worker thread that checkpoints the store's WAL off the event loop. */
 export class Checkpointer {
