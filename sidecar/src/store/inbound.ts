@@ -117,6 +117,7 @@ export interface InboundListRow {
 /** The inbound side of the store: dedupe + raw storage in one transaction, then apply outcomes. */
 export class InboundStore {
   private readonly st;
+  private readonly receiveTx: (documents: readonly NewInboundDocument[], out: ReceiveOutcome[]) => void;
 
   constructor(readonly db: StoreDb) {
     const c = db.$client;
@@ -176,6 +177,21 @@ export class InboundStore {
           WHERE id = ? AND status = 'received'`,
       ),
     };
+    // Built once: better-sqlite3 makes four wrappers per transaction() call.
+    this.receiveTx = c.transaction((documents: readonly NewInboundDocument[], out: ReceiveOutcome[]) => {
+      for (const d of documents) {
+        // Positional parameters: binding 20 named ones costs more than the insert's own work.
+        const row = (
+          d.status === "received"
+            ? this.st.receiveRaw.get(d.partner, d.type, d.messageId, d.messageIdSource, d.messageScope, d.format, d.subjectKey, d.contentType, d.body, d.verification, d.verificationKey, d.receivedAt, d.receivedAt, d.receivedAt)
+            : this.st.receive.get(
+                d.partner, d.type, d.messageId, d.messageIdSource, d.messageScope, d.eventId, d.format, d.subjectRef, d.subjectKey, d.testMode ? 1 : 0, d.contentType, d.body, d.bodySha256,
+                d.verification, d.verificationKey, d.receivedAt, d.receivedAt, d.occurredAt, d.event, d.status, d.nextAttemptAt, d.detail,
+              )
+        ) as { id: number; receipts: number; status: string; eventId: string | null };
+        out.push({ id: row.id, duplicate: row.receipts > 1, receipts: row.receipts, status: row.status, eventId: row.eventId });
+      }
+    });
   }
 
   /**
@@ -184,20 +200,10 @@ export class InboundStore {
    */
   receive(documents: readonly NewInboundDocument[]): ReceiveOutcome[] {
     const out: ReceiveOutcome[] = [];
-    this.db.$client.transaction(() => {
-      for (const d of documents) {
-        // Positional parameters: binding 20 named ones costs more than the insert's own work.
-        const row = (d.status === "received"
-          ? this.st.receiveRaw.get(d.partner, d.type, d.messageId, d.messageIdSource, d.messageScope, d.format, d.subjectKey, d.contentType, d.body, d.verification, d.verificationKey, d.receivedAt, d.receivedAt, d.receivedAt)
-          : this.st.receive.get(
-          d.partner, d.type, d.messageId, d.messageIdSource, d.messageScope, d.eventId, d.format, d.subjectRef, d.subjectKey, d.testMode ? 1 : 0, d.contentType, d.body, d.bodySha256,
-              d.verification, d.verificationKey, d.receivedAt, d.receivedAt, d.occurredAt, d.event, d.status, d.nextAttemptAt, d.detail,
-            )) as { id: number; receipts: number; status: string; eventId: string | null };
-        out.push({ id: row.id, duplicate: row.receipts > 1, receipts: row.receipts, status: row.status, eventId: row.eventId });
-      }
-    })();
+    this.receiveTx(documents, out);
     return out;
   }
+
 
   /** Carrier webhooks stored as they came, oldest first, waiting to be decoded. */
   received(limit: number): ReceivedInbound[] {
