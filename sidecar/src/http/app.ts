@@ -46,12 +46,17 @@ export function requestHeader(c: Context, name: string): string | undefined {
   return Array.isArray(value) ? value.join(", ") : value;
 }
 
+/** The request id of a request: the caller's `x-request-id` (at most 64 characters), or a new UUID. */
+export function requestIdFrom(header: string | undefined): string {
+  return header?.slice(0, 64) || randomUUID();
+}
+
 /** The one app factory: production and tests build the same app. */
 export function createApp(services: AppServices): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
   app.use("*", async (c, next) => {
-    const requestId = requestHeader(c, "x-request-id")?.slice(0, 64) || randomUUID();
+    const requestId = requestIdFrom(requestHeader(c, "x-request-id"));
     c.set("requestId", requestId);
     c.set("services", services);
     // Set before the response exists, so it goes out with whatever answer is built (a header

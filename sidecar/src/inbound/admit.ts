@@ -60,17 +60,7 @@ export function admit(code: string, settings: InboundSettings, input: AdmitInput
     return { ok: false, status: 400, code: "unsupported_document", message, extra: {} };
   }
   const receivedAt = input.receivedAt;
-  if (decoded.kind === "ignored") {
-    const doc = documentOf(code, settings, raw, input.contentType, verified.keyIndex, receivedAt, {
-      type: "ignored",
-      messageId: decoded.messageId,
-      messageIdSource: decoded.messageId.startsWith("sha256:") ? "body_hash" : "partner",
-      testMode: decoded.testMode,
-      status: "ignored",
-      detail: decoded.reason,
-    });
-    return { ok: true, doc };
-  }
+  if (decoded.kind === "ignored") return { ok: true, doc: ignoredDocumentOf(code, settings, raw, input.contentType, verified.keyIndex, receivedAt, decoded) };
   const event = decoded.event;
   if (settings.format === "canonical") {
     // Canonical partners write our schema themselves: hold them to it here, not in Odoo.
@@ -119,19 +109,7 @@ function receivedDocumentOf(code: string, settings: InboundSettings, raw: Buffer
  */
 export function decodeReceived(settings: InboundSettings, row: ReceivedInbound): DecodedDocument["doc"] {
   const raw = row.body;
-  const rejected = (detail: string): DecodedDocument["doc"] => ({
-    type: UNDECODED,
-    eventId: null,
-    subjectRef: null,
-    subjectKey: `${row.partner}|${UNDECODED}`,
-    testMode: false,
-    bodySha256: sha256(raw),
-    occurredAt: null,
-    event: null,
-    status: "rejected",
-    nextAttemptAt: row.receivedAt,
-    detail,
-  });
+  const rejected = (detail: string) => rejectedDecoding(row, detail, sha256(raw));
   const decoded = decodeWith(settings.format, raw, settings.units ? { units: settings.units } : undefined);
   if (!decoded.ok) return rejected(`not decodable: ${describeRefusal(decoded)}`);
   if (decoded.kind === "order" || decoded.kind === "reply") return rejected("not a document we apply (acknowledgements, ship notices or tracking)");
@@ -139,7 +117,7 @@ export function decodeReceived(settings: InboundSettings, row: ReceivedInbound):
   if (messageId.slice(0, 512) !== row.messageId) return rejected(`decoded message id ${JSON.stringify(messageId.slice(0, 100))} differs from the one it was stored under`);
   const doc =
     decoded.kind === "ignored"
-      ? documentOf(row.partner, settings, raw, row.contentType ?? undefined, 0, row.receivedAt, { type: "ignored", messageId, messageIdSource: messageId.startsWith("sha256:") ? "body_hash" : "partner", testMode: decoded.testMode, status: "ignored", detail: decoded.reason })
+      ? ignoredDocumentOf(row.partner, settings, raw, row.contentType ?? undefined, 0, row.receivedAt, decoded)
       : eventDocumentOf(row.partner, settings, raw, row.contentType ?? undefined, 0, row.receivedAt, decoded.event);
   return {
     type: doc.type,
@@ -154,6 +132,11 @@ export function decodeReceived(settings: InboundSettings, row: ReceivedInbound):
     nextAttemptAt: doc.nextAttemptAt,
     detail: doc.detail,
   };
+}
+
+/** What a received document's row gets when it cannot be decoded: kept, `rejected`, with the reason. */
+export function rejectedDecoding(row: Pick<ReceivedInbound, "partner" | "receivedAt">, detail: string, bodySha256 = ""): DecodedDocument["doc"] {
+  return { type: UNDECODED, eventId: null, subjectRef: null, subjectKey: `${row.partner}|${UNDECODED}`, testMode: false, bodySha256, occurredAt: null, event: null, status: "rejected", nextAttemptAt: row.receivedAt, detail };
 }
 
 function storedBody(settings: InboundSettings, raw: Buffer): Buffer {
@@ -193,6 +176,18 @@ function documentOf(
     nextAttemptAt: receivedAt,
     detail: parts.detail,
   };
+}
+
+/** A document with nothing to apply (an EasyPost batch event...): acknowledged so the partner does not retry, kept as `ignored`. */
+function ignoredDocumentOf(code: string, settings: InboundSettings, raw: Buffer, contentType: string | undefined, keyIndex: number, receivedAt: number, decoded: { messageId: string; testMode: boolean; reason: string }): NewInboundDocument {
+  return documentOf(code, settings, raw, contentType, keyIndex, receivedAt, {
+    type: "ignored",
+    messageId: decoded.messageId,
+    messageIdSource: decoded.messageId.startsWith("sha256:") ? "body_hash" : "partner",
+    testMode: decoded.testMode,
+    status: "ignored",
+    detail: decoded.reason,
+  });
 }
 
 function eventDocumentOf(code: string, settings: InboundSettings, raw: Buffer, contentType: string | undefined, keyIndex: number, receivedAt: number, event: DecodedInbound): NewInboundDocument {

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import type { ServerResponse } from "node:http";
 import type { Context } from "hono";
 import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import { nodeBindings, type AppEnv } from "../http/app.ts";
@@ -56,8 +57,13 @@ export function refusedAnswer(format: FormatName | null, status: RefusalStatus, 
 export function send(c: Context<AppEnv>, answer: Answer): Response {
   const outgoing = nodeBindings(c).outgoing;
   if (!outgoing) return c.body(answer.body, answer.status as 200, answer.headers);
-  outgoing.writeHead(answer.status, { ...answer.headers, "content-length": Buffer.byteLength(answer.body) });
-  outgoing.end(answer.body);
+  writeAnswer(outgoing, answer);
   c.set("status", answer.status);
   return RESPONSE_ALREADY_SENT;
+}
+
+/** Writes an answer on Node's response, with its length and any `extra` headers. */
+export function writeAnswer(res: ServerResponse, answer: Answer, extra: Record<string, string> = {}): void {
+  res.writeHead(answer.status, { ...answer.headers, ...extra, "content-length": Buffer.byteLength(answer.body) });
+  res.end(answer.body);
 }

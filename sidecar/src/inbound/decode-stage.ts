@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import type { Partner } from "../config/partners.ts";
 import type { DecodedDocument, InboundStore } from "../store/inbound.ts";
-import { decodeReceived, UNDECODED } from "./admit.ts";
+import { decodeReceived, rejectedDecoding } from "./admit.ts";
 
 export interface DecodeStageObserver {
   /** Documents decided while decoding (ignored, test_skipped, rejected). */
@@ -31,30 +31,27 @@ export class DecodeStage {
     const rows = this.store.received(limit);
     if (rows.length === 0) return 0;
     const out: DecodedDocument[] = [];
+    const decided: { partner: string; type: string; status: string }[] = [];
     for (const row of rows) {
       const settings = this.byCode.get(row.partner)?.inbound;
       let doc: DecodedDocument["doc"];
       if (!settings || settings.format !== row.format) {
-        doc = rejectedDoc(row.partner, row.receivedAt, `partner ${row.partner} no longer takes ${row.format} documents; stored, never decoded`);
+        doc = rejectedDecoding(row, `partner ${row.partner} no longer takes ${row.format} documents; stored, never decoded`);
       } else {
         try {
           doc = decodeReceived(settings, row);
         } catch (err) {
-          doc = rejectedDoc(row.partner, row.receivedAt, `decoding failed: ${(err as Error).message}`);
+          doc = rejectedDecoding(row, `decoding failed: ${(err as Error).message}`);
         }
       }
       out.push({ id: row.id, doc });
+      if (doc.status !== "pending") decided.push({ partner: row.partner, type: doc.type, status: doc.status });
     }
     this.store.decoded(out);
-    const decided = out.filter((d) => d.doc.status !== "pending");
-    for (const d of decided) {
-      if (d.doc.status === "rejected") this.log.warn({ document_id: d.id, partner: rows.find((r) => r.id === d.id)?.partner, reason: d.doc.detail }, "inbound: received document rejected while decoding");
+    for (const [i, { doc }] of out.entries()) {
+      if (doc.status === "rejected") this.log.warn({ document_id: rows[i]!.id, partner: rows[i]!.partner, reason: doc.detail }, "inbound: received document rejected while decoding");
     }
-    if (decided.length > 0) this.observer.decided?.(decided.map((d) => ({ partner: rows.find((r) => r.id === d.id)!.partner, type: d.doc.type, status: d.doc.status })));
+    if (decided.length > 0) this.observer.decided?.(decided);
     return rows.length;
   }
-}
-
-function rejectedDoc(partner: string, receivedAt: number, detail: string): DecodedDocument["doc"] {
-  return { type: UNDECODED, eventId: null, subjectRef: null, subjectKey: `${partner}|${UNDECODED}`, testMode: false, bodySha256: "", occurredAt: null, event: null, status: "rejected", nextAttemptAt: receivedAt, detail };
 }

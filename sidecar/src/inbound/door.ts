@@ -48,12 +48,14 @@ const SUMMARY_MS = 10_000;
 const XML_TYPES = new Set(["application/xml", "text/xml"]);
 const JSON_TYPES = new Set(["application/json"]);
 
+const isXml = (format: InboundSettings["format"]) => format === "cxml" || format === "ubl";
+
 /** Media types each format's partners post (parameters such as charset are ignored). */
 function acceptsContentType(format: InboundSettings["format"], header: string | undefined): boolean {
   if (!header) return false;
   const semi = header.indexOf(";");
   const type = (semi === -1 ? header : header.slice(0, semi)).trim().toLowerCase();
-  if (format === "cxml" || format === "ubl") return XML_TYPES.has(type) || (type.startsWith("application/") && type.endsWith("+xml"));
+  if (isXml(format)) return XML_TYPES.has(type) || (type.startsWith("application/") && type.endsWith("+xml"));
   return JSON_TYPES.has(type) || (type.startsWith("application/") && type.endsWith("+json"));
 }
 
@@ -176,7 +178,7 @@ export class InboundDoor {
       return done(this.refuse(req, partner, 429, "rate_limited", `more than ${settings.rate.requests} requests in ${settings.rate.per_ms} ms`, {}, { "retry-after": seconds }));
     }
     if (!acceptsContentType(settings.format, req.contentType)) {
-      const wanted = settings.format === "cxml" || settings.format === "ubl" ? "application/xml or text/xml" : "application/json";
+      const wanted = isXml(settings.format) ? "application/xml or text/xml" : "application/json";
       return done(this.refuse(req, partner, 415, "unsupported_media_type", `content type must be ${wanted}`));
     }
     req.body(settings.max_body_bytes, (body) => {
@@ -193,7 +195,7 @@ export class InboundDoor {
     if (!body.ok) return done(this.refuse(req, partner, 413, "payload_too_large", `body is larger than ${settings.max_body_bytes} bytes`));
     const raw = body.bytes;
     if (raw.length === 0) return done(this.refuse(req, partner, 400, "empty_body", "the body is empty"));
-    if (settings.format === "cxml" || settings.format === "ubl") {
+    if (isXml(settings.format)) {
       const problem = xmlCharacterProblem(raw);
       if (problem) return done(this.refuse(req, partner, 400, "not_well_formed", `XML is not well-formed: ${problem.message}`, { bytes: raw.length }));
     }

@@ -24,11 +24,7 @@ export class GroupCommit {
     private readonly maxBatch = 256,
   ) {}
 
-  receive(doc: NewInboundDocument): Promise<ReceiveOutcome> {
-    return new Promise((resolve, reject) => this.take(doc, (err, outcome) => (err ? reject(err) : resolve(outcome!))));
-  }
-
-  /** As `receive`, with a callback: called once the document's transaction committed (or failed). */
+  /** Queues a document; `done` is called once its transaction committed (or failed). */
   take(doc: NewInboundDocument, done: (err: unknown, outcome?: ReceiveOutcome) => void): void {
     this.pending.push({ doc, done });
     if (this.pending.length >= this.maxBatch) this.flush();

@@ -42,14 +42,13 @@ export class Inbound {
     this.store = new InboundStore(options.db);
     this.metrics = new InboundMetrics(options.registry, () => this.store.counts());
     const observer = options.observer ?? {};
-    const decodeStage = new DecodeStage(this.store, options.partners, log, {
-      decided: (decisions) => {
-        for (const d of decisions) this.metrics.decided.inc({ partner: d.partner, type: d.type, outcome: d.status });
-      },
-    });
+    const countDecided = (decisions: readonly { partner: string; type: string; status: string }[]) => {
+      for (const d of decisions) this.metrics.decided.inc({ partner: d.partner, type: d.type, outcome: d.status });
+    };
+    const decodeStage = new DecodeStage(this.store, options.partners, log, { decided: countDecided });
     this.worker = new ApplyWorker(this.store, new OdooInbound(options.odoo), log, { ...options.worker, decodeStage }, {
       decided: (decisions) => {
-        for (const d of decisions) this.metrics.decided.inc({ partner: d.partner, type: d.type, outcome: d.status });
+        countDecided(decisions);
         observer.decided?.(decisions);
       },
       failed: (err, n) => observer.failed?.(err, n),

@@ -1,9 +1,8 @@
-import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Hono } from "hono";
 import type { Logger } from "pino";
-import { nodeBindings, requestHeader, type AppEnv } from "../http/app.ts";
-import { send, type Answer } from "./answers.ts";
+import { nodeBindings, requestHeader, requestIdFrom, type AppEnv } from "../http/app.ts";
+import { send, writeAnswer, type Answer } from "./answers.ts";
 import { readNodeBody, readWebBody, type InboundDoor } from "./door.ts";
 
 export type { InboundServices } from "./door.ts";
@@ -59,16 +58,11 @@ export function inboundFastPath(door: InboundDoor, log: Logger): (req: IncomingM
     }
     const started = performance.now();
     const given = req.headers["x-request-id"];
-    const requestId = (typeof given === "string" ? given.slice(0, 64) : "") || randomUUID();
+    const requestId = requestIdFrom(typeof given === "string" ? given : undefined);
     const write = (answer: Answer) => {
       if (res.headersSent) return;
-      // Node takes headers as one flat list too (no object to build and walk).
-      const headers: (string | number)[] = ["content-length", Buffer.byteLength(answer.body), "x-request-id", requestId];
-      for (const name in answer.headers) headers.push(name, answer.headers[name]!);
       // A body refused before it was read to the end is not read at all: the connection goes.
-      if (!req.complete) headers.push("connection", "close");
-      res.writeHead(answer.status, headers as string[]);
-      res.end(answer.body);
+      writeAnswer(res, answer, req.complete ? { "x-request-id": requestId } : { "x-request-id": requestId, connection: "close" });
       // Taken documents are summed up by the door every few seconds; refusals have their own warning.
       const level = answer.status < 400 ? "debug" : "info";
       if (log.isLevelEnabled(level)) log[level]({ request_id: requestId, method: "POST", path, status: answer.status, duration_ms: Math.round((performance.now() - started) * 10) / 10 }, "request");

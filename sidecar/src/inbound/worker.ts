@@ -17,7 +17,7 @@ export interface ApplyWorkerOptions {
   decodeStage?: { run(limit: number): number };
 }
 
-/** Received documents decoded per turn of the worker (about 30 µs each). */
+/** Received documents decoded per turn of the worker (40-55 µs each: bench/README.md, "Inbound"). */
 const DECODE_BATCH = 500;
 
 export interface ApplyDecision {

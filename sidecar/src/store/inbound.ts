@@ -204,7 +204,6 @@ export class InboundStore {
     return out;
   }
 
-
   /** Carrier webhooks stored as they came, oldest first, waiting to be decoded. */
   received(limit: number): ReceivedInbound[] {
     return this.st.received.all(limit) as ReceivedInbound[];
