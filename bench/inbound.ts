@@ -30,6 +30,7 @@ import { cpus, loadavg, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Agent, request } from "node:http";
+import { buildSync } from "esbuild";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, "..");
@@ -433,10 +434,35 @@ async function generate(): Promise<void> {
 
 const self = fileURLToPath(import.meta.url);
 
-/** This script again, in its own Node process (tsx as a loader, so the IPC channel is direct). */
+/**
+ * This script bundled as production bundles the sidecar (`npm run build`: esbuild, packages
+ * external), so the servers run the code `npm start` runs, not tsx's on-the-fly transform
+ * (which wraps every closure created per request in a naming helper: a few % of the door's
+ * CPU). Written beside dist/odc.mjs, so the paths found from import.meta.url are the same.
+ * BENCH_TSX=1: run the sources through tsx instead.
+ */
+let bundle: string | null = null;
+function bundled(): string {
+  if (bundle) return bundle;
+  const out = join(root, "dist/bench-inbound.mjs");
+  buildSync({ entryPoints: [self], bundle: true, platform: "node", format: "esm", target: "node20", packages: "external", outfile: out, logLevel: "warning" });
+  return (bundle = out);
+}
+
+/** Node's flags of `npm start` (package.json), for the sidecar's server: it runs as production runs it. */
+function productionNodeFlags(): string[] {
+  const start = (JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { scripts: { start: string } }).scripts.start;
+  const flags = /\bnode((?:\s+--\S+)*)\s+dist\/odc\.mjs/.exec(start);
+  if (!flags) throw new Error(`cannot find node's flags in the start script: ${start}`);
+  return flags[1]!.trim().split(/\s+/).filter(Boolean);
+}
+
+/** This script again, in its own Node process: the servers, the load generator. */
 function child(args: string[], env: Record<string, string> = {}): ChildProcess {
   const prof = process.env.BENCH_PROF && args[0]!.startsWith("server-") ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROF}`] : [];
-  return spawn(process.execPath, [...prof, "--import", "tsx", self, ...args], { cwd: root, stdio: ["ignore", "ignore", "inherit", "ipc"], env: { ...process.env, ...env } });
+  const flags = args[0] === "server-inbound" && !process.env.BENCH_NO_NODE_FLAGS ? productionNodeFlags() : [];
+  const script = process.env.BENCH_TSX ? ["--import", "tsx", self] : [bundled()];
+  return spawn(process.execPath, [...prof, ...flags, ...script, ...args], { cwd: root, stdio: ["ignore", "ignore", "inherit", "ipc"], env: { ...process.env, ...env } });
 }
 
 function message<T>(proc: ChildProcess, key: string): Promise<T> {

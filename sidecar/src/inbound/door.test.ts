@@ -123,7 +123,12 @@ describe("carrier webhooks: stored as received, decoded after the answer", () =>
     for (let i = 0; i < 5; i++) await door.handle(request(tracker({ id: `evt_b${i}`, tracking: `B-${i}` })));
     expect(stage.run(3)).toBe(3);
     expect(store.list({ statuses: ["received"] }).map((r) => r.messageId)).toEqual(["evt_b4", "evt_b3"]);
+    // Received rows are counted and listed like any other, though the status index leaves them out.
+    expect(store.counts()).toEqual({ pending: 3, received: 2 });
+    expect(store.list({ statuses: ["pending"] }).map((r) => r.messageId)).toEqual(["evt_b2", "evt_b1", "evt_b0"]);
+    expect(store.list({ statuses: ["received", "pending"] })).toHaveLength(5);
     expect(stage.run(3)).toBe(2);
+    expect(store.counts()).toEqual({ pending: 5 });
   });
 
   it("refuses at the door what is plainly the sender's fault: not JSON, not an EasyPost document", async () => {

@@ -165,7 +165,11 @@ export class InboundStore {
         `UPDATE inbound_documents SET status = 'coalesced', coalesced_into = @into, detail = @detail, decided_at = @now WHERE id = @id AND status = 'pending'`,
       ),
       postpone: c.prepare(`UPDATE inbound_documents SET attempts = attempts + 1, next_attempt_at = @next, last_error = @error WHERE id = @id AND status = 'pending'`),
-      counts: c.prepare(`SELECT status, count(*) AS n FROM inbound_documents GROUP BY status`),
+      // Two index scans: received rows are not in inbound_decoded_status_idx.
+      counts: c.prepare(
+        `SELECT status, count(*) AS n FROM inbound_documents WHERE status <> 'received' GROUP BY status
+         UNION ALL SELECT 'received', count(*) FROM inbound_documents WHERE status = 'received'`,
+      ),
       body: c.prepare(`SELECT body, content_type AS contentType FROM inbound_documents WHERE id = ?`),
       received: c.prepare(
         `SELECT id, partner, format, message_id AS messageId, body, content_type AS contentType, received_at AS receivedAt
@@ -253,7 +257,7 @@ export class InboundStore {
 
   counts(): Record<string, number> {
     const out: Record<string, number> = { pending: 0 };
-    for (const r of this.st.counts.all() as { status: string; n: number }[]) out[r.status] = r.n;
+    for (const r of this.st.counts.all() as { status: string; n: number }[]) if (r.n > 0) out[r.status] = r.n;
     return out;
   }
 
@@ -267,6 +271,8 @@ export class InboundStore {
     const params: Record<string, unknown> = { limit };
     if (filter.statuses?.length) {
       where.push(`status IN (${filter.statuses.map((_, i) => `@s${i}`).join(", ")})`);
+      // Lets SQLite use inbound_decoded_status_idx (it leaves received rows out).
+      if (!filter.statuses.includes("received")) where.push("status <> 'received'");
       filter.statuses.forEach((s, i) => (params[`s${i}`] = s));
     }
     if (filter.partner) {
