@@ -19,7 +19,10 @@
  * default 64), BENCH_ROUNDS (default 3), BENCH_LOG_LEVEL (sidecar log level, default info),
  * BENCH_GENERATOR (raw | node-http, for the single runs below), BENCH_COMMIT_INTERVAL_MS,
  * BENCH_PROF=<dir> (CPU profile of the sidecar server), BENCH_BARE=raw|honoread|empty|text
- * (other baselines, for exploring). Single runs:
+ * (other baselines, for exploring), BENCH_IDS=sequential (event ids kinder to the dedupe index
+ * than EasyPost's), BENCH_TSX=1 (servers from the sources through tsx, not bundled),
+ * BENCH_NO_NODE_FLAGS=1 (the sidecar without npm start's node flags), BENCH_PRAGMAS="a = 1;b = 2"
+ * (SQLite pragmas for the sidecar's store). Single runs:
  *   npx tsx bench/inbound.ts closed <connections> [bare] | open <rate> [bare]
  */
 import { spawn, type ChildProcess } from "node:child_process";
@@ -207,6 +210,7 @@ async function serveInbound(): Promise<void> {
     ...(process.env.BENCH_WAL_LIMITS ? { walLimits: JSON.parse(process.env.BENCH_WAL_LIMITS) as Record<string, number> } : {}),
   });
   const store = new InboundStore(db);
+  for (const pragma of process.env.BENCH_PRAGMAS?.split(";").filter(Boolean) ?? []) db.$client.pragma(pragma);
   if (process.env.BENCH_NO_CHECKPOINT) db.$client.pragma("wal_autocheckpoint = 0");
   const log = createLogger(process.env.BENCH_LOG_LEVEL ?? "info");
   const partners = await benchPartners();
@@ -292,8 +296,16 @@ const TEMPLATE = JSON.stringify({
   },
 });
 
+/**
+ * EasyPost event ids are `evt_` and 32 hex digits of a version-1 UUID, whose first digits
+ * (the timestamp's lowest bits) change from one event to the next: consecutive ids land far
+ * apart in the dedupe index, as here. BENCH_IDS=sequential: `evt_<prefix><n>` instead (the ids
+ * of measurements before 2026-11-26, kinder to the index).
+ */
+const SEQUENTIAL_IDS = process.env.BENCH_IDS === "sequential";
 function signedRequest(n: number, prefix: string): { body: Buffer; signature: string } {
-  const body = Buffer.from(TEMPLATE.replaceAll("__ID__", `evt_${prefix}${n}`));
+  const id = SEQUENTIAL_IDS ? `evt_${prefix}${n}` : `evt_${randomUUID().replaceAll("-", "")}`;
+  const body = Buffer.from(TEMPLATE.replaceAll("__ID__", id));
   return { body, signature: `hmac-sha256-hex=${createHmac("sha256", SECRET).update(body).digest("hex")}` };
 }
 
@@ -639,7 +651,7 @@ async function main(): Promise<void> {
     const lines = [
       `Measured ${new Date().toISOString().slice(0, 10)} with \`npx tsx bench/inbound.ts\`: Node ${process.version}, ${cpus().length} × ${cpu} (a VM whose speed drifts from minute to minute: the same bare server measured 23k-38k req/s within an hour). Server and load generator are separate processes on the same machine; ${rounds} rounds, each the bare server then the sidecar back to back, once with each load generator; ${SECONDS} s of measuring after ${WARMUP_SECONDS} s of warm-up, closed loop over ${CONNECTIONS} keep-alive connections. 1-min load average ${load0.toFixed(2)} at start, ${load1.toFixed(2)} at the end. The ratio is taken per round and the median reported; the servers' CPU time per request is the steadier figure.`,
       "",
-      "Each request is an EasyPost `tracker.updated` webhook (~800 B) with a new event id, signed `X-Hmac-Signature`. The sidecar is served as production serves it (`serveApp`: `POST /inbound/<partner>` on Node's own request and response, everything else through the Hono app), with its metrics: it checks the rate limit, the content type and `max_body_bytes`, verifies the HMAC on the raw bytes, checks the body is JSON with an EasyPost envelope and finds the event id, deduplicates on it and stores the document as it came (`received`) in SQLite (WAL, `synchronous=NORMAL`; requests arriving within 1 ms share a commit; checkpoints in a worker thread) before answering 202. Decoding into the apply_events item happens after the answer, in the apply worker's decode stage, measured on its own below; the apply worker is not running here: this measures the door, not Odoo. Taken requests are logged as one summary line per partner every 10 s (each request's own line is at debug level); stdout goes to /dev/null. The bare server is `@hono/node-server` with a handler answering 202 without reading the body.",
+      "Each request is an EasyPost `tracker.updated` webhook (~800 B) with a new event id shaped as EasyPost's (`evt_` and 32 hex digits that change from one event to the next, so consecutive documents land far apart in the dedupe index), signed `X-Hmac-Signature`. The servers run this script bundled by esbuild as `npm start` bundles the sidecar, the sidecar with `npm start`'s node flags. The sidecar is served as production serves it (`serveApp`: `POST /inbound/<partner>` on Node's own request and response, everything else through the Hono app), with its metrics: it checks the rate limit, the content type and `max_body_bytes`, verifies the HMAC on the raw bytes, checks the body is JSON with an EasyPost envelope and finds the event id, deduplicates on it and stores the document as it came (`received`) in SQLite (WAL, `synchronous=NORMAL`; requests arriving within 1 ms share a commit; checkpoints in a worker thread) before answering 202. Decoding into the apply_events item happens after the answer, in the apply worker's decode stage, measured on its own below; the apply worker is not running here: this measures the door, not Odoo. Taken requests are logged as one summary line per partner every 10 s (each request's own line is at debug level); stdout goes to /dev/null. The bare server is `@hono/node-server` with a handler answering 202 without reading the body.",
       "",
       "Two load generators, the same signed requests:",
       "- **raw** (`bench/support/raw-load.ts`): keep-alive sockets written and read directly, one request in flight per connection, as wrk does. It leaves the bare server as the bottleneck, so the baseline is the bare server's capacity. This is the figure to judge the target by.",
