@@ -47,7 +47,7 @@ export class DecodeStage {
       out.push({ id: row.id, doc });
       if (doc.status !== "pending") decided.push({ partner: row.partner, type: doc.type, status: doc.status });
     }
-    this.store.decoded(out);
+    for (const m of this.store.decoded(out)) this.log.warn({ document_id: m.id, into: m.into }, "inbound: received document merged into an earlier one with the same message id (was the store written by another process?)");
     for (const [i, { doc }] of out.entries()) {
       if (doc.status === "rejected") this.log.warn({ document_id: rows[i]!.id, partner: rows[i]!.partner, reason: doc.detail }, "inbound: received document rejected while decoding");
     }

