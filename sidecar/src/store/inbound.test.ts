@@ -19,12 +19,12 @@ afterEach(async () => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-function fileStore(): { file: string; open: () => InboundStore } {
+/** One store file; each open() is a new connection to it (a restart, or another process). */
+function fileStore(): { open: () => InboundStore } {
   const dir = mkdtempSync(join(tmpdir(), "odc-inbound-store-"));
   dirs.push(dir);
   const file = join(dir, "store.sqlite");
   return {
-    file,
     open: () => {
       const db = openStore(file, { backgroundCheckpoint: false });
       dbs.push(db);

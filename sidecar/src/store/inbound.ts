@@ -166,7 +166,7 @@ export class InboundStore {
       findDecoded: c.prepare(`SELECT id FROM inbound_documents WHERE partner = ? AND message_scope = ? AND message_id = ? AND status <> 'received'`).pluck(),
       receipt: c.prepare(`UPDATE inbound_documents SET receipts = receipts + 1, last_received_at = ? WHERE id = ? RETURNING id, receipts, status, event_id AS eventId`),
       receivedKeys: c.prepare(`SELECT id, partner, message_scope AS scope, message_id AS messageId FROM inbound_documents WHERE status = 'received'`),
-      keyOfRow: c.prepare(`SELECT partner, message_scope AS scope, message_id AS messageId, receipts, last_received_at AS lastReceivedAt FROM inbound_documents WHERE id = ?`),
+      mergedRow: c.prepare(`SELECT partner, message_scope AS scope, message_id AS messageId, receipts, last_received_at AS lastReceivedAt FROM inbound_documents WHERE id = ?`),
       mergeInto: c.prepare(`UPDATE inbound_documents SET receipts = receipts + ?, last_received_at = max(last_received_at, ?) WHERE id = ?`),
       dropReceived: c.prepare(`DELETE FROM inbound_documents WHERE id = ? AND status = 'received'`),
       // Due documents whose subject has no earlier pending document still waiting (a retry
@@ -286,7 +286,7 @@ export class InboundStore {
           this.st.decoded.run(doc.type, doc.eventId, doc.subjectRef, doc.subjectKey, doc.testMode ? 1 : 0, doc.bodySha256, doc.occurredAt, doc.event, doc.status, doc.nextAttemptAt, doc.detail?.slice(0, 2000) ?? null, doc.status, now, id);
         } catch (err) {
           if ((err as { code?: string }).code !== "SQLITE_CONSTRAINT_UNIQUE") throw err;
-          const row = this.st.keyOfRow.get(id) as { partner: string; scope: string; messageId: string; receipts: number; lastReceivedAt: number };
+          const row = this.st.mergedRow.get(id) as { partner: string; scope: string; messageId: string; receipts: number; lastReceivedAt: number };
           const into = this.st.findDecoded.get(row.partner, row.scope, row.messageId) as number;
           this.st.mergeInto.run(row.receipts, row.lastReceivedAt, into);
           this.st.dropReceived.run(id);
