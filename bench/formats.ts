@@ -12,12 +12,13 @@
  *
  * Env: BENCH_MS (time per measurement, default 700).
  */
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { request, createServer, Agent } from "node:http";
 import type { AddressInfo } from "node:net";
 import { cpus, loadavg } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { writeReadmeSection } from "./support/readme.ts";
 import { decodeCanonical, encodeCanonical } from "../sidecar/src/partners/canonical/index.ts";
 import { decodeAftershipWebhook, decodeEasypostEvent, decodeEasypostShipment, decodeShipengineWebhook, decodeShippoWebhook, encodeEasypostShipment } from "../sidecar/src/partners/carriers/index.ts";
 import { decodeCxml, encodeCxml, type CxmlOrderOptions } from "../sidecar/src/partners/cxml/index.ts";
@@ -218,15 +219,6 @@ out(
 
 if (process.argv.includes("--write")) {
   const readme = join(root, "bench/README.md");
-  const section = `## Formats\n\n${lines.join("\n")}\n`;
-  let text = existsSync(readme) ? readFileSync(readme, "utf8") : "# Benchmarks\n\nScripts in this folder are run by hand (`npx tsx bench/<script>.ts`), not by `npm test`. Each section below is owned by the script that produced it.\n";
-  const start = text.indexOf("\n## Formats\n");
-  if (start === -1) {
-    text = `${text.trimEnd()}\n\n${section}`;
-  } else {
-    const next = text.indexOf("\n## ", start + 1);
-    text = `${text.slice(0, start + 1)}${section}${next === -1 ? "" : text.slice(next)}`;
-  }
-  writeFileSync(readme, text);
+  writeReadmeSection(readme, "Formats", lines);
   console.log(`\nwrote the Formats section of ${readme}`);
 }

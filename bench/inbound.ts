@@ -27,11 +27,12 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { createHmac, randomUUID } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { writeReadmeSection } from "./support/readme.ts";
 import { Agent, request } from "node:http";
 import { buildSync } from "esbuild";
 
@@ -694,15 +695,7 @@ async function main(): Promise<void> {
       `| bare (same rate) | ${bareLatency.p50.toFixed(2)} | ${bareLatency.p90.toFixed(2)} | ${bareLatency.p99.toFixed(2)} | ${bareLatency.max.toFixed(1)} |`,
     ];
     const readme = join(root, "bench/README.md");
-    const section = `## Inbound\n\n${lines.join("\n")}\n`;
-    let text = existsSync(readme) ? readFileSync(readme, "utf8") : "# Benchmarks\n\nScripts in this folder are run by hand (\`npx tsx bench/<script>.ts\`), not by \`npm test\`. Each section below is owned by the script that produced it.\n";
-    const start = text.indexOf("\n## Inbound\n");
-    if (start === -1) text = `${text.trimEnd()}\n\n${section}`;
-    else {
-      const next = text.indexOf("\n## ", start + 1);
-      text = `${text.slice(0, start + 1)}${section}${next === -1 ? "" : text.slice(next)}`;
-    }
-    writeFileSync(readme, text);
+    writeReadmeSection(readme, "Inbound", lines);
     console.log(`wrote the Inbound section of ${readme}`);
   }
 }
