@@ -130,8 +130,9 @@ export const inboundDocuments = sqliteTable(
   (t) => [
     // Received webhooks are deduplicated by InboundStore against this index and its own map of
     // their keys, and enter the index when decoded: a webhook's id lands anywhere in it (ids are
-    // random), and writing that page at the door cost more than the rest of the row (~40 us
-    // against ~17 a row, measured in a store-only loop of 100,000 EasyPost-shaped ids).
+    // random), and writing that page moved from before the answer to the decode stage's larger
+    // transactions (bench/inbound-store.ts: 52.7 us a row at the door before, 33.3 now; door and
+    // decode together the same, ~80).
     uniqueIndex("inbound_message_scope_uq").on(t.partner, t.messageScope, t.messageId).where(sql`status <> 'received'`),
     index("inbound_received_idx").on(t.id).where(sql`status = 'received'`),
     index("inbound_pending_idx").on(t.nextAttemptAt).where(sql`status = 'pending'`),
