@@ -1,4 +1,3 @@
-import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Hono } from "hono";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
@@ -6,6 +5,7 @@ import type { Partner } from "../config/partners.ts";
 import type { AppEnv } from "../http/app.ts";
 import type { OdooClient } from "../odoo/client.ts";
 import { OdooInbound } from "../odoo/inbound.ts";
+import type { FastPath } from "../http/server.ts";
 import type { StoreDb } from "../store/db.ts";
 import { InboundStore } from "../store/inbound.ts";
 import { inboundAdminRoutes } from "./admin.ts";
@@ -34,7 +34,7 @@ export class Inbound {
   readonly door: InboundDoor;
   readonly routes: Hono<AppEnv>;
   /** The door on Node's own request and response (see inboundFastPath). */
-  readonly fastPath: (req: IncomingMessage, res: ServerResponse) => boolean;
+  readonly fastPath: FastPath;
   readonly admin: Hono | undefined;
 
   constructor(options: InboundOptions) {

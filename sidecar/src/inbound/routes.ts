@@ -1,7 +1,7 @@
-import type { IncomingMessage, ServerResponse } from "node:http";
 import { Hono } from "hono";
 import type { Logger } from "pino";
 import { nodeBindings, requestHeader, requestIdFrom, type AppEnv } from "../http/app.ts";
+import type { FastPath } from "../http/server.ts";
 import { send, writeAnswer, type Answer } from "./answers.ts";
 import { readNodeBody, readWebBody, type InboundDoor } from "./door.ts";
 
@@ -39,7 +39,7 @@ const INTERNAL: Answer = { status: 500, headers: { "content-type": "application/
  * debug level for documents taken: see InboundDoor.count); returns false for anything else,
  * which the caller hands to Hono.
  */
-export function inboundFastPath(door: InboundDoor, log: Logger): (req: IncomingMessage, res: ServerResponse) => boolean {
+export function inboundFastPath(door: InboundDoor, log: Logger): FastPath {
   return (req, res) => {
     if (req.method !== "POST") return false;
     const url = req.url ?? "";
