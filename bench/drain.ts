@@ -2,7 +2,7 @@
  * Drain throughput: the real sidecar process (`odc serve`) drains N events from the Odoo
  * simulator into a fast partner on loopback, against a naive relay (bench/naive-relay.ts)
  * measured in the same run against the same simulator. The simulator charges each JSON-RPC
- * call the cost measured on real Odoo 18 (shared/DESIGN.md): a fixed part plus a part per row.
+ * call the cost measured on real Odoo 18 (docs/DESIGN.md): a fixed part plus a part per row.
  *
  *   npx tsx bench/drain.ts
  *   DRAIN_EVENTS=20000 DRAIN_PER_SUBJECT=5 NAIVE_EVENTS=500 ODOO_BASE_MS=10 ODOO_PER_ROW_MS=0.08 npx tsx bench/drain.ts

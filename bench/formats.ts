@@ -12,7 +12,7 @@
  *
  * Env: BENCH_MS (time per measurement, default 700).
  */
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { request, createServer, Agent } from "node:http";
 import type { AddressInfo } from "node:net";
 import { cpus, loadavg } from "node:os";
@@ -27,11 +27,11 @@ import { verifyEasypostSignature, verifyStandardWebhook, easypostSignature } fro
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const documents = join(root, "sidecar/src/partners/test-support/documents");
-const fixtures = resolve(root, "../shared/fixtures/partners");
+const fixtures = join(root, "test/fixtures/partners");
 const BENCH_MS = Number(process.env.BENCH_MS ?? 700);
 
 const doc = (name: string) => readFileSync(join(documents, name));
-const fixture = (path: string) => (existsSync(join(fixtures, path)) ? readFileSync(join(fixtures, path)) : null);
+const fixture = (path: string) => readFileSync(join(fixtures, path));
 const example = (type: string) => JSON.parse(readFileSync(join(root, "contracts/v1/examples", `${type}.json`), "utf8"));
 
 /** Mean time per call in microseconds, after a warm-up, over at least BENCH_MS. */
@@ -84,8 +84,7 @@ for (const [format, document, path, decode] of [
   ["easypost", "tracker.updated Event (real)", "webhooks/easypost/event-body.json", (r: Buffer) => decodeEasypostEvent(r)],
   ["aftership", "Tracking, 14 checkpoints (real)", "webhooks/aftership/aftership-sdk-java_GetTrackingResult.json", (r: Buffer) => decodeAftershipWebhook(r)],
 ] as const) {
-  const raw = fixture(path);
-  if (raw) decodeCases.push({ format, document, raw, decode });
+  decodeCases.push({ format, document, raw: fixture(path), decode });
 }
 
 // A large document: an ASN of 500 items, to see how decoding scales.

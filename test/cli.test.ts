@@ -1,14 +1,14 @@
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
+import { partnerFixturesDir } from "../sidecar/src/partners/test-support/fixtures.ts";
 
 const root = resolve(import.meta.dirname, "..");
-const fixtures = resolve(root, "../shared/fixtures/partners");
+const fixtures = partnerFixturesDir;
 const odc = (...args: string[]) => spawnSync(process.execPath, [join(root, "bin/odc.mjs"), ...args], { encoding: "utf8", timeout: 20_000 });
 
 describe("odc convert / render from the command line", () => {
-  it.skipIf(!existsSync(fixtures))("converts a real cXML confirmation to canonical JSON (exit 0)", () => {
+  it("converts a real cXML confirmation to canonical JSON (exit 0)", () => {
     const r = odc("convert", "cxml", join(fixtures, "cxml/dnas_ConfirmationRequest_detail_accept_2021.xml"));
     expect(r.status).toBe(0);
     const out = JSON.parse(r.stdout);
@@ -16,7 +16,7 @@ describe("odc convert / render from the command line", () => {
     expect(out.data.po_number).toBe("269765");
   });
 
-  it.skipIf(!existsSync(fixtures))("refuses an invalid document with the element and line (exit 1)", () => {
+  it("refuses an invalid document with the element and line (exit 1)", () => {
     const r = odc("convert", "cxml", join(fixtures, "cxml/dnas_ConfirmationRequest_template_INVALID.xml"));
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/lineNumber.*line \d+/);

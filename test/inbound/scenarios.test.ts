@@ -9,7 +9,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { InboundListRow } from "../../sidecar/src/store/inbound.ts";
-import { documentsDir, haveSharedFixtures, partnerFixturesDir } from "../../sidecar/src/partners/test-support/fixtures.ts";
+import { documentsDir, partnerFixturesDir } from "../../sidecar/src/partners/test-support/fixtures.ts";
 import {
   ADMIN_TOKEN,
   aftershipTracking,
@@ -60,7 +60,7 @@ async function decided(answer: { status: number; text: string }): Promise<Inboun
 const activitiesOf = (model: string, id: number) => s.odoo.inbound.activities.filter((a) => a.model === model && a.id === id);
 
 describe("supplier acknowledgements", () => {
-  it("full accept (real dnas cXML fixture, X12 units, blank payloadID deduplicated on a body hash)", { skip: !haveSharedFixtures }, async () => {
+  it("full accept (real dnas cXML fixture, X12 units, blank payloadID deduplicated on a body hash)", async () => {
     const vendor = s.odoo.addVendor("Day-Nite", "DNAS");
     // As ordered: two lines of 2 EA, at the prices the supplier confirms (USD).
     const po = s.odoo.addPurchaseOrder(
@@ -113,7 +113,7 @@ describe("supplier acknowledgements", () => {
     expect(s.odoo.inbound.lineStates(po.id).get(10)!.promised_date).toBe("2026-12-03T07:00:00Z");
   });
 
-  it("reject (real Peppol OrderResponse UC3, Standard Webhooks signed): an exception for a person, an activity on the order", { skip: !haveSharedFixtures }, async () => {
+  it("reject (real Peppol OrderResponse UC3, Standard Webhooks signed): an exception for a person, an activity on the order", async () => {
     const po = s.approvedPo("PEPPOL", "5");
     const body = fixture("ubl/peppol_OrderResponse_UC3.xml");
     const doc = await decided(await s.post("PEPPOL", body, signed.standard(body, SECRETS.PEPPOL, undefined, new Date(), "application/xml")));
@@ -158,7 +158,7 @@ describe("supplier acknowledgements", () => {
     expect(late.status).toBe("stale");
   });
 
-  it("changes that need the buyer (real Peppol OrderResponse CA fixture: substitutes and a new price): exception, lines untouched", { skip: !haveSharedFixtures }, async () => {
+  it("changes that need the buyer (real Peppol OrderResponse CA fixture: substitutes and a new price): exception, lines untouched", async () => {
     const vendorId = [...s.odoo.vendors.values()].find((v) => v.partner_code === "PEPPOL")!.id;
     const po = s.odoo.addPurchaseOrder(vendorId, [1, 2, 3].map((n) => ({ product_code: `L${n}`, vendor_product_code: `SN-3${n + 2}`, description: `L${n}`, quantity: 15, uom: "C62", unit_price: 1 })));
     po.name = "11233";
@@ -260,7 +260,7 @@ describe("supplier ship notices", () => {
     expect(s.odoo.inbound.pickings.get(receipt.id)!.expected).toBeNull();
   });
 
-  it("a header-level ASN (real FriendsOfCXML fixture, sender identity checked): applied without assuming the whole order shipped", { skip: !haveSharedFixtures }, async () => {
+  it("a header-level ASN (real FriendsOfCXML fixture, sender identity checked): applied without assuming the whole order shipped", async () => {
     const po = s.approvedPo("FOCXML", "DO1234");
     const doc = await decided(await s.post("FOCXML", fixture("cxml/friendsofcxml_ShipNoticeRequest.xml"), signed.xml()));
     expect(doc.status).toBe("applied");
@@ -397,7 +397,7 @@ describe("redeliveries, test mode, outages", () => {
     expect(s.odoo.inbound.calls.flat().filter((e) => e.subject_ref === "SHIPPO-FIVE-1")).toHaveLength(1);
   });
 
-  it("test-mode documents (real EasyPost mode:test fixture) never reach Odoo for a production partner, and are applied for a test partner", { skip: !haveSharedFixtures }, async () => {
+  it("test-mode documents (real EasyPost mode:test fixture) never reach Odoo for a production partner, and are applied for a test partner", async () => {
     const body = fixture("webhooks/easypost/tracking-webhook.json");
     const before = s.odoo.inbound.calls.length;
     const prod = await s.post("EASYPOST", body, signed.easypost(body));
@@ -468,7 +468,7 @@ describe("other formats", () => {
     expect(doc).toMatchObject({ status: "applied", verification: "url_token" });
   });
 
-  it("an EasyPost event with nothing to apply (batch.created) is acknowledged and kept as ignored", { skip: !haveSharedFixtures }, async () => {
+  it("an EasyPost event with nothing to apply (batch.created) is acknowledged and kept as ignored", async () => {
     const body = fixture("webhooks/easypost/post_json_example.json");
     const answer = await s.post("EASYPOST", body, signed.easypost(body));
     expect(answer.status).toBe(202);

@@ -7,7 +7,7 @@ import { request } from "node:http";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { documentsDir } from "../../sidecar/src/partners/test-support/fixtures.ts";
+import { documentsDir, readFixture } from "../../sidecar/src/partners/test-support/fixtures.ts";
 import { cxmlConfirmation, easypostTracking, shippoTracking, signed, startInboundStack, waitFor, SECRETS, type InboundStack } from "./support.ts";
 
 let s: InboundStack;
@@ -164,7 +164,7 @@ describe("bodies and content types", () => {
   });
 
   it("a cXML Response or OrderRequest posted in is not news: 400", async () => {
-    const response = readFileSync(join(import.meta.dirname, "../../../shared/fixtures/partners/cxml/officeluv_response_status_200.xml"), { flag: "r" });
+    const response = readFixture("cxml/officeluv_response_status_200.xml");
     const a = await s.post("WOODCORNER", response, signed.xml());
     // (The Response has no SharedSecret: it cannot even be authenticated.)
     expect(a.status).toBe(401);

@@ -9,18 +9,13 @@ import { CallError, SimInbound } from "./odoo-inbound.ts";
 /**
  * An Odoo 18 JSON-RPC simulator that answers as a real Odoo with the distribution_connector
  * addon does: same endpoint (/jsonrpc), same services and methods, same error names and
- * messages as the answers captured from a real Odoo 18 (shared/fixtures/odoo-jsonrpc), the
+ * messages as the answers captured from a real Odoo 18 (test/fixtures/odoo-jsonrpc), the
  * same HTML page when overloaded, and the addon's outbox semantics (contracts/odoo-rpc.md).
  */
 
 const here = dirname(fileURLToPath(import.meta.url));
-const POOL_FULL_HTML = (() => {
-  try {
-    return readFileSync(resolve(here, "../../../shared/fixtures/odoo-jsonrpc/pool_full_500.html"), "utf8");
-  } catch {
-    return "<!doctype html>\n<html lang=en>\n<title>500 Internal Server Error</title>\n<h1>Internal Server Error</h1>\n<p>The server encountered an internal error and was unable to complete your request. Either the server is overloaded or there is an error in the application.</p>\n";
-  }
-})();
+/** The page a real Odoo 18 answers with 500 when its pool is full (captured, in the repository). */
+const POOL_FULL_HTML = readFileSync(resolve(here, "../fixtures/odoo-jsonrpc/pool_full_500.html"), "utf8");
 
 export interface SimVendor {
   id: number;

@@ -1,4 +1,4 @@
-"""Canonical shipment status (shared/partners/FORMATS.md section 5) and its transition rules.
+"""Canonical shipment status (docs/FORMATS.md section 5) and its transition rules.
 
 Tracking webhooks arrive late, twice and out of order. A milestone is applied only when it is
 newer than the one the picking shows, and a delivered, returned or cancelled shipment is never

@@ -1,20 +1,13 @@
-import { readFileSync, readdirSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { dirname, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { odooRpcFixturesDir } from "../partners/test-support/fixtures.ts";
 import { OdooClient } from "./client.ts";
 import { OdooAccessError, OdooAuthError, OdooError, OdooMissingError, OdooProtocolError, OdooUnavailableError, OdooValidationError } from "./errors.ts";
 
-const fixturesDir = resolve(dirname(fileURLToPath(import.meta.url)), "../../../../shared/fixtures/odoo-jsonrpc");
-const haveFixtures = (() => {
-  try {
-    return readdirSync(fixturesDir).length > 0;
-  } catch {
-    return false;
-  }
-})();
+const fixturesDir = odooRpcFixturesDir;
 
 /** A loopback server that answers each call with whatever the current test sets. */
 let server: Server;
@@ -60,7 +53,7 @@ function replayFixture(name: string) {
 
 const client = (extra: Partial<ConstructorParameters<typeof OdooClient>[0]> = {}) => new OdooClient({ url, db: "db", login: "connector", apiKey: "k", retries: 0, ...extra });
 
-describe.skipIf(!haveFixtures)("Odoo client against answers captured from a real Odoo 18", () => {
+describe("Odoo client against answers captured from a real Odoo 18", () => {
   it("returns the result of a successful call", async () => {
     replayFixture("search_read_ok.json");
     const rows = await client().execute<{ code: string }[]>("stock.picking.type", "search_read", [[]], { limit: 2 });

@@ -1,6 +1,6 @@
 /**
  * Odoo answers every JSON-RPC failure with HTTP 200 and `error.data.name` naming the Python
- * exception (see shared/fixtures/odoo-jsonrpc). These classes give the sidecar one type per
+ * exception (see test/fixtures/odoo-jsonrpc). These classes give the sidecar one type per
  * kind of answer, and say whether trying again can help.
  */
 export class OdooError extends Error {

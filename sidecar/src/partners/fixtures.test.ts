@@ -5,10 +5,10 @@ import { wrapInbound } from "./events/envelope.ts";
 import type { CarrierTrackingUpdated, SupplierDocumentStatus, SupplierOrderAcknowledged, SupplierShipmentNoticed } from "./events/inbound.ts";
 import { decodeWith, detect } from "./registry.ts";
 import { contractErrors } from "./test-support/contracts.ts";
-import { haveSharedFixtures, listPartnerFixtures, readFixture, SKIP_MESSAGE } from "./test-support/fixtures.ts";
+import { listPartnerFixtures, readFixture } from "./test-support/fixtures.ts";
 
 /**
- * Every real partner document in the shared fixtures, decoded to the canonical event we
+ * Every real partner document in test/fixtures/partners, decoded to the canonical event we
  * expect (important fields asserted one by one), or refused with a reason that names what
  * is wrong. A new fixture without an expectation here fails the coverage test.
  */
@@ -286,7 +286,7 @@ const EXPECTATIONS: Record<string, Expectation> = {
   },
 };
 
-describe.skipIf(!haveSharedFixtures)(`every shared partner fixture${haveSharedFixtures ? "" : ` (${SKIP_MESSAGE})`}`, () => {
+describe("every real partner fixture (test/fixtures/partners)", () => {
   const files = listPartnerFixtures();
 
   it("has an expectation for every fixture file (a new file needs one)", () => {

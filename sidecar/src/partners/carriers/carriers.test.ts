@@ -4,7 +4,7 @@ import { Ajv } from "ajv";
 import { describe, expect, it } from "vitest";
 import type { DecodeResult } from "../decode-result.ts";
 import type { CarrierShipmentBooked, CarrierTrackingUpdated } from "../events/inbound.ts";
-import { contractsDir, haveSharedFixtures, partnerFixturesDir, readDocument, readFixture, SKIP_MESSAGE } from "../test-support/fixtures.ts";
+import { contractsDir, partnerFixturesDir, readDocument, readFixture } from "../test-support/fixtures.ts";
 import { decodeAftershipWebhook, decodeEasypostEvent, decodeEasypostShipment, decodeShipengineWebhook, decodeShippoWebhook, encodeEasypostShipment } from "./index.ts";
 
 function tracking(result: DecodeResult): CarrierTrackingUpdated {
@@ -63,7 +63,7 @@ describe("Shippo track_updated", () => {
   });
 });
 
-describe.skipIf(!haveSharedFixtures)(`AfterShip tracking webhook${haveSharedFixtures ? "" : ` (${SKIP_MESSAGE})`}`, () => {
+describe("AfterShip tracking webhook", () => {
   const tracking_ = () => JSON.parse(readFixture("webhooks/aftership/aftership-sdk-java_GetTrackingResult.json").toString("utf8")).data.tracking;
 
   it("reads the webhook envelope around the SDK's Tracking object; event_id is the dedupe key", () => {
@@ -123,7 +123,7 @@ describe("ShipEngine track webhook, both field generations", () => {
     expect(decodeShipengineWebhook(JSON.stringify({ resource_url: "x", resource_type: "API_BATCH" }))).toMatchObject({ ok: true, kind: "ignored" });
   });
 
-  it.skipIf(!haveSharedFixtures)("our current-generation sample matches ShipEngine's published tracking schema", () => {
+  it("our current-generation sample matches ShipEngine's published tracking schema", () => {
     const schema = JSON.parse(readFileSync(join(partnerFixturesDir, "webhooks/shipengine/jsonschema_get_tracking_log_response_body.json"), "utf8"));
     // The published root combines additionalProperties:false with allOf, which rejects any object; the inner schema is the real shape.
     const validate = new Ajv({ strict: false, validateFormats: false }).compile(schema.allOf[0]);
