@@ -15,7 +15,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadEnv } from "../sidecar/src/config/env.ts";
 import { parsePartners } from "../sidecar/src/config/partners.ts";
-import { encodeCanonical } from "../sidecar/src/delivery/encode.ts";
+import { prepareRequest } from "../sidecar/src/delivery/wire.ts";
 import { createLogger } from "../sidecar/src/lib/logger.ts";
 import { OdooClient } from "../sidecar/src/odoo/client.ts";
 import { OdooOutbox } from "../sidecar/src/odoo/outbox.ts";
@@ -80,7 +80,8 @@ async function naiveRelay(receiverUrl: string): Promise<number> {
     const { events } = await outbox.claimBatch(1, 120);
     if (events.length === 0) break;
     const e = events[0]!;
-    const req = encodeCanonical({ endpoint: `${receiverUrl}/naive`, signingSecrets: [SECRET] }, e.event.id, JSON.stringify(e.event));
+    const req = prepareRequest({ endpoint: `${receiverUrl}/naive`, wire: { format: "canonical", secrets: [SECRET] } }, [{ eventId: e.event.id, payload: JSON.stringify(e.event) }], { now: Date.now() });
+    if ("ok" in req) throw new Error(req.reason);
     const res = await fetch(req.url, { method: "POST", headers: req.headers, body: req.body });
     await res.body?.cancel();
     await outbox.recordResults([{ event_id: e.event.id, state: res.ok ? "delivered" : "failed", partner: "BENCH", attempts: 1, error: res.ok ? null : `HTTP ${res.status}`, at: new Date().toISOString() }]);

@@ -78,6 +78,8 @@ export class Sidecar {
       options.partnerFetch,
       // A lost claim's rows come back after the lease; the poll then claims them.
       env.ODC_LEASE_SECONDS * 1000 + env.ODC_POLL_INTERVAL_MS + 5_000,
+      // Bookings a carrier answers with are applied in Odoo by the inbound side (built below; called only once running).
+      { booked: (partner, answer, eventId) => this.inbound.booked(partner, answer, eventId) },
     );
     this.drain = new OutboxDrain(
       outbox,

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { ConfigError, describeIssues } from "./env.ts";
+import { BATCHING_FORMATS, cxmlSectionSchema, easypostSectionSchema, encodableTypes, resolveWire, ublSectionSchema, type Wire } from "./formats.ts";
 import { inboundSchema, resolveInbound, type InboundSettings } from "./inbound.ts";
 import { resolveSecret, secretRef } from "./secrets.ts";
 
@@ -61,15 +62,23 @@ export const partnerSchema = z
   .object({
     code: partnerCodeSchema,
     name: z.string().min(1).optional(),
+    /** What we send this partner: canonical JSON (signed), cXML, UBL (Peppol BIS 3) or EasyPost bookings. */
     format: z.enum(["canonical", "cxml", "ubl", "easypost"]).default("canonical"),
     /**
-     * Outbound (what we send): endpoint, signing_secrets and subscriptions go together. A
-     * partner that only sends us news (a carrier's tracking webhooks) leaves all three out
-     * and has an `inbound` section.
+     * Outbound (what we send): endpoint and subscriptions go together, with what the format
+     * authenticates with (signing_secrets for canonical and Standard-Webhooks UBL, the cxml,
+     * ubl or easypost section). A partner that only sends us news (a carrier's tracking
+     * webhooks) leaves them out and has an `inbound` section.
      */
     endpoint: z.url({ protocol: /^https?$/ }).optional(),
     /** Standard Webhooks secrets (whsec_...); several during a key rotation, all sign. */
     signing_secrets: z.array(secretRef).min(1).max(4).optional(),
+    /** cXML: identities, shared secret, deployment mode, bill-to (format cxml). */
+    cxml: cxmlSectionSchema.optional(),
+    /** Peppol BIS 3: the buyer's and seller's endpoint ids, and how the access point authenticates us (format ubl). */
+    ubl: ublSectionSchema.optional(),
+    /** EasyPost: API key, carrier accounts, service, label format (format easypost). */
+    easypost: easypostSectionSchema.optional(),
     subscriptions: subscriptionsSchema.optional(),
     limits: limitsSchema.default(limitsSchema.parse({})),
     retry: retrySchema.default(retrySchema.parse({})),
@@ -110,13 +119,26 @@ export const partnerSchema = z
   })
   .strict()
   .superRefine((p, ctx) => {
-    const outbound = { endpoint: p.endpoint, signing_secrets: p.signing_secrets, subscriptions: p.subscriptions };
+    for (const section of ["cxml", "ubl", "easypost"] as const) {
+      if (p[section] !== undefined && p.format !== section) ctx.addIssue({ code: "custom", path: [section], message: `only for format ${section} (this partner's format is ${p.format})` });
+    }
+    const signs = p.format === "canonical" || (p.format === "ubl" && p.ubl?.auth !== "bearer");
+    if (!signs && p.signing_secrets !== undefined) ctx.addIssue({ code: "custom", path: ["signing_secrets"], message: `not used by format ${p.format}${p.format === "ubl" ? " with auth bearer" : ""}` });
+    const outbound = { endpoint: p.endpoint, subscriptions: p.subscriptions, ...(signs ? { signing_secrets: p.signing_secrets } : {}), ...(p.format !== "canonical" ? { [p.format]: p[p.format] } : {}) };
+    const names = Object.keys(outbound).join(", ");
     const given = Object.values(outbound).filter((v) => v !== undefined).length;
-    if (given === 3 || (given === 0 && p.inbound)) return;
-    for (const [field, value] of Object.entries(outbound)) {
-      if (value !== undefined) continue;
-      const message = given === 0 ? "required, but not set (or leave endpoint, signing_secrets and subscriptions out and give an inbound section)" : "required with endpoint, signing_secrets and subscriptions";
-      ctx.addIssue({ code: "custom", path: [field], message });
+    if (given === 0 && !p.inbound) ctx.addIssue({ code: "custom", path: ["endpoint"], message: `required, but not set (give ${names}, or leave them out and give an inbound section)` });
+    else if (given > 0 && given < Object.keys(outbound).length) {
+      for (const [field, value] of Object.entries(outbound)) if (value === undefined) ctx.addIssue({ code: "custom", path: [field], message: `required with ${names} (format ${p.format})` });
+    }
+    const encodable = encodableTypes(p.format);
+    p.subscriptions?.event_types.forEach((type, i) => {
+      if (encodable && !encodable.includes(type)) {
+        ctx.addIssue({ code: "custom", path: ["subscriptions", "event_types", i], message: `partner ${p.code}: format ${p.format} cannot send ${type} (it sends ${encodable.join(", ")})` });
+      }
+    });
+    if (p.delivery.mode === "batched" && !BATCHING_FORMATS.has(p.format)) {
+      ctx.addIssue({ code: "custom", path: ["delivery", "mode"], message: `partner ${p.code}: format ${p.format} carries one event per request; batched delivery is for ${[...BATCHING_FORMATS].join(", ")}` });
     }
   });
 
@@ -133,7 +155,7 @@ export const partnersFileSchema = z
 
 export type PartnerConfig = z.infer<typeof partnerSchema>;
 
-export interface Partner extends Omit<PartnerConfig, "signing_secrets" | "endpoint" | "subscriptions" | "inbound"> {
+export interface Partner extends Omit<PartnerConfig, "signing_secrets" | "endpoint" | "subscriptions" | "inbound" | "cxml" | "ubl" | "easypost"> {
   /** False for a partner that only posts to us: it has no endpoint and receives nothing. */
   outbound: boolean;
   /** Empty when `outbound` is false. */
@@ -141,6 +163,8 @@ export interface Partner extends Omit<PartnerConfig, "signing_secrets" | "endpoi
   subscriptions: z.infer<typeof subscriptionsSchema>;
   /** Resolved secret values. Never logged. */
   signingSecrets: string[];
+  /** How requests are encoded and authenticated (resolved secrets; never logged); null when `outbound` is false. */
+  wire: Wire | null;
   /** Inbound settings with resolved secrets, or null when the partner posts nothing to us. */
   inbound: InboundSettings | null;
 }
@@ -150,7 +174,7 @@ export function parsePartners(raw: unknown, env: Record<string, string | undefin
   const parsed = partnersFileSchema.safeParse(raw);
   if (!parsed.success) throw new ConfigError(describeIssues(parsed.error, "ODC_PARTNERS_FILE: "));
   return parsed.data.partners.map((p, i) => {
-    const { signing_secrets = [], endpoint, subscriptions, inbound, ...rest } = p;
+    const { signing_secrets = [], endpoint, subscriptions, inbound, cxml, ubl, easypost, ...rest } = p;
     const signingSecrets = signing_secrets.map((ref, j) => {
       const value = resolveSecret(ref, `ODC_PARTNERS_FILE: partners.${i}.signing_secrets.${j}`, env);
       if (!/^whsec_[A-Za-z0-9+/=]{16,}$/.test(value)) {
@@ -164,6 +188,7 @@ export function parsePartners(raw: unknown, env: Record<string, string | undefin
       endpoint: endpoint ?? "",
       subscriptions: subscriptions ?? { event_types: [] },
       signingSecrets,
+      wire: endpoint === undefined ? null : resolveWire({ format: p.format, signingSecrets, cxml, ubl, easypost }, `ODC_PARTNERS_FILE: partners.${i}`, (ref, field) => resolveSecret(ref, field, env)),
       inbound: inbound ? resolveInbound(inbound, `ODC_PARTNERS_FILE: partners.${i}.inbound`, (ref, field) => resolveSecret(ref, field, env)) : null,
     };
   });

@@ -1,11 +1,20 @@
 import { errors as undiciErrors, request as undiciRequest, type Dispatcher } from "undici";
 import type { ErrorClass } from "../store/deliveries.ts";
 
+/** The partner's answer body, kept when the request asked for it (`readAnswer`). */
+export interface PartnerAnswer {
+  body: Buffer;
+  contentType: string | null;
+  /** The body was longer than `readAnswer` bytes and was cut there. */
+  truncated: boolean;
+}
+
 /** What one HTTP attempt to a partner came to. */
 export type AttemptOutcome =
-  | { ok: true; status: number }
+  | { ok: true; status: number; answer?: PartnerAnswer }
   | {
       ok: false;
+      answer?: PartnerAnswer;
       errorClass: ErrorClass;
       /** The partner's answer or the network error, truncated; never contains our secrets. */
       message: string;
@@ -20,6 +29,12 @@ export interface PreparedRequest {
   url: string;
   headers: Record<string, string>;
   body: string | Uint8Array;
+  /**
+   * Keep up to this many bytes of the answer, whatever its status, for formats whose answer
+   * means something (a cXML Response's Status, EasyPost's bought Shipment). Unset: the body
+   * of a 2xx is discarded unread.
+   */
+  readAnswer?: number;
 }
 
 const MAX_ANSWER_KEPT = 2_000;
@@ -86,6 +101,11 @@ export async function sendAttempt(request: PreparedRequest, timeoutMs: number, t
     };
     retryAfter = header("retry-after");
     stopHeader = header("x-stop-retrying");
+    if (request.readAnswer !== undefined) {
+      const answer = await readAnswer(response.body as AsyncIterable<Uint8Array>, request.readAnswer, header("content-type"));
+      text = summarise(answer.body.toString("utf8"));
+      return withAnswer(status >= 200 && status < 300 ? { ok: true, status } : classifyAnswer(status, text, retryAfter, stopHeader), answer);
+    }
     if (status >= 200 && status < 300) {
       await response.body.dump();
       return { ok: true, status };
@@ -104,6 +124,29 @@ export async function sendAttempt(request: PreparedRequest, timeoutMs: number, t
     return { ok: false, errorClass: "network", message: e.code ?? e.cause?.code ?? e.message, retryable: true };
   }
   return classifyAnswer(status, text, retryAfter, stopHeader);
+}
+
+const summarise = (text: string) => text.replace(/\s+/g, " ").trim().slice(0, MAX_ANSWER_KEPT);
+
+function withAnswer(outcome: AttemptOutcome, answer: PartnerAnswer): AttemptOutcome {
+  return { ...outcome, answer };
+}
+
+/** Reads at most `limit` bytes of an answer; past that it is cut and the rest dropped. */
+async function readAnswer(body: AsyncIterable<Uint8Array>, limit: number, contentType: string | null): Promise<PartnerAnswer> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  let truncated = false;
+  for await (const chunk of body) {
+    if (size + chunk.byteLength > limit) {
+      chunks.push(chunk.subarray(0, limit - size));
+      truncated = true;
+      break;
+    }
+    chunks.push(chunk);
+    size += chunk.byteLength;
+  }
+  return { body: Buffer.concat(chunks), contentType, truncated };
 }
 
 /** Reads at most about `limit` characters of a body and drops the rest. */
@@ -150,6 +193,17 @@ async function sendWithFetch(request: PreparedRequest, timeoutMs: number, doFetc
     const e = err as Error & { cause?: { code?: string; message?: string } };
     if (e.name === "TimeoutError" || e.name === "AbortError") return { ok: false, errorClass: "timeout", message: `no answer within ${timeoutMs} ms`, retryable: true };
     return { ok: false, errorClass: "network", message: e.cause?.code ?? e.cause?.message ?? e.message, retryable: true };
+  }
+  if (request.readAnswer !== undefined) {
+    let answer: PartnerAnswer;
+    try {
+      answer = await readAnswer((response.body ?? []) as AsyncIterable<Uint8Array>, request.readAnswer, response.headers.get("content-type"));
+    } catch (err) {
+      // The answer is the point of reading it: a body cut short is a failed attempt.
+      return { ok: false, errorClass: "network", message: `answer cut short: ${(err as Error).message}`, retryable: true };
+    }
+    const status = response.status;
+    return withAnswer(status >= 200 && status < 300 ? { ok: true, status } : classifyAnswer(status, summarise(answer.body.toString("utf8")), response.headers.get("retry-after"), response.headers.get("x-stop-retrying")), answer);
   }
   let text = "";
   try {

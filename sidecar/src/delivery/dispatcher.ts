@@ -6,10 +6,12 @@ import type { Partner } from "../config/partners.ts";
 import type { AttemptRecord, DeliveryStore, DueDelivery } from "../store/deliveries.ts";
 import { sendAttempt, type AttemptOutcome, type PreparedRequest } from "./attempt.ts";
 import { CircuitBreaker } from "./breaker.ts";
-import { encodeBatch, encodeCanonical } from "./encode.ts";
+import { describeRefusal } from "../partners/result.ts";
+import type { PartnerAnswer } from "./attempt.ts";
 import { RateGate } from "./rate-gate.ts";
 import { nextAttemptAt } from "./schedule.ts";
 import { msUntilOpen } from "./window.ts";
+import { interpretAnswer, prepareRequest, type WireTarget } from "./wire.ts";
 
 /** A transient failure worth one more quick try. */
 class QuickRetry extends Error {
@@ -23,6 +25,16 @@ export interface DeliveryObserver {
   attempted?(partner: string, delivery: DueDelivery, outcome: AttemptOutcome, final: "delivered" | "dead" | null): void;
   /** Deliveries reached a final state: their events may be ready to report to Odoo. */
   finalized?(): void;
+}
+
+/**
+ * Where an answer that is news for Odoo goes (EasyPost's bought Shipment): stored durably,
+ * before the delivery is recorded, to be applied in Odoo like the partner's webhooks. Throws
+ * when it cannot store it; the attempt then counts as failed and is retried (the request's
+ * idempotency key makes the partner answer the same).
+ */
+export interface AnswerSink {
+  booked(partner: Partner, answer: PartnerAnswer, eventId: string): void;
 }
 
 /**
@@ -91,6 +103,7 @@ class PartnerLane {
     private readonly observer: DeliveryObserver,
     doFetch: typeof fetch | undefined,
     private readonly gapHoldMs: number,
+    private readonly answers: AnswerSink | undefined,
   ) {
     const { concurrency, rate, breaker_threshold, breaker_cooldown_ms } = partner.limits;
     this.transport = doFetch ?? new Agent({ connections: concurrency, keepAliveTimeout: 30_000, connect: { timeout: partner.limits.timeout_ms } });
@@ -175,13 +188,23 @@ class PartnerLane {
   /** One request: a single event, or a batch in batched mode. */
   private async attempt(rows: DueDelivery[]): Promise<void> {
     try {
-      // Released without an attempt when stopping or when the circuit opened meanwhile; the
-      // deliveries stay pending in the store.
-      if (this.stopped || !this.breaker.tryAcquire()) return;
-      const request = rows.length === 1 && this.partner.delivery.mode === "immediate" ? encodeCanonical(this.partner, rows[0]!.eventId, rows[0]!.payload) : encodeBatch(this.partner, rows);
+      if (this.stopped) return;
+      const wire = this.partner as WireTarget;
+      const previousEventId = wire.wire.format === "cxml" && rows.length === 1 ? this.store.previousDelivered(rows[0]!.id) : undefined;
+      const request = prepareRequest(wire, rows, { now: Date.now(), previousEventId, batch: this.partner.delivery.mode === "batched" });
+      if ("ok" in request) {
+        // This partner's format cannot carry the event: no attempt can succeed.
+        const message = `not encodable as ${wire.wire.format}: ${describeRefusal(request)}`;
+        this.log.warn({ partner: this.partner.code, events: rows.map((r) => r.eventId), reason: message }, "event refused by the partner's format");
+        await Promise.all(rows.map((row) => this.writer.write({ id: row.id, ok: false, errorClass: "encode", message, nextAttemptAt: null })));
+        return;
+      }
+      // Released without an attempt when the circuit opened meanwhile; the deliveries stay pending in the store.
+      if (!this.breaker.tryAcquire()) return;
       const sent = await this.sendWithQuickRetries(request, rows);
       if (!sent) return;
-      const { outcome, tries } = sent;
+      const { tries } = sent;
+      const outcome = this.settle(sent.outcome, rows);
       await Promise.all(
         rows.map(async (row) => {
           const record = { ...this.toRecord({ ...row, attempts: row.attempts + tries - 1 }, outcome), tries };
@@ -252,6 +275,20 @@ class PartnerLane {
     }
   }
 
+  /** The answer read as the format means it; a booking stored for Odoo before the delivery is recorded. */
+  private settle(raw: AttemptOutcome, rows: readonly DueDelivery[]): AttemptOutcome {
+    const { outcome, booking } = interpretAnswer((this.partner as WireTarget).wire, raw);
+    if (!booking) return outcome;
+    try {
+      if (!this.answers) throw new Error("no store for answers");
+      this.answers.booked(this.partner, booking, rows[0]!.eventId);
+      return outcome;
+    } catch (err) {
+      this.log.error({ err, partner: this.partner.code, event: rows[0]!.eventId }, "storing the partner's booking answer failed; the delivery will be retried");
+      return { ok: false, errorClass: "bad_answer", message: "the answer could not be stored; retried", retryable: true };
+    }
+  }
+
   private updateBreaker(outcome: AttemptOutcome): void {
     if (outcome.ok) return this.breaker.success();
     if (outcome.retryable) this.breaker.failure();
@@ -298,9 +335,12 @@ export class Dispatcher {
    * @param gapHoldMs how long a delivery waits for the previous sequence of its subject to
    * show up (the outbox lease plus a margin: a claim lost with a killed process comes back then).
    */
-  constructor(partners: readonly Partner[], store: DeliveryStore, log: Logger, observer: DeliveryObserver = {}, doFetch?: typeof fetch, gapHoldMs = 0) {
+  constructor(partners: readonly Partner[], store: DeliveryStore, log: Logger, observer: DeliveryObserver = {}, doFetch?: typeof fetch, gapHoldMs = 0, answers?: AnswerSink) {
     const writer = new OutcomeWriter(store, log, () => observer.finalized?.());
-    for (const p of partners) this.lanes.set(p.code, new PartnerLane(p, store, writer, log, observer, doFetch, gapHoldMs));
+    for (const p of partners) {
+      if (!p.wire) throw new Error(`partner ${p.code} has no outbound settings`);
+      this.lanes.set(p.code, new PartnerLane(p, store, writer, log, observer, doFetch, gapHoldMs, answers));
+    }
   }
 
   wakeAll(): void {

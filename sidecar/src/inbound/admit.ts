@@ -70,6 +70,24 @@ export function admit(code: string, settings: InboundSettings, input: AdmitInput
   return { ok: true, doc: eventDocumentOf(code, settings, raw, input.contentType, verified.keyIndex, receivedAt, event) };
 }
 
+/** What building a stored document needs of a partner's inbound settings. */
+type DocumentSettings = Pick<InboundSettings, "format" | "test_partner" | "coalesce_ms"> & { verification: { scheme: string } };
+
+/**
+ * A partner's synchronous answer to our own request that is news for Odoo (EasyPost's bought
+ * Shipment): decoded and stored as a document of that partner, so it is applied in Odoo in
+ * order with the partner's webhooks about the same shipment. It is authenticated by being the
+ * answer on our own connection (`verification` "answer"); its test mode follows our own key,
+ * so it is applied whatever the partner's test_partner setting.
+ */
+export function admitAnswer(code: string, format: InboundSettings["format"], body: Buffer, contentType: string | null, receivedAt: number): Admitted {
+  const settings: DocumentSettings = { format, test_partner: true, coalesce_ms: 0, verification: { scheme: "answer" } };
+  const decoded = decodeWith(format, body);
+  if (!decoded.ok) return { ok: false, status: 400, code: decoded.code, message: describeRefusal(decoded), extra: { bytes: body.length } };
+  if (decoded.kind !== "event") return { ok: false, status: 400, code: "unsupported_document", message: `a ${decoded.kind} answer carries nothing to apply`, extra: {} };
+  return { ok: true, doc: eventDocumentOf(code, settings, body, contentType ?? undefined, 0, receivedAt, decoded.event) };
+}
+
 const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
 
 /** Type and subject of a received webhook until it is decoded. */
@@ -139,14 +157,14 @@ export function rejectedDecoding(row: Pick<ReceivedInbound, "partner" | "receive
   return { type: UNDECODED, eventId: null, subjectRef: null, subjectKey: `${row.partner}|${UNDECODED}`, testMode: false, bodySha256, occurredAt: null, event: null, status: "rejected", nextAttemptAt: row.receivedAt, detail };
 }
 
-function storedBody(settings: InboundSettings, raw: Buffer): Buffer {
+function storedBody(settings: DocumentSettings, raw: Buffer): Buffer {
   // cXML carries its credential in the document: the stored copy never holds it.
   return settings.format === "cxml" ? Buffer.from(redactCxmlSecrets(raw.toString("utf8")), "utf8") : raw;
 }
 
 function documentOf(
   code: string,
-  settings: InboundSettings,
+  settings: DocumentSettings,
   raw: Buffer,
   contentType: string | undefined,
   keyIndex: number,
@@ -179,7 +197,7 @@ function documentOf(
 }
 
 /** A document with nothing to apply (an EasyPost batch event...): acknowledged so the partner does not retry, kept as `ignored`. */
-function ignoredDocumentOf(code: string, settings: InboundSettings, raw: Buffer, contentType: string | undefined, keyIndex: number, receivedAt: number, decoded: { messageId: string; testMode: boolean; reason: string }): NewInboundDocument {
+function ignoredDocumentOf(code: string, settings: DocumentSettings, raw: Buffer, contentType: string | undefined, keyIndex: number, receivedAt: number, decoded: { messageId: string; testMode: boolean; reason: string }): NewInboundDocument {
   return documentOf(code, settings, raw, contentType, keyIndex, receivedAt, {
     type: "ignored",
     messageId: decoded.messageId,
@@ -190,7 +208,7 @@ function ignoredDocumentOf(code: string, settings: InboundSettings, raw: Buffer,
   });
 }
 
-function eventDocumentOf(code: string, settings: InboundSettings, raw: Buffer, contentType: string | undefined, keyIndex: number, receivedAt: number, event: DecodedInbound): NewInboundDocument {
+function eventDocumentOf(code: string, settings: DocumentSettings, raw: Buffer, contentType: string | undefined, keyIndex: number, receivedAt: number, event: DecodedInbound): NewInboundDocument {
   const item = applyItemOf(code, event, receivedAt);
   // Test-mode documents touch nothing unless the partner is a test partner.
   const skip = event.testMode && !settings.test_partner;

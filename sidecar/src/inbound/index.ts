@@ -12,6 +12,9 @@ import { inboundAdminRoutes } from "./admin.ts";
 import { InboundMetrics } from "./metrics.ts";
 import { DecodeStage } from "./decode-stage.ts";
 import { InboundDoor } from "./door.ts";
+import { admitAnswer } from "./admit.ts";
+import type { AnswerSink } from "../delivery/dispatcher.ts";
+import type { PartnerAnswer } from "../delivery/attempt.ts";
 import { inboundFastPath, inboundRoutes } from "./routes.ts";
 import { ApplyWorker, type ApplyObserver } from "./worker.ts";
 
@@ -27,7 +30,7 @@ export interface InboundOptions {
 }
 
 /** The inbound side: routes that take partners' documents, and the worker that applies them in Odoo. */
-export class Inbound {
+export class Inbound implements AnswerSink {
   readonly store: InboundStore;
   readonly worker: ApplyWorker;
   readonly metrics: InboundMetrics;
@@ -37,8 +40,11 @@ export class Inbound {
   readonly fastPath: FastPath;
   readonly admin: Hono | undefined;
 
+  private readonly log: Logger;
+
   constructor(options: InboundOptions) {
     const log = options.log.child({ component: "inbound" });
+    this.log = log;
     this.store = new InboundStore(options.db);
     this.metrics = new InboundMetrics(options.registry, () => this.store.counts());
     const observer = options.observer ?? {};
@@ -57,6 +63,20 @@ export class Inbound {
     this.routes = inboundRoutes(this.door);
     this.fastPath = inboundFastPath(this.door, options.log);
     this.admin = options.adminToken ? inboundAdminRoutes(options.adminToken, this.store) : undefined;
+  }
+
+  /**
+   * A booking the carrier answered with (see delivery/wire.ts): stored like a webhook of that
+   * partner, then applied by the worker. Throws when it cannot be stored, so the delivery is retried.
+   */
+  booked(partner: Partner, answer: PartnerAnswer, eventId: string): void {
+    const format = partner.wire?.format;
+    if (format !== "easypost") throw new Error(`partner ${partner.code} (${format ?? "no outbound format"}) books nothing`);
+    const admitted = admitAnswer(partner.code, format, answer.body, answer.contentType, Date.now());
+    if (!admitted.ok) throw new Error(`booking answer not storable: ${admitted.message}`);
+    const [outcome] = this.store.receive([admitted.doc]);
+    this.log.info({ partner: partner.code, event: eventId, document_id: outcome?.id, duplicate: outcome?.duplicate ?? false }, "inbound: carrier booking stored from the answer");
+    this.worker.wake();
   }
 
   health(): { documents: Record<string, number>; last_error: string | null; last_applied_at: string | null } {

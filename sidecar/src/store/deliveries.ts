@@ -39,6 +39,7 @@ export type ErrorClass =
   | "stop_requested"
   | "circuit_open"
   | "encode"
+  | "bad_answer"
   | "max_age";
 
 export interface DeadLetterFilter {
@@ -121,6 +122,11 @@ export class DeliveryStore {
             AND (d.sequence = 1 OR d.created_at <= @gapDeadline
                  OR EXISTS (SELECT 1 FROM events g WHERE g.subject_key = d.subject_key AND g.sequence = d.sequence - 1))
           ORDER BY d.next_attempt_at, d.id LIMIT @limit`,
+      ),
+      previousDelivered: c.prepare(
+        `SELECT p.event_id AS eventId FROM deliveries d
+           JOIN deliveries p ON p.partner = d.partner AND p.subject_key = d.subject_key AND p.sequence < d.sequence AND p.state = 'delivered'
+          WHERE d.id = ? ORDER BY p.sequence DESC LIMIT 1`,
       ),
       nextDue: c.prepare(`SELECT min(next_attempt_at) AS at FROM deliveries WHERE state = 'pending' AND partner = ?`),
       pendingCount: c.prepare(`SELECT count(*) AS n FROM deliveries WHERE state = 'pending'`),
@@ -226,6 +232,11 @@ export class DeliveryStore {
   }
 
   /** Earliest next attempt among a partner's pending deliveries, to sleep until then. */
+  /** The event of the same subject last delivered to this delivery's partner (what an update replaces). */
+  previousDelivered(deliveryId: number): string | undefined {
+    return (this.statements.previousDelivered.get(deliveryId) as { eventId: string } | undefined)?.eventId;
+  }
+
   nextDueAt(partner: string): number | null {
     return (this.statements.nextDue.get(partner) as { at: number | null }).at;
   }

@@ -1,5 +1,6 @@
 import type { DecodeResult } from "../decode-result.ts";
 import { INBOUND_EVENT_TYPES, type DecodedInbound, type InboundEventType } from "../events/inbound.ts";
+import { createHash } from "node:crypto";
 import { guard, refuse, type EncodeResult, type RawDocument } from "../result.ts";
 import { at, isObject, optString, parseJsonBody } from "../carriers/json.ts";
 import { canonicalJson } from "./canonical-json.ts";
@@ -13,6 +14,11 @@ export interface CanonicalEncodeOptions {
   secrets: readonly string[];
   /** Unix seconds for `webhook-timestamp`. Default: now. Pass it for reproducible output. */
   timestamp?: number;
+  /**
+   * The event's JSON exactly as stored (the relay sends Odoo's own serialisation, byte for
+   * byte, rather than serialising the event again); the event then needs only its id and type.
+   */
+  text?: string;
 }
 
 /** Any canonical event → canonical JSON body + Standard Webhooks headers. Never throws. */
@@ -22,11 +28,28 @@ export function encodeCanonical(event: unknown, options: CanonicalEncodeOptions)
     if (!isObject(event) || id === null || optString(event, "type") === null) {
       return refuse("invalid_event", "a canonical event needs an id and a type", { path: id === null ? "id" : "type" });
     }
-    const body = canonicalJson(event);
-    const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
-    const headers = signStandardWebhook({ id, timestamp, body, secrets: options.secrets ?? [] });
-    if ("error" in headers) return refuse("missing_option", headers.error);
-    return { ok: true, contentType: "application/json", body, headers: { ...headers } };
+    return signed(id, options.text ?? canonicalJson(event), options);
+  });
+}
+
+function signed(id: string, body: string, options: CanonicalEncodeOptions): EncodeResult {
+  const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
+  const headers = signStandardWebhook({ id, timestamp, body, secrets: options.secrets ?? [] });
+  if ("error" in headers) return refuse("missing_option", headers.error);
+  return { ok: true, contentType: "application/json", body, headers: { ...headers } };
+}
+
+/**
+ * Several canonical events in one request (batched delivery): `{"events":[...]}`, each event
+ * as stored. Each keeps its own `id` for deduplication; `webhook-id` is derived from the ids it
+ * carries, so a retry of the same batch carries the same one.
+ */
+export function encodeCanonicalBatch(events: readonly { id: string; text: string }[], options: Omit<CanonicalEncodeOptions, "text">): EncodeResult {
+  return guard(() => {
+    if (events.length === 0) return refuse("invalid_event", "a batch needs at least one event");
+    const digest = createHash("sha256");
+    for (const e of events) digest.update(e.id).update("\n");
+    return signed(`batch_${digest.digest("hex").slice(0, 32)}`, `{"events":[${events.map((e) => e.text).join(",")}]}`, options);
   });
 }
 

@@ -9,8 +9,20 @@ import { createHmac } from "node:crypto";
 
 export const WEBHOOK_SECRET_PREFIX = "whsec_";
 
-/** The key bytes of a `whsec_<base64>` secret; null when it is not one. */
+const keys = new Map<string, Buffer | null>();
+
+/** The key bytes of a `whsec_<base64>` secret; null when it is not one. Decoded once per secret (every delivery signs). */
 export function webhookSecretKey(secret: string): Buffer | null {
+  let key = keys.get(secret);
+  if (key === undefined) {
+    key = decodeKey(secret);
+    // Bounded: a process holds a handful of configured secrets; anything past that is not cached.
+    if (keys.size < 64) keys.set(secret, key);
+  }
+  return key;
+}
+
+function decodeKey(secret: string): Buffer | null {
   const encoded = secret.startsWith(WEBHOOK_SECRET_PREFIX) ? secret.slice(WEBHOOK_SECRET_PREFIX.length) : secret;
   if (encoded === "" || !/^[A-Za-z0-9+/]+={0,2}$/.test(encoded)) return null;
   const key = Buffer.from(encoded, "base64");
