@@ -1,5 +1,7 @@
 from odoo import fields, models, tools
 
+from .connector_document_status import effective_sent_at_sql, effective_status_sql
+
 PARAM_ACK_DELAY_HOURS = "distribution_connector.ack_delay_hours"
 PARAM_MILESTONE_DELAY_HOURS = "distribution_connector.milestone_delay_hours"
 DEFAULT_ACK_DELAY_HOURS = 48
@@ -43,7 +45,7 @@ class ConnectorAttention(models.Model):
     _depends = {
         "purchase.order": [
             "state", "name", "partner_id", "picking_type_id", "company_id", "receipt_status",
-            "connector_supplier_status", "connector_sent_at", "connector_ack_at", "connector_supplier_detail",
+            "connector_answer_status", "connector_answer_after", "connector_ack_at", "connector_supplier_detail",
             "connector_last_inbound_id",
         ],
         "stock.picking": [
@@ -55,6 +57,7 @@ class ConnectorAttention(models.Model):
             "state", "subject_model", "subject_id", "subject_ref", "event_type", "last_error", "partner_code",
             "company_id",
         ],
+        "connector.document.status": ["res_model", "res_id", "sent_at"],
         "connector.inbound": ["outcome", "reviewed", "record_ref", "subject_ref", "detail", "partner_code", "company_id"],
     }
 
@@ -80,8 +83,8 @@ class ConnectorAttention(models.Model):
             """
             SELECT u.*, EXTRACT(EPOCH FROM %(now)s - u.since) / 3600.0 AS waiting_hours FROM (
             SELECT po.id * %(f)s + 1 AS id, 'ack_overdue' AS kind, po.name AS name,
-                   'sent ' || to_char(po.connector_sent_at, 'YYYY-MM-DD HH24:MI') || ' UTC, no answer' AS detail,
-                   po.connector_sent_at AS since, vendor.connector_partner_code AS partner_code,
+                   'sent ' || to_char(%(sent_at)s, 'YYYY-MM-DD HH24:MI') || ' UTC, no answer' AS detail,
+                   %(sent_at)s AS since, vendor.connector_partner_code AS partner_code,
                    po.partner_id AS partner_id, pt.warehouse_id AS warehouse_id, NULL::integer AS carrier_id,
                    po.company_id AS company_id, 'purchase.order' AS res_model, po.id AS res_id
               FROM purchase_order po
@@ -89,8 +92,8 @@ class ConnectorAttention(models.Model):
               LEFT JOIN res_partner vendor ON vendor.id = p.commercial_partner_id
               LEFT JOIN stock_picking_type pt ON pt.id = po.picking_type_id
              WHERE po.state IN ('purchase', 'done')
-               AND po.connector_supplier_status = 'sent'
-               AND po.connector_sent_at < %(now)s - make_interval(hours => %(ack_hours)s)
+               AND %(status)s = 'sent'
+               AND %(sent_at)s < %(now)s - make_interval(hours => %(ack_hours)s)
             UNION ALL
             SELECT po.id * %(f)s + 2, 'vendor_exception', po.name, po.connector_supplier_detail,
                    COALESCE(po.connector_ack_at, po.write_date), vendor.connector_partner_code,
@@ -100,7 +103,7 @@ class ConnectorAttention(models.Model):
               LEFT JOIN res_partner vendor ON vendor.id = p.commercial_partner_id
               LEFT JOIN stock_picking_type pt ON pt.id = po.picking_type_id
              WHERE po.state IN ('purchase', 'done')
-               AND po.connector_supplier_status IN ('rejected', 'exception')
+               AND %(status)s IN ('rejected', 'exception')
                AND COALESCE(po.receipt_status, 'pending') != 'full'
             UNION ALL
             SELECT sp.id * %(f)s + 3, 'no_milestone', sp.name,
@@ -147,7 +150,7 @@ class ConnectorAttention(models.Model):
                     OR (i.outcome = 'exception'
                         AND NOT EXISTS (SELECT 1 FROM purchase_order po
                                          WHERE po.connector_last_inbound_id = i.id
-                                           AND po.connector_supplier_status IN ('rejected', 'exception'))
+                                           AND %(status)s IN ('rejected', 'exception'))
                         AND NOT EXISTS (SELECT 1 FROM stock_picking sp
                                          WHERE sp.connector_last_inbound_id = i.id
                                            AND sp.connector_carrier_status IN ('exception', 'attempt_failed'))))
@@ -165,6 +168,7 @@ class ConnectorAttention(models.Model):
             ) u
             """,
             f=ID_FACTOR, now=now, ack_hours=ack_hours, milestone_hours=milestone_hours,
+            status=effective_status_sql("po"), sent_at=effective_sent_at_sql("po"),
         )
 
     def action_open_record(self):

@@ -1,8 +1,10 @@
 from odoo import _, fields, models
+from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from ..tools import inbound as inbound_tools
 from ..tools import purchase_payload, supplier_ack
+from .connector_document_status import effective_status_sql
 from .purchase_order_line import LINE_NUMBER_STEP
 
 APPROVED_STATES = ("purchase", "done")
@@ -26,12 +28,28 @@ class PurchaseOrder(models.Model):
     connector_last_line_number = fields.Integer(
         copy=False, readonly=True, help="Highest line number ever given in this order; never reused."
     )
+    # What the sidecar reports (a delivery to the vendor) lives in connector.document.status,
+    # never on the order: staff may be validating the order's receipt at that moment (see
+    # there). The vendor's answers, applied by intent methods in one short transaction, stay
+    # on the order; the status shown is the newer of the two.
     connector_supplier_status = fields.Selection(
         # A list, not a tuple: Odoo keeps the labels of list selections only.
-        list(supplier_ack.SUPPLIER_STATUSES), string="Vendor Status", copy=False, readonly=True,
+        list(supplier_ack.SUPPLIER_STATUSES), string="Vendor Status", readonly=True,
+        compute="_compute_connector_sent", inverse="_inverse_connector_supplier_status",
+        search="_search_connector_supplier_status",
         help="Where the order stands with the vendor's system: sent, then the vendor's answer.",
     )
-    connector_sent_at = fields.Datetime(string="Sent to Vendor", copy=False, readonly=True)
+    connector_sent_at = fields.Datetime(
+        string="Sent to Vendor", readonly=True, compute="_compute_connector_sent", inverse="_inverse_connector_sent_at",
+    )
+    connector_answer_status = fields.Selection(
+        list(supplier_ack.SUPPLIER_STATUSES), string="Vendor Answer Status", copy=False, readonly=True,
+        help="The status the vendor's last answer (or a person) gave the order.",
+    )
+    connector_answer_after = fields.Datetime(
+        copy=False, readonly=True,
+        help="The answer status covers deliveries up to this time; a later delivery shows the order as sent again.",
+    )
     connector_ack_at = fields.Datetime(
         string="Vendor Answered", copy=False, readonly=True, help="When the vendor's last answer was received."
     )
@@ -46,7 +64,75 @@ class PurchaseOrder(models.Model):
     def write(self, vals):
         if ORDER_TRACKED_FIELDS.intersection(vals):
             self._connector_mark_changed()
-        return super().write(vals)
+        if "connector_supplier_status" not in vals and "connector_sent_at" not in vals:
+            return super().write(vals)
+        # The sent date first, then the answer status, which covers it.
+        vals = dict(vals)
+        sent_at = vals.pop("connector_sent_at", None) if "connector_sent_at" in vals else False
+        status = vals.pop("connector_supplier_status", None) if "connector_supplier_status" in vals else False
+        result = super().write(vals)
+        if sent_at is not False:
+            self._connector_set_sent_at(fields.Datetime.to_datetime(sent_at) if sent_at else None)
+        if status is not False:
+            self._connector_set_answer_status(status or False)
+        return result
+
+    def _compute_connector_sent(self):
+        sent = self.env["connector.document.status"].sudo()._sent_at_by_id(self._name, [i for i in self.ids if i])
+        for order in self:
+            sent_at = sent.get(order.id)
+            order.connector_sent_at = sent_at or False
+            covered = order.connector_answer_after
+            if sent_at and (not covered or sent_at > covered):
+                order.connector_supplier_status = "sent"
+            else:
+                order.connector_supplier_status = order.connector_answer_status or False
+
+    def _inverse_connector_sent_at(self):
+        for order in self:
+            order._connector_set_sent_at(order.connector_sent_at or None)
+
+    def _inverse_connector_supplier_status(self):
+        for order in self:
+            order._connector_set_answer_status(order.connector_supplier_status or False)
+
+    def _connector_set_sent_at(self, sent_at):
+        self.env["connector.document.status"].sudo()._record_sent(
+            self._name, {order.id: sent_at for order in self}, replace=True
+        )
+
+    def _connector_set_answer_status(self, status):
+        """The vendor's answer (or a person) sets the status: it covers every delivery recorded so far."""
+        sent = self.env["connector.document.status"].sudo()._sent_at_by_id(self._name, self.ids)
+        for order in self:
+            moments = [moment for moment in (order.connector_ack_at, sent.get(order.id)) if moment]
+            super(PurchaseOrder, order).write({
+                "connector_answer_status": status,
+                "connector_answer_after": max(moments) if moments else False,
+            })
+        self.invalidate_recordset(["connector_supplier_status", "connector_sent_at"])
+
+    def _search_connector_supplier_status(self, operator, value):
+        if operator not in ("=", "!=", "in", "not in"):
+            raise UserError(_("Unsupported search on the vendor status: %s", operator))
+        values = value if operator in ("in", "not in") else [value]
+        wanted = [v for v in values if v]
+        self.flush_model(["connector_answer_status", "connector_answer_after"])
+        self.env["connector.document.status"].flush_model()
+        self.env.cr.execute(SQL(
+            "SELECT po.id FROM purchase_order po WHERE %s = ANY(%s)", effective_status_sql("po"), wanted,
+        ))
+        ids = [row[0] for row in self.env.cr.fetchall()]
+        positive = operator in ("=", "in")
+        if len(wanted) != len(values):
+            # "no status" asked for too: orders with a status are the ones not wanted.
+            self.env.cr.execute(SQL(
+                "SELECT po.id FROM purchase_order po WHERE %s IS NOT NULL AND NOT (%s = ANY(%s))",
+                effective_status_sql("po"), effective_status_sql("po"), wanted,
+            ))
+            ids = [row[0] for row in self.env.cr.fetchall()]
+            positive = not positive
+        return [("id", "in" if positive else "not in", ids)]
 
     def button_approve(self, force=False):
         not_yet_approved = self.filtered(lambda order: order.state not in APPROVED_STATES)
@@ -311,12 +397,12 @@ class PurchaseOrder(models.Model):
         return outcome
 
     def _connector_mark_sent(self, delivered_at_by_order):
-        """The sidecar delivered a version of these orders to their vendor: waiting for an answer."""
-        for order in self.sudo():
-            decision = supplier_ack.status_after_delivery(
-                order.connector_supplier_status, order.connector_sent_at, order.connector_ack_at,
-                delivered_at_by_order[order.id],
-            )
-            if decision:
-                status, sent_at = decision
-                order.write({"connector_supplier_status": status, "connector_sent_at": sent_at})
+        """The sidecar delivered a version of these orders to their vendor: waiting for an answer.
+
+        Called by ``record_results``: writes connector.document.status only, never the order
+        (no lock and no serialization failure for a person validating its receipt). The order
+        shows ``sent`` while this delivery is newer than the vendor's answer.
+        """
+        self.env["connector.document.status"].sudo()._record_sent(
+            self._name, {order_id: at for order_id, at in delivered_at_by_order.items() if at}
+        )

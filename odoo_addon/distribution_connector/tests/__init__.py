@@ -16,3 +16,4 @@ from . import test_inbound_security
 from . import test_attention
 from . import test_settings_retention
 from . import test_emit_concurrency
+from . import test_results_concurrency
