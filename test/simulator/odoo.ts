@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { CallError, SimInbound } from "./odoo-inbound.ts";
+import { CallError, SimInbound, type SimPicking } from "./odoo-inbound.ts";
 
 /**
  * An Odoo 18 JSON-RPC simulator that answers as a real Odoo with the distribution_connector
@@ -181,6 +181,39 @@ export class OdooSimulator {
     if (!wasApproved) return;
     this.emit("purchase_order.cancelled", "purchase.order", po.id, po.name, this.vendors.get(po.vendor_id)!.partner_code, this.purchaseOrderData(po));
     this.afterCommit(1);
+  }
+
+  /**
+   * A delivery order for the carrier whose partner code is `carrierCode`, made ready as the
+   * addon's `_connector_emit_ready` does: shipment.ready with addresses and parcels, routed by
+   * the carrier's code. `shipTo` overrides the customer's address (e.g. one a carrier refuses).
+   */
+  readyDelivery(carrierCode: string, options: { service?: string | null; street?: string; parcels?: number } = {}): { picking: SimPicking; row: SimOutboxRow } {
+    const picking = this.inbound.addDeliveryOrder(carrierCode);
+    const address = (name: string, street: string, city: string, zip: string) => ({ name, company: null, street, street2: null, city, state: "CA", zip, country: "US", phone: "+1 555-555-5556", email: null });
+    const parcel = { package: null, weight: 1.5, weight_uom: "KGM", length: 300.0, width: 200.0, height: 100.0, dimension_uom: "MMT" };
+    const row = this.emit("shipment.ready", "stock.picking", picking.id, picking.name, carrierCode, {
+      picking: picking.name,
+      origin: "S00017",
+      scheduled_date: iso(new Date(Date.now() + 86_400_000)),
+      carrier: { partner_code: carrierCode, name: carrierCode, service: options.service === undefined ? "Priority" : options.service },
+      ship_from: address("YourCompany", "250 Executive Park Blvd, Suite 3400", "San Francisco", "94134"),
+      ship_to: address("Brandon Freeman", options.street ?? "4557 De Silva St", "Fremont", "94538"),
+      parcels: Array.from({ length: options.parcels ?? 1 }, () => parcel),
+      lines: [{ product_code: "FURN_7800", description: "[FURN_7800] Desk Combination", quantity: 1, uom: "C62" }],
+    });
+    this.afterCommit(1);
+    return { picking, row };
+  }
+
+  /** A confirmed order changed by staff (quantities, prices): purchase_order.changed, like the addon's write hook. */
+  change(orderId: number, mutate: (po: SimPurchaseOrder) => void): SimOutboxRow {
+    const po = this.orders.get(orderId);
+    if (!po || po.state !== "purchase") throw new Error(`purchase order ${orderId} is not confirmed`);
+    mutate(po);
+    const row = this.emit("purchase_order.changed", "purchase.order", po.id, po.name, this.vendors.get(po.vendor_id)!.partner_code, this.purchaseOrderData(po));
+    this.afterCommit(1);
+    return row;
   }
 
   /** The `data` of a purchase_order.confirmed event for an order, as the addon captures it. */

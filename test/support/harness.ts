@@ -28,6 +28,9 @@ export interface StackOptions {
   odooLatency?: { baseMs?: number; perRowMs?: number };
   /** fetch the sidecar uses for partner deliveries (to observe when requests leave). */
   partnerFetch?: typeof fetch;
+  /** More partners after the default receiver (other formats' simulators), with the secrets their references name. */
+  extraPartners?: unknown[];
+  secrets?: Record<string, string>;
 }
 
 /** Simulated Odoo + a partner receiver on loopback + a real sidecar on a temporary SQLite file. */
@@ -48,9 +51,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
           subscriptions: { event_types: ["purchase_order.confirmed"] },
           ...options.partnerOverrides,
         },
+        ...(options.extraPartners ?? []),
       ],
     },
-    { PARTNER_SECRET },
+    { PARTNER_SECRET, ...options.secrets },
   );
   const sidecar = new Sidecar({ env, partners, log: createLogger(env.ODC_LOG_LEVEL), observer: options.observer, ...(options.partnerFetch ? { partnerFetch: options.partnerFetch } : {}) });
   const port = await sidecar.start();
