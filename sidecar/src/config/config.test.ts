@@ -92,6 +92,61 @@ describe("partners file", () => {
   });
 });
 
+const cxmlSection = {
+  from: { domain: "NetworkID", identity: "AN01" },
+  to: { domain: "DUNS", identity: "123" },
+  shared_secret: "env:CX",
+  bill_to: { name: "YourCompany", street: ["1 Main St"], city: "Brussels", country: "BE" },
+};
+const ublSection = { buyer: { endpoint_id: "5798000000001", endpoint_scheme: "0088", name: "YourCompany" }, seller: { endpoint_id: "5798000000002", endpoint_scheme: "0088" } };
+const formatPartner = (over: Record<string, unknown>) => {
+  const { signing_secrets: _unused, ...rest } = partner();
+  return { ...rest, ...over };
+};
+const ENV = { S: SECRET, CX: "cxml-secret", EP: "EZAK-key", TOK: "bearer-token" };
+
+describe("partners file: what each format sends", () => {
+  it("resolves each format's section into its adapter's options, secrets included", () => {
+    const [c, u, b, e] = parsePartners(
+      {
+        partners: [
+          formatPartner({ code: "C", format: "cxml", cxml: cxmlSection, subscriptions: { event_types: ["purchase_order.confirmed", "purchase_order.changed", "purchase_order.cancelled"] } }),
+          formatPartner({ code: "U", format: "ubl", ubl: ublSection, signing_secrets: ["env:S"] }),
+          formatPartner({ code: "B", format: "ubl", ubl: { ...ublSection, auth: "bearer", bearer_token: "env:TOK" } }),
+          formatPartner({ code: "E", format: "easypost", easypost: { api_key: "env:EP", carrier_accounts: ["ca_1"], service: "Ground" }, subscriptions: { event_types: ["shipment.ready"] } }),
+        ],
+      },
+      ENV,
+    );
+    expect(c!.wire).toMatchObject({ format: "cxml", options: { sharedSecret: "cxml-secret", deploymentMode: "production", billTo: { name: "YourCompany", street: ["1 Main St"] } } });
+    expect(u!.wire).toMatchObject({ format: "ubl", auth: { scheme: "standard_webhooks", secrets: [SECRET] }, options: { buyer: { endpointId: "5798000000001", name: "YourCompany" } } });
+    expect(b!.wire).toMatchObject({ format: "ubl", auth: { scheme: "bearer", token: "bearer-token" } });
+    expect(e!.wire).toEqual({ format: "easypost", apiKey: "EZAK-key", options: { carrierAccountIds: ["ca_1"], service: "Ground" } });
+  });
+
+  it.each([
+    ["an event type the format cannot send", { format: "easypost", easypost: { api_key: "env:EP" }, subscriptions: { event_types: ["purchase_order.confirmed"] } }, "partner ACME: format easypost cannot send purchase_order.confirmed (it sends shipment.ready)"],
+    ["batched delivery of a one-event format", { format: "cxml", cxml: cxmlSection, delivery: { mode: "batched", max_events: 10, max_wait_ms: 1000 } }, "partner ACME: format cxml carries one event per request"],
+    ["a cXML partner without its section", { format: "cxml" }, "partners.0.cxml: required with endpoint, subscriptions, cxml (format cxml)"],
+    ["a section of another format", { format: "cxml", cxml: cxmlSection, easypost: { api_key: "env:EP" } }, "partners.0.easypost: only for format easypost"],
+    ["signing secrets a format does not use", { format: "cxml", cxml: cxmlSection, signing_secrets: ["env:S"] }, "partners.0.signing_secrets: not used by format cxml"],
+    ["Standard-Webhooks UBL without signing secrets", { format: "ubl", ubl: ublSection }, "partners.0.signing_secrets: required with endpoint, subscriptions, signing_secrets, ubl (format ubl)"],
+    ["a bearer UBL without its token", { format: "ubl", ubl: { ...ublSection, auth: "bearer" } }, "partners.0.ubl.bearer_token: required with auth bearer"],
+    ["an inline cXML secret", { format: "cxml", cxml: { ...cxmlSection, shared_secret: "plain" } }, "partners.0.cxml.shared_secret"],
+    ["an unset API key variable", { format: "easypost", easypost: { api_key: "env:NOPE" }, subscriptions: { event_types: ["shipment.ready"] } }, "NOPE is not set"],
+    ["a bad carrier account", { format: "easypost", easypost: { api_key: "env:EP", carrier_accounts: ["DHL"] }, subscriptions: { event_types: ["shipment.ready"] } }, "partners.0.easypost.carrier_accounts.0"],
+    ["a bad country", { format: "cxml", cxml: { ...cxmlSection, bill_to: { ...cxmlSection.bill_to, country: "Belgium" } } }, "partners.0.cxml.bill_to.country"],
+  ])("refuses %s, naming partner, format and field", (_name, over, text) => {
+    const issues = issuesOf(() => parsePartners({ partners: [formatPartner(over)] }, ENV));
+    expect(issues.join("\n")).toContain(text);
+  });
+
+  it("a canonical partner sends any event type, batched or not", () => {
+    const [p] = parsePartners({ partners: [partner({ subscriptions: { event_types: ["stock.adjusted", "shipment.ready"] }, delivery: { mode: "batched", max_events: 5, max_wait_ms: 10 } })] }, ENV);
+    expect(p!.wire).toEqual({ format: "canonical", secrets: [SECRET] });
+  });
+});
+
 describe("odc serve with bad configuration", () => {
   const root = resolve(import.meta.dirname, "../../..");
   const run = (env: Record<string, string>) =>
