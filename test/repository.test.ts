@@ -41,7 +41,8 @@ describe("the repository is self-contained", () => {
   });
 
   it("no tracked file walks with .. above the project root", () => {
-    const offenders = tracked.flatMap((f) => climbsOutOf(f, readFileSync(join(root, f), "utf8")));
+    // This file's own examples below climb out on purpose.
+    const offenders = tracked.filter((f) => f !== "test/repository.test.ts").flatMap((f) => climbsOutOf(f, readFileSync(join(root, f), "utf8")));
     expect(offenders).toEqual([]);
   });
 
