@@ -1,6 +1,7 @@
 from . import connector_outbox
 from . import connector_outbox_sequence
 from . import connector_document_status
+from . import connector_sidecar_health
 from . import connector_inbound
 from . import connector_attention
 from . import connector_subject_mixin

@@ -15,6 +15,7 @@ from odoo.tools import SQL, create_index
 from ..tools import envelope as envelope_tools
 from ..tools import nudge as nudge_tools
 from ..tools import results as results_tools
+from .connector_sidecar_health import note_nudge_outcome
 
 _logger = logging.getLogger(__name__)
 
@@ -39,22 +40,48 @@ RESULT_SOURCE_STATES = {
 RESULT_PRECEDENCE = {"failed": 0, "dead": 1, "delivered": 2}
 
 
-def send_nudge(url, body, signature):
-    """POST one nudge; runs in a daemon thread after commit. Failures are only logged."""
+def send_nudge(url, body, signature, database=None):
+    """POST one nudge; runs in a daemon thread after commit.
+
+    A failure is logged once per outage, not once per commit: the outcome goes to
+    connector.sidecar.health of ``database`` (shared by every worker, shown on the settings
+    page), which logs only when an outage starts and when a nudge gets through again. Without
+    ``database``, this process alone remembers the outage.
+    """
     headers = {"Content-Type": "application/json", nudge_tools.SIGNATURE_HEADER: signature}
     try:
         response = requests.post(url, data=body, headers=headers, timeout=NUDGE_TIMEOUT_SECONDS)
     except requests.RequestException as exc:
-        _logger.warning("Sidecar nudge to %s failed: %s", url, exc.__class__.__name__)
-        return
-    if response.status_code >= 300:
-        _logger.warning("Sidecar nudge to %s answered HTTP %s", url, response.status_code)
+        error = exc.__class__.__name__
+    else:
+        error = "HTTP %s" % response.status_code if response.status_code >= 300 else None
+    if database:
+        note_nudge_outcome(database, url, error)
+    else:
+        _note_nudge_outcome_in_process(url, error)
+    return error
 
 
-def dispatch_nudge(url, body, signature):
+# Outages seen by this process, by URL, when no database records them.
+_PROCESS_OUTAGES = {}
+
+
+def _note_nudge_outcome_in_process(url, error):
+    if error is not None:
+        if url not in _PROCESS_OUTAGES:
+            _PROCESS_OUTAGES[url] = 1
+            _logger.warning("Sidecar nudge to %s failed: %s; further failures are not logged until it answers", url, error)
+        else:
+            _PROCESS_OUTAGES[url] += 1
+    elif url in _PROCESS_OUTAGES:
+        _logger.info("Sidecar nudge to %s gets through again after %d failures", url, _PROCESS_OUTAGES.pop(url))
+
+
+def dispatch_nudge(url, body, signature, database=None):
     """Send the nudge off the request thread. Tests patch this function."""
     thread = threading.Thread(
-        target=send_nudge, args=(url, body, signature), name="distribution_connector.nudge", daemon=True
+        target=send_nudge, args=(url, body, signature), kwargs={"database": database},
+        name="distribution_connector.nudge", daemon=True,
     )
     thread.start()
     return thread
@@ -67,7 +94,7 @@ def _run_nudge(state):
         return
     body = nudge_tools.nudge_body(state["database"], state["count"])
     signature = nudge_tools.sign(state["secret"], body, int(time.time()))
-    dispatch_nudge(nudge_tools.nudge_url(state["url"]), body, signature)
+    dispatch_nudge(nudge_tools.nudge_url(state["url"]), body, signature, database=state["database"])
 
 
 class ConnectorOutbox(models.Model):

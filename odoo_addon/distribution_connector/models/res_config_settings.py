@@ -47,6 +47,28 @@ class ResConfigSettings(models.TransientModel):
         help="Apply partners' test-mode documents (for a test database only).",
     )
 
+    connector_sidecar_down_since = fields.Datetime(
+        string="Sidecar Unreachable Since", compute="_compute_connector_sidecar_health",
+        help="The after-commit nudge has failed since then; events wait in the outbox and the sidecar polls when back.",
+    )
+    connector_nudge_failures = fields.Integer(
+        string="Failed Nudges", compute="_compute_connector_sidecar_health",
+        help="Failed nudges in the current (or last) outage.",
+    )
+    connector_nudge_last_error = fields.Char(string="Last Nudge Error", compute="_compute_connector_sidecar_health")
+    connector_sidecar_recovered_at = fields.Datetime(
+        string="Sidecar Reachable Again", compute="_compute_connector_sidecar_health",
+    )
+
+    @api.depends("company_id")
+    def _compute_connector_sidecar_health(self):
+        health = self.env["connector.sidecar.health"].sudo()._get_health()
+        for settings in self:
+            settings.connector_sidecar_down_since = health["down_since"]
+            settings.connector_nudge_failures = health["failures"] or 0
+            settings.connector_nudge_last_error = health["last_error"] if health["down_since"] else False
+            settings.connector_sidecar_recovered_at = health["recovered_at"]
+
     @api.depends("company_id")
     def _compute_connector_nudge_secret_set(self):
         is_set = bool(self.env["ir.config_parameter"].sudo().get_param(PARAM_NUDGE_SECRET))
