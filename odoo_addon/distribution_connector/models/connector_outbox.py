@@ -135,6 +135,13 @@ class ConnectorOutbox(models.Model):
     last_error = fields.Text(readonly=True)
     lease_until = fields.Datetime(readonly=True)
     lease_token = fields.Char(readonly=True, groups="base.group_system")
+    lease_consumer = fields.Char(
+        readonly=True, groups="base.group_system", help="The sidecar replica holding the lease (its stable identity)."
+    )
+    lease_generation = fields.Integer(
+        readonly=True, groups="base.group_system",
+        help="Which start of that replica took the lease: a later start takes the row back at once.",
+    )
     delivered_at = fields.Datetime(readonly=True)
     replay = fields.Boolean(
         readonly=True, help="Staff pressed Retry: the sidecar re-delivers even if it has the event already."
@@ -287,18 +294,24 @@ class ConnectorOutbox(models.Model):
         )
 
     @api.model
-    def claim_batch(self, limit=500, lease_seconds=120, raw_payload=False):
+    def claim_batch(self, limit=500, lease_seconds=120, raw_payload=False, consumer=None, generation=None):
         """Lease up to ``limit`` pending (or lease-expired) events, oldest first.
 
         With ``raw_payload`` each event comes as its JSON text (``event_json``) rather than
         as an object: PostgreSQL hands the stored jsonb over as text, so Python neither
         parses nor re-serialises a thousand payloads per call.
+
+        ``consumer`` (the replica's stable identity) and ``generation`` (which start of that
+        replica is calling, increasing): rows still leased by an earlier generation of the same
+        consumer are claimed again at once. A replica killed between Odoo committing a claim
+        and storing its answer takes its rows back when it restarts, not when the lease ends.
         """
         self._check_integration_access()
         if not isinstance(raw_payload, bool):
             raise ValidationError(_("raw_payload must be true or false"))
         try:
             limit, lease_seconds = results_tools.check_claim_args(limit, lease_seconds)
+            consumer, generation = results_tools.check_consumer_args(consumer, generation)
         except results_tools.InvalidInput as exc:
             raise ValidationError(str(exc)) from None
         self.flush_model()
@@ -312,11 +325,12 @@ class ConnectorOutbox(models.Model):
             """
             UPDATE connector_outbox
                SET state = 'leased', lease_until = %(lease_until)s, lease_token = %(token)s,
+                   lease_consumer = %(consumer)s, lease_generation = %(generation)s,
                    attempts = COALESCE(attempts, 0) + 1, write_uid = %(uid)s, write_date = now() AT TIME ZONE 'UTC'
              WHERE id IN (
                    SELECT id FROM connector_outbox
                     WHERE state IN ('pending', 'leased')
-                      AND (state = 'pending' OR lease_until < now() AT TIME ZONE 'UTC')
+                      AND (state = 'pending' OR lease_until < now() AT TIME ZONE 'UTC' %(taken_back)s)
                       AND %(company_filter)s
                     ORDER BY id
                     LIMIT %(limit)s
@@ -324,11 +338,18 @@ class ConnectorOutbox(models.Model):
             RETURNING id, %(payload)s, replay
             """,
             lease_until=lease_until, token=lease_token, uid=self.env.uid,
+            consumer=consumer, generation=generation,
+            taken_back=SQL(
+                "OR (lease_consumer = %s AND lease_generation < %s)", consumer, generation
+            ) if consumer else SQL(""),
             company_filter=self._company_filter(), limit=limit,
             payload=SQL("payload::text") if raw_payload else SQL("payload"),
         ))
         rows = sorted(cr.fetchall())
-        self.invalidate_model(["state", "lease_until", "lease_token", "attempts", "write_uid", "write_date"])
+        self.invalidate_model([
+            "state", "lease_until", "lease_token", "lease_consumer", "lease_generation", "attempts", "write_uid",
+            "write_date",
+        ])
         return {
             "lease_token": lease_token,
             "lease_until": envelope_tools.utc_iso(lease_until),
@@ -386,6 +407,8 @@ class ConnectorOutbox(models.Model):
                                            ELSE o.delivered_at END,
                        lease_until = NULL,
                        lease_token = NULL,
+                       lease_consumer = NULL,
+                       lease_generation = NULL,
                        write_uid = %(uid)s,
                        write_date = now() AT TIME ZONE 'UTC'
                   FROM jsonb_to_recordset(%(rows)s::jsonb)
@@ -403,8 +426,8 @@ class ConnectorOutbox(models.Model):
             ))
             updated = cr.fetchall()
             self.invalidate_model([
-                "state", "last_error", "attempts", "delivered_at", "lease_until", "lease_token",
-                "write_uid", "write_date",
+                "state", "last_error", "attempts", "delivered_at", "lease_until", "lease_token", "lease_consumer",
+                "lease_generation", "write_uid", "write_date",
             ])
         updated_uuids = {row[1] for row in updated}
         dead_ids = [row[0] for row in updated if row[2] == "dead"]
@@ -492,6 +515,8 @@ class ConnectorOutbox(models.Model):
             "replay": True,
             "lease_until": False,
             "lease_token": False,
+            "lease_consumer": False,
+            "lease_generation": 0,
         })
         rows._clear_dead_letter_activities()
         self._schedule_nudge(len(rows))
@@ -502,7 +527,10 @@ class ConnectorOutbox(models.Model):
         if not self.env.user.has_group("distribution_connector.group_connector_manager"):
             raise AccessError(_("Only integration managers may cancel outbox events."))
         rows = self.filtered(lambda row: row.state in ("pending", "leased", "failed", "dead"))
-        rows.sudo().write({"state": "cancelled", "lease_until": False, "lease_token": False})
+        rows.sudo().write({
+            "state": "cancelled", "lease_until": False, "lease_token": False, "lease_consumer": False,
+            "lease_generation": 0,
+        })
         rows._clear_dead_letter_activities()
         return True
 

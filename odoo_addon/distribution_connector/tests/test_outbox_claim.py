@@ -79,6 +79,34 @@ class TestOutboxClaim(ConnectorCase):
                 self.claim(**kwargs)
         self.assertEqual(row.state, "pending")
 
+    def test_a_restarted_consumer_takes_back_the_rows_it_held(self):
+        _order, row = self.confirmed_row()
+        first = self.claim(limit=10, lease_seconds=600, consumer="odc-a", generation=1)
+        self.assertEqual([event["outbox_id"] for event in first["events"]], [row.id])
+        self.assertRecordValues(row.sudo(), [{"lease_consumer": "odc-a", "lease_generation": 1}])
+        # The same start, another replica, or an older start: the lease holds.
+        for kwargs in ({"consumer": "odc-a", "generation": 1}, {"consumer": "odc-b", "generation": 5}, {}):
+            with self.subTest(**kwargs):
+                self.assertEqual(self.claim(limit=10, lease_seconds=600, **kwargs)["events"], [])
+        # The replica restarted (generation 2): its rows come back at once, leased anew.
+        second = self.claim(limit=10, lease_seconds=600, consumer="odc-a", generation=2)
+        self.assertEqual([event["outbox_id"] for event in second["events"]], [row.id])
+        self.assertRecordValues(row.sudo(), [{"state": "leased", "attempts": 2, "lease_generation": 2}])
+        self.assertEqual(row.sudo().lease_token, second["lease_token"])
+        self.assertEqual(self.claim(limit=10, lease_seconds=600, consumer="odc-a", generation=2)["events"], [])
+        # Its result clears the lease and who held it.
+        self.record([{"event_id": row.event_uuid, "state": "delivered"}])
+        self.assertRecordValues(row.sudo(), [{"state": "delivered", "lease_consumer": False, "lease_generation": 0}])
+
+    def test_bad_consumer_arguments_are_refused(self):
+        _order, row = self.confirmed_row()
+        for kwargs in ({"consumer": "odc-a"}, {"generation": 1}, {"consumer": "", "generation": 1},
+                       {"consumer": "a b", "generation": 1}, {"consumer": "odc-a", "generation": 0},
+                       {"consumer": "odc-a", "generation": "2"}, {"consumer": ["odc-a"], "generation": 1}):
+            with self.subTest(**kwargs), self.assertRaises(ValidationError):
+                self.claim(**kwargs)
+        self.assertEqual(row.state, "pending")
+
     def test_rows_of_other_companies_are_not_claimed(self):
         other_company = self.env["res.company"].create({"name": "Other Distribution Co"})
         order = self.create_order(company=other_company)

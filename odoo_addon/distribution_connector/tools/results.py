@@ -34,6 +34,27 @@ def check_claim_args(limit, lease_seconds):
     return limit, lease_seconds
 
 
+CONSUMER_MAX_LENGTH = 128
+GENERATION_MAX = 2**31 - 1
+_CONSUMER_RE = re.compile(r"[A-Za-z0-9._:-]+")
+
+
+def check_consumer_args(consumer, generation):
+    """``consumer`` and ``generation`` of ``claim_batch``: both or neither; return them (or None, None)."""
+    if consumer is None and generation is None:
+        return None, None
+    if (
+        not isinstance(consumer, str) or not 1 <= len(consumer) <= CONSUMER_MAX_LENGTH
+        or not _CONSUMER_RE.fullmatch(consumer)
+    ):
+        raise InvalidInput(
+            "consumer must be a string of 1 to %d letters, digits or . _ : -" % CONSUMER_MAX_LENGTH
+        )
+    if not _is_int(generation) or not 1 <= generation <= GENERATION_MAX:
+        raise InvalidInput("generation must be an integer from 1 to %d, given with consumer" % GENERATION_MAX)
+    return consumer, generation
+
+
 def parse_utc_iso(value):
     """``2026-11-26T10:00:00Z`` (optional fraction) to a naive UTC datetime."""
     if not isinstance(value, str) or not _UTC_ISO_RE.match(value):

@@ -26,6 +26,22 @@ class TestClaimArgs(unittest.TestCase):
                     results.check_claim_args(limit, lease)
 
 
+class TestConsumerArgs(unittest.TestCase):
+    def test_accepts_both_or_neither(self):
+        self.assertEqual(results.check_consumer_args(None, None), (None, None))
+        self.assertEqual(results.check_consumer_args("odc-host1:7f3a", 1), ("odc-host1:7f3a", 1))
+        self.assertEqual(results.check_consumer_args("a" * 128, 2**31 - 1), ("a" * 128, 2**31 - 1))
+
+    def test_refuses(self):
+        for consumer, generation in (
+            ("odc", None), (None, 1), ("", 1), ("a" * 129, 1), ("has space", 1), ("odc\n", 1), (7, 1),
+            ("odc", 0), ("odc", -1), ("odc", 2**31), ("odc", True), ("odc", "1"), ("odc", 1.0),
+        ):
+            with self.subTest(consumer=consumer, generation=generation):
+                with self.assertRaises(results.InvalidInput):
+                    results.check_consumer_args(consumer, generation)
+
+
 class TestParseResults(unittest.TestCase):
     def test_normalises(self):
         parsed = results.parse_results([entry(event_id=UUID.upper())])
