@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The walking skeleton against a real Odoo 18: serves a database with the addon
-# (scripts/odoo-serve.sh), runs test/real-odoo/e2e.ts (real sidecar + loopback partner),
+# (scripts/odoo-serve.sh), runs test/real-odoo/e2e.ts (real sidecar + loopback partner) and
+# test/real-odoo/formats.ts (cXML and EasyPost simulators),
 # stops Odoo. Skipped, with a message, when ODOO_HOME is unset.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,3 +14,5 @@ export SIDECAR_URL="http://127.0.0.1:$SIDECAR_PORT" NUDGE_SECRET="${NUDGE_SECRET
 # shellcheck source=scripts/odoo-serve-background.sh
 . scripts/odoo-serve-background.sh
 npx tsx test/real-odoo/e2e.ts
+# Each partner in its own format: cXML (taken and refused), EasyPost booking onto the picking.
+npx tsx test/real-odoo/formats.ts
