@@ -11,6 +11,7 @@ import { Inbound } from "./inbound/index.ts";
 import type { ApplyObserver } from "./inbound/worker.ts";
 import { OdooClient } from "./odoo/client.ts";
 import { OdooOutbox, type OutboxResult } from "./odoo/outbox.ts";
+import { ConsumerIdentity } from "./outbox/consumer.ts";
 import { OutboxDrain, type DrainObserver } from "./outbox/drain.ts";
 import { ResultReporter } from "./outbox/report.ts";
 import { adminRoutes } from "./ops/admin.ts";
@@ -85,7 +86,13 @@ export class Sidecar {
       outbox,
       this.store,
       partners,
-      { batch: env.ODC_CLAIM_BATCH, leaseSeconds: env.ODC_LEASE_SECONDS, pollMs: env.ODC_POLL_INTERVAL_MS, maxBacklog: env.ODC_MAX_BACKLOG },
+      {
+        batch: env.ODC_CLAIM_BATCH,
+        leaseSeconds: env.ODC_LEASE_SECONDS,
+        pollMs: env.ODC_POLL_INTERVAL_MS,
+        maxBacklog: env.ODC_MAX_BACKLOG,
+        claimer: ConsumerIdentity.start(env.ODC_DB_PATH, env.ODC_CONSUMER_ID),
+      },
       log,
       () => {
         this.dispatcher.wakeAll();

@@ -19,6 +19,8 @@ const KILLS = Number(process.env.CRASH_KILLS ?? 20);
 const SUBJECTS = Number(process.env.CRASH_SUBJECTS ?? Math.max(1, Math.round(EVENTS / 20)));
 const SEED = Number(process.env.CRASH_SEED ?? 20_261_126);
 const LEASE_SECONDS = 10;
+/** ODC_LEASE_SECONDS' default (sidecar/src/config/env.ts). */
+const DEFAULT_LEASE_SECONDS = 120;
 /** Bounds the whole run (not an assertion on duration: only so a hang fails instead of blocking CI). */
 const RUN_TIMEOUT_MS = Number(process.env.CRASH_TIMEOUT_MS ?? 420_000);
 
@@ -120,8 +122,8 @@ describe(`crash: SIGKILL the sidecar ${KILLS} times while it drains ${EVENTS} ev
         if (progress < total) killsDuringDrain++;
         sidecar = null;
       }
-      // The last start drains what is left: rows a killed process had leased come back when
-      // their lease ends.
+      // The last start drains what is left: rows a killed process had leased come back at its
+      // next start (the same consumer, a later generation), or when their lease ends.
       sidecar = await spawnOne();
       restarts++;
       for (;;) {
@@ -196,7 +198,7 @@ describe(`crash: SIGKILL the sidecar ${KILLS} times while it drains ${EVENTS} ev
   });
 });
 
-describe("crash: the sidecar dies while its claim is in flight", () => {
+describe("crash: the sidecar dies while its claim is in flight (default lease)", () => {
   let dir = "";
   let sim: SimulatorProcess | null = null;
   let sidecar: SidecarProcess | null = null;
@@ -225,7 +227,8 @@ describe("crash: the sidecar dies while its claim is in flight", () => {
         partnersFile,
         nudgeSecret: NUDGE_SECRET,
         logFile: join(dir, "sidecar.log"),
-        env: { PARTNER_SECRET, ODC_POLL_INTERVAL_MS: "500", ODC_LEASE_SECONDS: String(LEASE_SECONDS) },
+        // Default lease and poll interval: what a crash costs in production.
+        env: { PARTNER_SECRET },
       });
     const waitProgress = async (what: string, done: (p: Progress) => boolean, timeoutMs = 30_000) => {
       const until = Date.now() + timeoutMs;
@@ -253,17 +256,25 @@ describe("crash: the sidecar dies while its claim is in flight", () => {
     await sim.post("/control/odoo", { methodLatencyMs: {} });
     // Meanwhile the same order changes again in Odoo: sequence 2 of the same subject.
     await sim.post("/control/seed", { vendorCode: "WOODCORNER", count: 1, orders: first.order_ids, nudge: false });
+    const restartedAt = Date.now();
     sidecar = await spawnOne();
-    await waitProgress("both rows to be recorded delivered", (p) => (p.outbox.delivered ?? 0) === 2, (LEASE_SECONDS + 20) * 1000);
+    const readyMs = Date.now() - restartedAt;
+    // The restarted replica takes back the row it held (the lease, 120 s by default, has not
+    // run out): well before the lease, or this wait fails.
+    await waitProgress("the row claimed before the kill to reach the partner", (p) => (p.partners.WOODCORNER?.unique ?? 0) >= 1, DEFAULT_LEASE_SECONDS * 1000 / 2);
+    const firstDeliveryMs = Date.now() - restartedAt;
+    await waitProgress("both rows to be recorded delivered", (p) => (p.outbox.delivered ?? 0) === 2, DEFAULT_LEASE_SECONDS * 1000 / 2);
+    console.log(`crash recovery: restart to first delivery of the row claimed before the kill ${(firstDeliveryMs / 1000).toFixed(2)} s (process ready after ${(readyMs / 1000).toFixed(2)} s; default lease ${DEFAULT_LEASE_SECONDS} s)`);
 
     partner = (await sim.get<State>("/control/state")).partners.WOODCORNER!;
     expect(partner.unique).toBe(2);
     expect(partner.idMismatches).toBe(0);
-  }, (LEASE_SECONDS + 60) * 1000);
+  }, (DEFAULT_LEASE_SECONDS + 60) * 1000);
 
   // Rows leased by a claim whose answer never reached the store (process killed, or the call
-  // timed out) come back only when their lease ends, while the next claim takes the later
-  // rows of the same subjects. The store holds a delivery whose previous sequence it has not
+  // timed out) come back on the replica's next claim (a later generation of the same
+  // consumer), or, for another replica, when their lease ends; either way the same claim or
+  // the next takes the later rows of the same subjects. The store holds a delivery whose previous sequence it has not
   // seen (every claimed event is stored, routed or not) until that sequence arrives or the
   // lease plus a margin has passed.
   it("does not let a later event of a subject overtake one leased by the dead process", () => {

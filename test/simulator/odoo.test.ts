@@ -88,4 +88,23 @@ describe("the simulator's outbox follows contracts/odoo-rpc.md", () => {
     expect(s.recordResults([{ event_id: row.event_uuid, state: "failed", error: "late" }])).toEqual({ updated: 0, unknown: [], ignored: [row.event_uuid] });
     expect(row.state).toBe("delivered");
   });
+
+  it("gives a restarted consumer back the rows an earlier generation of it holds, as the addon does", () => {
+    const s = new OdooSimulator();
+    const v = s.addVendor("V", "V1");
+    const row = s.approve(s.addPurchaseOrder(v.id, [{ product_code: "A", vendor_product_code: null, description: "A", quantity: 1, uom: "C62", unit_price: 1 }]).id);
+    const ids = (answer: unknown) => (answer as { events: { outbox_id: number }[] }).events.map((e) => e.outbox_id);
+    expect(ids(s.claimBatch({ limit: 10, lease_seconds: 600, consumer: "odc-a", generation: 1 }))).toEqual([row.id]);
+    expect(ids(s.claimBatch({ limit: 10, lease_seconds: 600, consumer: "odc-a", generation: 1 }))).toEqual([]);
+    expect(ids(s.claimBatch({ limit: 10, lease_seconds: 600, consumer: "odc-b", generation: 9 }))).toEqual([]);
+    expect(ids(s.claimBatch({ limit: 10, lease_seconds: 600 }))).toEqual([]);
+    expect(ids(s.claimBatch({ limit: 10, lease_seconds: 600, consumer: "odc-a", generation: 2 }))).toEqual([row.id]);
+    expect(row).toMatchObject({ state: "leased", attempts: 2, lease_consumer: "odc-a", lease_generation: 2 });
+    for (const bad of [{ consumer: "odc-a" }, { generation: 1 }, { consumer: "a b", generation: 3 }, { consumer: "odc-a", generation: 0 }, { consumer: "odc-a", generation: "3" }]) {
+      expect(() => s.claimBatch({ limit: 10, ...bad })).toThrow(/consumer|generation/);
+    }
+    expect(row.lease_generation).toBe(2);
+    s.recordResults([{ event_id: row.event_uuid, state: "delivered" }]);
+    expect(row).toMatchObject({ lease_consumer: null, lease_generation: null });
+  });
 });

@@ -58,6 +58,8 @@ export interface SimOutboxRow {
   last_error: string | null;
   lease_until: number | null;
   lease_token: string | null;
+  lease_consumer: string | null;
+  lease_generation: number | null;
   delivered_at: string | null;
   replay: boolean;
 }
@@ -272,6 +274,8 @@ export class OdooSimulator {
       last_error: null,
       lease_until: null,
       lease_token: null,
+      lease_consumer: null,
+      lease_generation: null,
       delivered_at: null,
       replay: false,
     };
@@ -284,7 +288,7 @@ export class OdooSimulator {
   retry(outboxId: number): void {
     const row = this.outbox.find((r) => r.id === outboxId);
     if (!row) throw new Error(`no outbox row ${outboxId}`);
-    Object.assign(row, { state: "pending", replay: true, lease_until: null, lease_token: null });
+    Object.assign(row, { state: "pending", replay: true, lease_until: null, lease_token: null, lease_consumer: null, lease_generation: null });
     this.afterCommit(1);
   }
 
@@ -317,15 +321,23 @@ export class OdooSimulator {
     if (typeof raw !== "boolean") throw new RpcFault("odoo.exceptions.ValidationError", "raw_payload must be true or false");
     if (!Number.isInteger(limit) || (limit as number) < 1 || (limit as number) > 5000) throw new RpcFault("odoo.exceptions.ValidationError", "limit must be an integer between 1 and 5000");
     if (!Number.isInteger(leaseSeconds) || (leaseSeconds as number) < 1 || (leaseSeconds as number) > 86_400) throw new RpcFault("odoo.exceptions.ValidationError", "lease_seconds must be an integer between 1 and 86400");
+    // consumer + generation (both or neither): rows an earlier generation of the same consumer holds are claimable at once.
+    const consumer = kwargs.consumer ?? null;
+    const generation = kwargs.generation ?? null;
+    if (consumer !== null || generation !== null) {
+      if (typeof consumer !== "string" || !/^[A-Za-z0-9._:-]{1,128}$/.test(consumer)) throw new RpcFault("odoo.exceptions.ValidationError", "consumer must be a string of 1 to 128 letters, digits or . _ : -");
+      if (!Number.isInteger(generation) || (generation as number) < 1 || (generation as number) > 2 ** 31 - 1) throw new RpcFault("odoo.exceptions.ValidationError", "generation must be an integer from 1 to 2147483647, given with consumer");
+    }
     const now = Date.now();
     const token = randomUUID().replace(/-/g, "");
     const leaseUntil = now + (leaseSeconds as number) * 1000;
     const claimed: SimOutboxRow[] = [];
     for (const row of this.outbox) {
       if (claimed.length >= (limit as number)) break;
-      if (row.state === "pending" || (row.state === "leased" && (row.lease_until ?? 0) < now)) claimed.push(row);
+      const takenBack = consumer !== null && row.lease_consumer === consumer && (row.lease_generation ?? 0) < (generation as number);
+      if (row.state === "pending" || (row.state === "leased" && ((row.lease_until ?? 0) < now || takenBack))) claimed.push(row);
     }
-    for (const row of claimed) Object.assign(row, { state: "leased", lease_until: leaseUntil, lease_token: token, attempts: row.attempts + 1 });
+    for (const row of claimed) Object.assign(row, { state: "leased", lease_until: leaseUntil, lease_token: token, lease_consumer: consumer, lease_generation: generation, attempts: row.attempts + 1 });
     return {
       lease_token: token,
       lease_until: iso(new Date(leaseUntil)),
@@ -382,6 +394,8 @@ export class OdooSimulator {
       row.attempts = Math.max(row.attempts, r.attempts ?? 0);
       row.lease_until = null;
       row.lease_token = null;
+      row.lease_consumer = null;
+      row.lease_generation = null;
       if (r.state === "delivered") row.delivered_at = r.at ?? iso(new Date());
       updated++;
     }
@@ -392,7 +406,7 @@ export class OdooSimulator {
     if (method.startsWith("_")) throw new RpcFault("odoo.exceptions.AccessError", `Private methods (such as ${method}) cannot be called remotely.`);
     switch (`${model}/${method}`) {
       case "connector.outbox/claim_batch": {
-        const result = this.claimBatch({ ...(args[0] !== undefined ? { limit: args[0] } : {}), ...(args[1] !== undefined ? { lease_seconds: args[1] } : {}), ...(args[2] !== undefined ? { raw_payload: args[2] } : {}), ...kwargs }) as { events: unknown[] };
+        const result = this.claimBatch({ ...(args[0] !== undefined ? { limit: args[0] } : {}), ...(args[1] !== undefined ? { lease_seconds: args[1] } : {}), ...(args[2] !== undefined ? { raw_payload: args[2] } : {}), ...(args[3] !== undefined ? { consumer: args[3] } : {}), ...(args[4] !== undefined ? { generation: args[4] } : {}), ...kwargs }) as { events: unknown[] };
         return { result, rows: result.events.length };
       }
       case "connector.outbox/record_results": {

@@ -31,6 +31,11 @@ export const envSchema = z
     ODC_POLL_INTERVAL_MS: duration(5_000),
     ODC_CLAIM_BATCH: z.coerce.number().int().min(1).max(5000).default(500),
     ODC_LEASE_SECONDS: z.coerce.number().int().min(10).max(86_400).default(120),
+    /**
+     * Stable identity of this replica when claiming (default: kept next to the store, made up
+     * at its first start). A restarted replica takes back at once the rows it held.
+     */
+    ODC_CONSUMER_ID: z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, "1 to 128 letters, digits or . _ : -").optional(),
     ODC_RESULT_BATCH: z.coerce.number().int().min(1).max(5000).default(1000),
     /** Pending deliveries in the store past which claiming pauses (backpressure). */
     ODC_MAX_BACKLOG: z.coerce.number().int().min(1).max(10_000_000).default(50_000),

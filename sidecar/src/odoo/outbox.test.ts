@@ -19,6 +19,17 @@ describe("claim_batch answers", () => {
     expect(r.malformed).toEqual([]);
   });
 
+  it("names the claimer when it has one, and only then", async () => {
+    const calls: unknown[] = [];
+    const outbox = new OdooOutbox({ execute: async (...args: unknown[]) => (calls.push(args), { lease_token: "t", lease_until: "x", events: [] }) } as unknown as OdooClient);
+    await outbox.claimBatch(10, 60, { consumer: "odc-a", generation: 3 });
+    await outbox.claimBatch(10, 60);
+    expect(calls).toEqual([
+      ["connector.outbox", "claim_batch", [], { limit: 10, lease_seconds: 60, raw_payload: true, consumer: "odc-a", generation: 3 }],
+      ["connector.outbox", "claim_batch", [], { limit: 10, lease_seconds: 60, raw_payload: true }],
+    ]);
+  });
+
   it.each([
     ["null", null],
     ["a list", []],

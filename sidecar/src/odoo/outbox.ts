@@ -74,9 +74,15 @@ export interface OutboxResult {
 export class OdooOutbox {
   constructor(private readonly odoo: OdooClient) {}
 
-  async claimBatch(limit: number, leaseSeconds: number): Promise<ClaimResult> {
+  /**
+   * `claimer`: the replica's stable identity and generation; rows an earlier generation of it
+   * still holds are claimed again at once (contracts/odoo-rpc.md).
+   */
+  async claimBatch(limit: number, leaseSeconds: number, claimer?: { consumer: string; generation: number }): Promise<ClaimResult> {
     // raw_payload: each event as its JSON text, stored as is (Odoo skips a parse and a dump).
-    const raw = await this.odoo.execute("connector.outbox", "claim_batch", [], { limit, lease_seconds: leaseSeconds, raw_payload: true });
+    const kwargs: Record<string, unknown> = { limit, lease_seconds: leaseSeconds, raw_payload: true };
+    if (claimer) Object.assign(kwargs, { consumer: claimer.consumer, generation: claimer.generation });
+    const raw = await this.odoo.execute("connector.outbox", "claim_batch", [], kwargs);
     const answer = claimAnswer.safeParse(raw);
     if (!answer.success) throw new OdooProtocolError(`claim_batch answer is malformed: ${answer.error.issues[0]?.message ?? "?"}`);
     const events: ClaimedEvent[] = [];

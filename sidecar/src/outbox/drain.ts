@@ -5,6 +5,7 @@ import type { OdooOutbox } from "../odoo/outbox.ts";
 import { OdooError } from "../odoo/errors.ts";
 import type { CanonicalEvent, ClaimedEvent, DeliveryStore } from "../store/deliveries.ts";
 import { WakeableLoop } from "../lib/wakeable.ts";
+import type { ConsumerIdentity } from "./consumer.ts";
 
 export interface DrainObserver {
   claimed?(events: readonly ClaimedEvent[]): void;
@@ -27,7 +28,7 @@ export class OutboxDrain {
     private readonly outbox: OdooOutbox,
     private readonly store: DeliveryStore,
     private readonly partners: readonly Partner[],
-    private readonly options: { batch: number; leaseSeconds: number; pollMs: number; maxBacklog: number },
+    private readonly options: { batch: number; leaseSeconds: number; pollMs: number; maxBacklog: number; claimer?: ConsumerIdentity },
     private readonly log: Logger,
     private readonly onStored: () => void,
     private readonly onRejected: () => void,
@@ -61,7 +62,17 @@ export class OutboxDrain {
     }
     if (this.holding) this.log.info({ backlog }, "backlog below its limit: claiming resumed");
     this.holding = false;
-    const { events, malformed } = await this.outbox.claimBatch(Math.min(this.options.batch, this.options.maxBacklog - backlog), this.options.leaseSeconds);
+    const claimer = this.options.claimer;
+    let answer: Awaited<ReturnType<OdooOutbox["claimBatch"]>>;
+    try {
+      answer = await this.outbox.claimBatch(Math.min(this.options.batch, this.options.maxBacklog - backlog), this.options.leaseSeconds, claimer && { consumer: claimer.consumer, generation: claimer.generation });
+    } catch (err) {
+      // Odoo may have leased rows whose answer never came back (timeout, lost connection):
+      // the next claim, one generation later, takes them back instead of waiting for the lease.
+      if (claimer && !(err instanceof OdooError && err.retryable === false)) claimer.next();
+      throw err;
+    }
+    const { events, malformed } = answer;
     this.lastClaimAt = Date.now();
     this.lastError = null;
     this.backoffMs = 1_000;
