@@ -1,5 +1,5 @@
 from odoo import _, api, fields, models, tools
-from odoo.tools import create_index
+from odoo.tools import SQL, create_index
 
 from ..tools import carrier_status, logistics_payload, purchase_payload, ship_notice
 from ..tools import inbound as inbound_tools
@@ -128,14 +128,12 @@ class StockPicking(models.Model):
         else:
             moves = picking.move_ids.filtered(lambda move: move.state != "cancel")
             lines = [self._connector_move_item(move, move.quantity or move.product_uom_qty) for move in moves]
-        warehouse_partner = picking.picking_type_id.warehouse_id.partner_id or picking.company_id.partner_id
-        # Both addresses in one read each of partners, states and countries (read one by one,
-        # each partner costs its own queries in every validation).
-        partners = warehouse_partner | picking.partner_id
-        partners.commercial_partner_id.mapped("is_company")
-        partners.state_id.mapped("code")
-        partners.country_id.mapped("code")
         customer = picking.partner_id
+        # The customer is in the cache (the validation read it); its state and country are
+        # read together with the commercial partner.
+        customer.commercial_partner_id.mapped("is_company")
+        customer.state_id.mapped("code")
+        customer.country_id.mapped("code")
         extra = {}
         if dispatched:
             extra = {
@@ -149,11 +147,52 @@ class StockPicking(models.Model):
             scheduled_date=picking.scheduled_date,
             carrier_code=picking.carrier_id.connector_partner_code,
             carrier_name=picking.carrier_id.name,
-            ship_from=self._connector_address(warehouse_partner),
+            ship_from=self._connector_ship_from(),
             ship_to=self._connector_address(customer) if customer else None,
             parcels=self._connector_parcels(),
             lines=lines,
             **extra,
+        )
+
+    def _connector_ship_from(self):
+        """The warehouse's address (else the company's), in one statement.
+
+        Nothing of it is in the cache during a validation: through the ORM the warehouse, its
+        partner and the partner's country were three more queries in every delivery order.
+        """
+        self.ensure_one()
+        picking = self.sudo()
+        for model, names in (
+            ("stock.warehouse", ["partner_id"]), ("stock.picking.type", ["warehouse_id"]),
+            ("res.company", ["partner_id"]),
+            ("res.partner", ["name", "commercial_partner_id", "is_company", "street", "street2", "city", "state_id",
+                             "zip", "country_id", "phone", "mobile", "email"]),
+        ):
+            self.env[model].flush_model(names)
+        self.env.cr.execute(SQL(
+            """
+            SELECT p.name, cp.name, cp.is_company, p.street, p.street2, p.city, st.code, p.zip, co.code,
+                   p.phone, p.mobile, p.email
+              FROM res_company c
+              LEFT JOIN stock_picking_type pt ON pt.id = %(type)s
+              LEFT JOIN stock_warehouse w ON w.id = pt.warehouse_id
+              JOIN res_partner p ON p.id = COALESCE(w.partner_id, c.partner_id)
+              LEFT JOIN res_partner cp ON cp.id = COALESCE(p.commercial_partner_id, p.id)
+              LEFT JOIN res_country_state st ON st.id = p.state_id
+              LEFT JOIN res_country co ON co.id = p.country_id
+             WHERE c.id = %(company)s
+            """,
+            type=picking.picking_type_id.id, company=picking.company_id.id,
+        ))
+        row = self.env.cr.fetchone()
+        if not row:
+            return None
+        name, commercial_name, is_company, street, street2, city, state, zip_code, country, phone, mobile, email = row
+        return logistics_payload.build_address(
+            name=name or commercial_name,
+            company=commercial_name if is_company else None,
+            street=street, street2=street2, city=city, state=state, zip=zip_code, country=country,
+            phone=phone or mobile, email=email,
         )
 
     def _connector_address(self, partner):
@@ -200,7 +239,15 @@ class StockPicking(models.Model):
             )
             for package in packages
         ]
-        bulk_weight = picking.weight_bulk if packages else (picking.shipping_weight or picking.weight)
+        if packages:
+            bulk_weight = picking.weight_bulk
+        else:
+            # What Odoo's shipping_weight is without packages (stock.picking._compute_bulk_weight),
+            # from the move lines the validation has in the cache, instead of its read_group.
+            bulk_weight = sum(
+                line.product_uom_id._compute_quantity(line.quantity, line.product_id.uom_id) * line.product_id.weight
+                for line in picking.move_line_ids if line.product_id
+            ) or picking.weight
         if not packages or bulk_weight:
             parcels.append(logistics_payload.build_parcel(weight=bulk_weight, weight_uom=weight_code))
         return parcels

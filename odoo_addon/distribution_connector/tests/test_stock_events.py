@@ -164,6 +164,37 @@ class TestStockEvents(ConnectorCase):
         self.assertEqual(data["lines"][0]["quantity"], 2.0)
         self.assert_contract(row)
 
+    def test_dispatched_from_the_warehouse_address_with_the_weight_shipped(self):
+        self.product_desk.weight = 15.0
+        warehouse = self.env.ref("stock.warehouse0")
+        depot = self.env["res.partner"].create({
+            "name": "Depot West", "parent_id": self.company.partner_id.id, "type": "delivery", "street": "7 Dock Road",
+            "city": "Antwerp", "zip": "2000", "country_id": self.env.ref("base.be").id, "phone": "+32 3 000 00 00",
+        })
+        warehouse.partner_id = depot
+        self.put_in_stock(10)
+        picking = self.create_delivery()
+        picking.action_assign()
+        picking.move_ids.quantity = 1  # one of the two desks leaves
+        picking.move_ids.picked = True
+        picking.with_context(cancel_backorder=True)._action_done()
+        data = self.outbox_of(picking)[-1].payload["data"]
+        self.assertEqual(data["ship_from"], {
+            "name": "Depot West", "company": self.company.partner_id.name, "street": "7 Dock Road", "street2": None,
+            "city": "Antwerp", "state": None, "zip": "2000", "country": "BE", "phone": "+32 3 000 00 00", "email": None,
+        })
+        self.assertEqual(data["parcels"], [{
+            "package": None, "weight": 15.0, "weight_uom": "KGM",
+            "length": None, "width": None, "height": None, "dimension_uom": None,
+        }])
+        # Without a warehouse address, the company's.
+        warehouse.partner_id = False
+        picking2 = self.create_delivery()
+        picking2.action_assign()
+        picking2.move_ids.picked = True
+        picking2._action_done()
+        self.assertEqual(self.outbox_of(picking2)[-1].payload["data"]["ship_from"]["name"], self.company.partner_id.name)
+
     def test_cancelled_ready_delivery(self):
         self.put_in_stock(10)
         picking = self.create_delivery()
