@@ -8,7 +8,8 @@ import { sendAttempt, type AttemptOutcome, type PreparedRequest } from "./attemp
 import { CircuitBreaker } from "./breaker.ts";
 import { describeRefusal } from "../partners/result.ts";
 import type { PartnerAnswer } from "./attempt.ts";
-import { RateGate } from "./rate-gate.ts";
+import { GroupCommit } from "../lib/group-commit.ts";
+import { SlidingWindow } from "../lib/sliding-window.ts";
 import { nextAttemptAt } from "./schedule.ts";
 import { msUntilOpen } from "./window.ts";
 import { interpretAnswer, prepareRequest, type WireTarget } from "./wire.ts";
@@ -38,43 +39,21 @@ export interface AnswerSink {
 }
 
 /**
- * Groups the outcomes of attempts that finish close together into one SQLite transaction
- * (a group commit), so a busy lane costs one commit per tick, not one per delivery.
+ * The outcomes of attempts that finish close together go into one SQLite transaction (a
+ * group commit), so a busy lane costs one commit per tick, not one per delivery. A failed
+ * commit is logged once; its deliveries stay pending in the store and are attempted again.
  */
-class OutcomeWriter {
-  private buffer: { record: AttemptRecord; done: () => void }[] = [];
-  private scheduled = false;
-
-  constructor(
-    private readonly store: DeliveryStore,
-    private readonly log: Logger,
-    private readonly onFinalized: () => void,
-  ) {}
-
-  write(record: AttemptRecord): Promise<void> {
-    return new Promise((done) => {
-      this.buffer.push({ record, done });
-      if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => this.flush());
-      }
-    });
-  }
-
-  private flush(): void {
-    this.scheduled = false;
-    const batch = this.buffer;
-    this.buffer = [];
-    try {
-      const finalized = this.store.recordOutcomes(batch.map((b) => b.record));
-      if (finalized > 0) this.onFinalized();
-    } catch (err) {
-      // The deliveries stay pending in the store and are attempted again: at least once.
-      this.log.error({ err, outcomes: batch.length }, "recording attempt outcomes failed");
-    }
-    for (const b of batch) b.done();
-  }
+function outcomeWriter(store: DeliveryStore, log: Logger, onFinalized: () => void) {
+  const commits = new GroupCommit<AttemptRecord, null>({
+    commit(records) {
+      if (store.recordOutcomes(records) > 0) onFinalized();
+      return records.map(() => null);
+    },
+    failed: (err, outcomes) => log.error({ err, outcomes }, "recording attempt outcomes failed"),
+  });
+  return { write: (record: AttemptRecord) => new Promise<void>((done) => commits.take(record, () => done())) };
 }
+type OutcomeWriter = ReturnType<typeof outcomeWriter>;
 
 /**
  * One partner's lane: its own queue (concurrency cap and a strict sliding-window rate
@@ -86,7 +65,7 @@ class PartnerLane {
   /** Deliveries taken from the store and not yet recorded: queued or on the wire. */
   private readonly taken = new Set<number>();
   private readonly breaker: CircuitBreaker;
-  private readonly rateGate: RateGate;
+  private readonly rateGate: SlidingWindow;
   /** This partner's keep-alive connection pool (or the fetch tests inject). */
   private readonly transport: Agent | typeof fetch;
   private timer: NodeJS.Timeout | null = null;
@@ -107,10 +86,9 @@ class PartnerLane {
   ) {
     const { concurrency, rate, breaker_threshold, breaker_cooldown_ms } = partner.limits;
     this.transport = doFetch ?? new Agent({ connections: concurrency, keepAliveTimeout: 30_000, connect: { timeout: partner.limits.timeout_ms } });
-    // p-queue: concurrency cap, and no more than `requests` starts in any sliding window.
-    // The RateGate adds what the partner sees: arrivals, which lag starts by transit time.
-    this.queue = new PQueue({ concurrency, intervalCap: rate.requests, interval: rate.per_ms, strict: true });
-    this.rateGate = new RateGate(rate.requests, rate.per_ms);
+    // p-queue caps concurrency; the sliding window limits the rate as the partner counts it.
+    this.queue = new PQueue({ concurrency });
+    this.rateGate = new SlidingWindow(rate.requests, rate.per_ms);
     this.breaker = new CircuitBreaker(breaker_threshold, breaker_cooldown_ms);
   }
 
@@ -336,7 +314,7 @@ export class Dispatcher {
    * show up (the outbox lease plus a margin: a claim lost with a killed process comes back then).
    */
   constructor(partners: readonly Partner[], store: DeliveryStore, log: Logger, observer: DeliveryObserver = {}, doFetch?: typeof fetch, gapHoldMs = 0, answers?: AnswerSink) {
-    const writer = new OutcomeWriter(store, log, () => observer.finalized?.());
+    const writer = outcomeWriter(store, log, () => observer.finalized?.());
     for (const p of partners) {
       if (!p.wire) throw new Error(`partner ${p.code} has no outbound settings`);
       this.lanes.set(p.code, new PartnerLane(p, store, writer, log, observer, doFetch, gapHoldMs, answers));

@@ -4,12 +4,12 @@ import type { InboundSettings } from "../config/inbound.ts";
 import type { Partner } from "../config/partners.ts";
 import type { HeaderSource } from "../partners/verify/index.ts";
 import { xmlCharacterProblem } from "../partners/xml/xml-chars.ts";
-import type { InboundStore } from "../store/inbound.ts";
+import type { InboundStore, NewInboundDocument, ReceiveOutcome } from "../store/inbound.ts";
 import { acceptedAnswer, refusedAnswer, type Answer, type RefusalStatus } from "./answers.ts";
 import { admit } from "./admit.ts";
-import { GroupCommit } from "./group-commit.ts";
+import { GroupCommit } from "../lib/group-commit.ts";
 import type { InboundMetrics } from "./metrics.ts";
-import { SlidingWindowLimiter } from "./rate-limit.ts";
+import { SlidingWindow } from "../lib/sliding-window.ts";
 
 export interface InboundServices {
   partners: readonly Partner[];
@@ -139,8 +139,8 @@ export async function readWebBody(request: Request, max: number): Promise<Body> 
  */
 export class InboundDoor {
   private readonly byCode = new Map<string, Partner>();
-  private readonly limiters = new Map<string, SlidingWindowLimiter>();
-  private readonly writer: GroupCommit;
+  private readonly limiters = new Map<string, SlidingWindow>();
+  private readonly writer: GroupCommit<NewInboundDocument, ReceiveOutcome>;
   private readonly nowSeconds: () => number;
   /** Documents taken since the last summary line, by partner. */
   private taken = new Map<string, { stored: number; duplicates: number }>();
@@ -150,9 +150,10 @@ export class InboundDoor {
     for (const p of services.partners) {
       if (!p.inbound) continue;
       this.byCode.set(p.code, p);
-      this.limiters.set(p.code, new SlidingWindowLimiter(p.inbound.rate.requests, p.inbound.rate.per_ms));
+      this.limiters.set(p.code, new SlidingWindow(p.inbound.rate.requests, p.inbound.rate.per_ms, performance.now.bind(performance)));
     }
-    this.writer = new GroupCommit(services.store, services.commitIntervalMs ?? 1);
+    // Spaced commits: a busy door writes batches, not one transaction per request.
+    this.writer = new GroupCommit({ commit: (docs) => services.store.receive(docs), minIntervalMs: services.commitIntervalMs ?? 1, maxBatch: 256 });
     this.nowSeconds = services.nowSeconds ?? (() => Math.floor(Date.now() / 1000));
   }
 

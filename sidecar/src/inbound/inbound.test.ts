@@ -9,7 +9,6 @@ import { OdooInbound, type ApplyItem } from "../odoo/inbound.ts";
 import { openStore } from "../store/db.ts";
 import { InboundStore, type NewInboundDocument } from "../store/inbound.ts";
 import { coalesceSubject, type CoalesceCandidate } from "./coalesce.ts";
-import { SlidingWindowLimiter } from "./rate-limit.ts";
 import { ApplyWorker } from "./worker.ts";
 import { xmlCharacterProblem } from "../partners/xml/xml-chars.ts";
 
@@ -66,25 +65,6 @@ describe("coalescing tracking updates", () => {
           expect(s.into.status).toBe(s.item.status);
           expect(s.into.occurredAt! >= s.item.occurredAt!).toBe(true);
         }
-      }),
-    );
-  });
-});
-
-describe("sliding-window rate limit", () => {
-  it("never admits more than `requests` in any window of `perMs`", () => {
-    fc.assert(
-      fc.property(fc.integer({ min: 1, max: 10 }), fc.integer({ min: 1, max: 1000 }), fc.array(fc.integer({ min: 0, max: 200 }), { maxLength: 200 }), (requests, perMs, gaps) => {
-        const limiter = new SlidingWindowLimiter(requests, perMs);
-        const admitted: number[] = [];
-        let t = 0;
-        for (const gap of gaps) {
-          t += gap;
-          const r = limiter.take(t);
-          if (r.ok) admitted.push(t);
-          else expect(r.retryAfterMs).toBeGreaterThan(0);
-        }
-        for (let i = requests; i < admitted.length; i++) expect(admitted[i]! - admitted[i - requests]!).toBeGreaterThanOrEqual(perMs);
       }),
     );
   });
