@@ -127,7 +127,7 @@ async function serveBare(): Promise<void> {
         let doc: Doc["doc"] | null = null;
         if (item) {
           const admitted = admit("EASYPOST", settings, { body, headers: req.headers, url: req.url ?? "/", contentType: "application/json", now: 0, receivedAt: Date.now() });
-          if (!admitted.ok) throw new Error(admitted.message);
+          if (!admitted.ok) throw new Error(admitted.error.message);
           doc = admitted.doc;
           id = doc.messageId;
         } else id = String((JSON.parse(body.toString("utf8")) as { id: string }).id);
@@ -553,7 +553,7 @@ async function measureDecodeStage(): Promise<{ documents: number; perSecond: num
     for (let k = n; k < n + 500; k++) {
       const { body, signature } = signedRequest(k, prefix);
       const admitted = admit("EASYPOST", partners[0]!.inbound!, { body, headers: { "x-hmac-signature": signature }, url: "/", contentType: "application/json", now: 0, receivedAt: Date.now() });
-      if (!admitted.ok) throw new Error(admitted.message);
+      if (!admitted.ok) throw new Error(admitted.error.message);
       docs.push(admitted.doc);
     }
     store.receive(docs);

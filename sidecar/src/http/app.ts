@@ -1,10 +1,10 @@
-import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Hono, type Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { Logger } from "pino";
 import { NUDGE_HEADER, NUDGE_MAX_BYTES, verifyNudge } from "../ops/nudge.ts";
-import { HttpError } from "./errors.ts";
+import { logRequest, requestIdFrom } from "./edge.ts";
+import { errorJson, HttpError, INTERNAL_ERROR } from "./errors.ts";
 
 export interface AppServices {
   log: Logger;
@@ -46,11 +46,6 @@ export function requestHeader(c: Context, name: string): string | undefined {
   return Array.isArray(value) ? value.join(", ") : value;
 }
 
-/** The request id of a request: the caller's `x-request-id` (at most 64 characters), or a new UUID. */
-export function requestIdFrom(header: string | undefined): string {
-  return header?.slice(0, 64) || randomUUID();
-}
-
 /** The one app factory: production and tests build the same app. */
 export function createApp(services: AppServices): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
@@ -64,22 +59,20 @@ export function createApp(services: AppServices): Hono<AppEnv> {
     const outgoing = nodeBindings(c).outgoing;
     if (outgoing) outgoing.setHeader("x-request-id", requestId);
     else c.header("x-request-id", requestId);
-    const started = performance.now();
+    const startedAt = performance.now();
     await next();
     const path = c.req.path;
-    if (path !== "/healthz" && path !== "/metrics") {
-      services.log.info({ request_id: requestId, method: c.req.method, path, status: c.get("status") ?? c.res.status, duration_ms: Math.round((performance.now() - started) * 10) / 10 }, "request");
-    }
+    if (path !== "/healthz" && path !== "/metrics") logRequest(services.log, { requestId, method: c.req.method, path, status: c.get("status") ?? c.res.status, startedAt });
   });
 
+  const answer = (c: Context<AppEnv>, err: HttpError) => c.body(errorJson(err, c.get("requestId")), err.status, { ...err.headers, "content-type": "application/json" });
   app.onError((err, c) => {
-    const requestId = c.get("requestId");
-    if (err instanceof HttpError) return c.json({ error: { code: err.code, message: err.message, request_id: requestId } }, err.status);
-    services.log.error({ err, request_id: requestId }, "unhandled error");
-    return c.json({ error: { code: "internal", message: "internal error", request_id: requestId } }, 500);
+    if (err instanceof HttpError) return answer(c, err);
+    services.log.error({ err, request_id: c.get("requestId") }, "unhandled error");
+    return answer(c, INTERNAL_ERROR);
   });
 
-  app.notFound((c) => c.json({ error: { code: "not_found", message: `no route for ${c.req.method} ${c.req.path}`, request_id: c.get("requestId") } }, 404));
+  app.notFound((c) => answer(c, new HttpError(404, "not_found", `no route for ${c.req.method} ${c.req.path}`)));
 
   app.get("/healthz", (c) => {
     const health = services.health();

@@ -9,7 +9,7 @@ import { decodeWith } from "../partners/registry.ts";
 import { describeRefusal, type Refusal } from "../partners/result.ts";
 import { carrierMessageId, SPOOLED_FORMATS, type SpoolKey } from "../partners/carriers/message-id.ts";
 import type { DecodedDocument, NewInboundDocument, ReceivedInbound } from "../store/inbound.ts";
-import type { RefusalStatus } from "./answers.ts";
+import { HttpError } from "../http/errors.ts";
 import { applyItemOf, subjectKeyOf } from "./apply-item.ts";
 import { verifyInbound } from "./verify.ts";
 
@@ -34,30 +34,32 @@ export interface AdmitInput {
   receivedAt: number;
 }
 
-export type Admitted = { ok: true; doc: NewInboundDocument } | { ok: false; status: RefusalStatus; code: string; message: string; extra: Record<string, unknown> };
+export type Admitted = { ok: true; doc: NewInboundDocument } | { ok: false; error: HttpError; extra: Record<string, unknown> };
 
-const REFUSAL_STATUS: Partial<Record<Refusal["code"], RefusalStatus>> = { too_large: 413 };
+const refused = (status: 400 | 401 | 413, code: string, message: string, extra: Record<string, unknown> = {}): Admitted => ({ ok: false, error: new HttpError(status, code, message), extra });
+/** A partner document refused by its adapter: 413 when too large, 400 otherwise. */
+const documentRefused = (r: Refusal, bytes: number): Admitted => refused(r.code === "too_large" ? 413 : 400, r.code, describeRefusal(r), { bytes });
 
 export function admit(code: string, settings: InboundSettings, input: AdmitInput): Admitted {
   const raw = Buffer.from(input.body.buffer, input.body.byteOffset, input.body.byteLength);
   const verified = verifyInbound(settings, { body: raw, headers: input.headers, url: input.url, now: input.now });
   if (!verified.ok) {
     // A cXML document we cannot even read has no credential to check: that is the document's fault.
-    if (verified.reason === "unreadable_document") return { ok: false, status: 400, code: "unreadable_document", message: verified.message, extra: { bytes: raw.length } };
-    return { ok: false, status: 401, code: verified.reason, message: verified.message, extra: { bytes: raw.length, scheme: settings.verification.scheme } };
+    if (verified.reason === "unreadable_document") return refused(400, "unreadable_document", verified.message, { bytes: raw.length });
+    return refused(401, verified.reason, verified.message, { bytes: raw.length, scheme: settings.verification.scheme });
   }
 
   if (SPOOLED_FORMATS.has(settings.format)) {
     const key = carrierMessageId(settings.format, raw);
-    if (!key.ok) return { ok: false, status: REFUSAL_STATUS[key.code] ?? 400, code: key.code, message: describeRefusal(key), extra: { bytes: raw.length } };
+    if (!key.ok) return documentRefused(key, raw.length);
     return { ok: true, doc: receivedDocumentOf(code, settings, raw, input.contentType, verified.keyIndex, input.receivedAt, key) };
   }
 
   const decoded = decodeWith(settings.format, raw, settings.units ? { units: settings.units } : undefined);
-  if (!decoded.ok) return { ok: false, status: REFUSAL_STATUS[decoded.code] ?? 400, code: decoded.code, message: describeRefusal(decoded), extra: { bytes: raw.length } };
+  if (!decoded.ok) return documentRefused(decoded, raw.length);
   if (decoded.kind === "order" || decoded.kind === "reply") {
     const message = decoded.kind === "order" ? "an order is not news we apply (send acknowledgements, ship notices or tracking)" : "a cXML Response answers a request; it is not a document to post here";
-    return { ok: false, status: 400, code: "unsupported_document", message, extra: {} };
+    return refused(400, "unsupported_document", message);
   }
   const receivedAt = input.receivedAt;
   if (decoded.kind === "ignored") return { ok: true, doc: ignoredDocumentOf(code, settings, raw, input.contentType, verified.keyIndex, receivedAt, decoded) };
@@ -65,7 +67,7 @@ export function admit(code: string, settings: InboundSettings, input: AdmitInput
   if (settings.format === "canonical") {
     // Canonical partners write our schema themselves: hold them to it here, not in Odoo.
     const check = checkEvent(wrapInbound(event, { partner: code, source: { system: "partner", database: code, company: { id: 1, name: code } }, subjectId: 1, receivedAt: new Date(receivedAt) }));
-    if (!check.ok) return { ok: false, status: 400, code: "invalid_event", message: `does not match contracts/v1 ${event.type}: ${check.reason}`, extra: { bytes: raw.length } };
+    if (!check.ok) return refused(400, "invalid_event", `does not match contracts/v1 ${event.type}: ${check.reason}`, { bytes: raw.length });
   }
   return { ok: true, doc: eventDocumentOf(code, settings, raw, input.contentType, verified.keyIndex, receivedAt, event) };
 }
@@ -83,8 +85,8 @@ type DocumentSettings = Pick<InboundSettings, "format" | "test_partner" | "coale
 export function admitAnswer(code: string, format: InboundSettings["format"], body: Buffer, contentType: string | null, receivedAt: number): Admitted {
   const settings: DocumentSettings = { format, test_partner: true, coalesce_ms: 0, verification: { scheme: "answer" } };
   const decoded = decodeWith(format, body);
-  if (!decoded.ok) return { ok: false, status: 400, code: decoded.code, message: describeRefusal(decoded), extra: { bytes: body.length } };
-  if (decoded.kind !== "event") return { ok: false, status: 400, code: "unsupported_document", message: `a ${decoded.kind} answer carries nothing to apply`, extra: {} };
+  if (!decoded.ok) return documentRefused(decoded, body.length);
+  if (decoded.kind !== "event") return refused(400, "unsupported_document", `a ${decoded.kind} answer carries nothing to apply`);
   return { ok: true, doc: eventDocumentOf(code, settings, body, contentType ?? undefined, 0, receivedAt, decoded.event) };
 }
 

@@ -5,6 +5,7 @@ import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import { nodeBindings, type AppEnv } from "../http/app.ts";
 import type { FormatName } from "../partners/registry.ts";
 import { buildCxmlResponse } from "../partners/cxml/index.ts";
+import { errorJson, type HttpError } from "../http/errors.ts";
 
 /**
  * What a partner gets back. JSON everywhere, except cXML partners, who read a cXML
@@ -39,14 +40,13 @@ export function acceptedAnswer(format: FormatName | null, a: Accepted): Answer {
   return { status: 202, headers: { "content-type": JSON_CONTENT_TYPE }, body };
 }
 
-export type RefusalStatus = 400 | 401 | 404 | 413 | 415 | 429 | 503;
-
-export function refusedAnswer(format: FormatName | null, status: RefusalStatus, code: string, message: string, requestId: string, headers: Record<string, string> = {}): Answer {
+/** A refusal as the partner reads it: the app's JSON error body, or a cXML Response with the same status and reason. */
+export function refusedAnswer(format: FormatName | null, err: HttpError, requestId: string): Answer {
   if (format === "cxml") {
-    const body = buildCxmlResponse({ code: status, message: `${code}: ${message}`, payloadId: `${randomUUID()}@odc`, timestamp: new Date() });
-    return { status, headers: { ...headers, "content-type": XML_CONTENT_TYPE }, body };
+    const body = buildCxmlResponse({ code: err.status, message: `${err.code}: ${err.message}`, payloadId: `${randomUUID()}@odc`, timestamp: new Date() });
+    return { status: err.status, headers: { ...err.headers, "content-type": XML_CONTENT_TYPE }, body };
   }
-  return { status, headers: { ...headers, "content-type": JSON_CONTENT_TYPE }, body: JSON.stringify({ error: { code, message, request_id: requestId } }) };
+  return { status: err.status, headers: { ...err.headers, "content-type": JSON_CONTENT_TYPE }, body: errorJson(err, requestId) };
 }
 
 /**

@@ -5,7 +5,8 @@ import type { Partner } from "../config/partners.ts";
 import type { HeaderSource } from "../partners/verify/index.ts";
 import { xmlCharacterProblem } from "../partners/xml/xml-chars.ts";
 import type { InboundStore, NewInboundDocument, ReceiveOutcome } from "../store/inbound.ts";
-import { acceptedAnswer, refusedAnswer, type Answer, type RefusalStatus } from "./answers.ts";
+import { acceptedAnswer, refusedAnswer, type Answer } from "./answers.ts";
+import { HttpError } from "../http/errors.ts";
 import { admit } from "./admit.ts";
 import { GroupCommit } from "../lib/group-commit.ts";
 import type { InboundMetrics } from "./metrics.ts";
@@ -176,16 +177,16 @@ export class InboundDoor {
   take(req: DoorRequest, done: (answer: Answer | Error) => void): void {
     const partner = this.byCode.get(req.partner) ?? null;
     const settings = partner?.inbound;
-    if (!partner || !settings || !partner.enabled || !settings.enabled) return done(this.refuse(req, null, 404, "unknown_partner", "no partner takes documents at this address"));
+    if (!partner || !settings || !partner.enabled || !settings.enabled) return done(this.refuse(req, null, new HttpError(404, "unknown_partner", "no partner takes documents at this address")));
 
     const allowed = this.limiters.get(partner.code)!.take();
     if (!allowed.ok) {
       const seconds = String(Math.max(1, Math.ceil(allowed.retryAfterMs / 1000)));
-      return done(this.refuse(req, partner, 429, "rate_limited", `more than ${settings.rate.requests} requests in ${settings.rate.per_ms} ms`, {}, { "retry-after": seconds }));
+      return done(this.refuse(req, partner, new HttpError(429, "rate_limited", `more than ${settings.rate.requests} requests in ${settings.rate.per_ms} ms`, { "retry-after": seconds })));
     }
     if (!acceptsContentType(settings.format, req.contentType)) {
       const wanted = isXml(settings.format) ? "application/xml or text/xml" : "application/json";
-      return done(this.refuse(req, partner, 415, "unsupported_media_type", `content type must be ${wanted}`));
+      return done(this.refuse(req, partner, new HttpError(415, "unsupported_media_type", `content type must be ${wanted}`)));
     }
     req.body(settings.max_body_bytes, (body) => {
       if (body instanceof Error) return done(body);
@@ -198,24 +199,24 @@ export class InboundDoor {
   }
 
   private admitBody(req: DoorRequest, partner: Partner, settings: InboundSettings, body: Body, done: (answer: Answer | Error) => void): void {
-    if (!body.ok) return done(this.refuse(req, partner, 413, "payload_too_large", `body is larger than ${settings.max_body_bytes} bytes`));
+    if (!body.ok) return done(this.refuse(req, partner, new HttpError(413, "payload_too_large", `body is larger than ${settings.max_body_bytes} bytes`)));
     const raw = body.bytes;
-    if (raw.length === 0) return done(this.refuse(req, partner, 400, "empty_body", "the body is empty"));
+    if (raw.length === 0) return done(this.refuse(req, partner, new HttpError(400, "empty_body", "the body is empty")));
     if (isXml(settings.format)) {
       const problem = xmlCharacterProblem(raw);
-      if (problem) return done(this.refuse(req, partner, 400, "not_well_formed", `XML is not well-formed: ${problem.message}`, { bytes: raw.length }));
+      if (problem) return done(this.refuse(req, partner, new HttpError(400, "not_well_formed", `XML is not well-formed: ${problem.message}`), { bytes: raw.length }));
     }
 
     const admitted = admit(partner.code, settings, { body: raw, headers: req.headers, url: req.url, contentType: req.contentType, now: this.nowSeconds(), receivedAt: Date.now() });
-    if (!admitted.ok) return done(this.refuse(req, partner, admitted.status, admitted.code, admitted.message, admitted.extra));
+    if (!admitted.ok) return done(this.refuse(req, partner, admitted.error, admitted.extra));
     if (admitted.doc.status === "received" && this.services.store.receivedCount() >= (this.services.maxReceived ?? MAX_RECEIVED)) {
-      return done(this.refuse(req, partner, 503, "backlog_full", "too many documents wait to be decoded; send it again later", {}, { "retry-after": "30" }));
+      return done(this.refuse(req, partner, new HttpError(503, "backlog_full", "too many documents wait to be decoded; send it again later", { "retry-after": "30" })));
     }
     const detail = admitted.doc.detail;
     this.writer.take(admitted.doc, (err, outcome) => {
       if (err || !outcome) {
         this.services.log.error({ err, request_id: req.requestId, partner: partner.code }, "inbound: storing the document failed");
-        return done(this.refuse(req, partner, 503, "store_unavailable", "the document could not be stored; send it again later", {}, { "retry-after": "5" }));
+        return done(this.refuse(req, partner, new HttpError(503, "store_unavailable", "the document could not be stored; send it again later", { "retry-after": "5" })));
       }
       if (!outcome.duplicate && (outcome.status === "pending" || outcome.status === "received")) this.services.stored();
       this.services.metrics?.request(partner.code, outcome.duplicate ? "duplicate" : "accepted");
@@ -248,12 +249,12 @@ export class InboundDoor {
     for (const [partner, c] of taken) this.services.log.info({ partner, stored: c.stored, duplicates: c.duplicates, window_s: windowS }, "inbound: documents taken");
   }
 
-  private refuse(req: DoorRequest, partner: Partner | null, status: RefusalStatus, code: string, message: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}): Answer {
-    this.services.metrics?.request(partner?.code ?? "(unknown)", code);
+  private refuse(req: DoorRequest, partner: Partner | null, err: HttpError, extra: Record<string, unknown> = {}): Answer {
+    this.services.metrics?.request(partner?.code ?? "(unknown)", err.code);
     this.services.log.warn(
-      { request_id: req.requestId, partner: partner?.code ?? null, path_partner: partner ? undefined : req.partner.slice(0, 64), status, code, reason: message.slice(0, 300), content_type: req.contentType?.slice(0, 100) ?? null, ...extra },
+      { request_id: req.requestId, partner: partner?.code ?? null, path_partner: partner ? undefined : req.partner.slice(0, 64), status: err.status, code: err.code, reason: err.message.slice(0, 300), content_type: req.contentType?.slice(0, 100) ?? null, ...extra },
       "inbound refused",
     );
-    return refusedAnswer(partner?.inbound?.format ?? null, status, code, message, req.requestId, headers);
+    return refusedAnswer(partner?.inbound?.format ?? null, err, req.requestId);
   }
 }

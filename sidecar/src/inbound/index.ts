@@ -73,7 +73,7 @@ export class Inbound implements AnswerSink {
     const format = partner.wire?.format;
     if (format !== "easypost") throw new Error(`partner ${partner.code} (${format ?? "no outbound format"}) books nothing`);
     const admitted = admitAnswer(partner.code, format, answer.body, answer.contentType, Date.now());
-    if (!admitted.ok) throw new Error(`booking answer not storable: ${admitted.message}`);
+    if (!admitted.ok) throw new Error(`booking answer not storable: ${admitted.error.message}`);
     const [outcome] = this.store.receive([admitted.doc]);
     this.log.info({ partner: partner.code, event: eventId, document_id: outcome?.id, duplicate: outcome?.duplicate ?? false }, "inbound: carrier booking stored from the answer");
     this.worker.wake();

@@ -1,6 +1,8 @@
 import { Hono } from "hono";
 import type { Logger } from "pino";
-import { nodeBindings, requestHeader, requestIdFrom, type AppEnv } from "../http/app.ts";
+import { nodeBindings, requestHeader, type AppEnv } from "../http/app.ts";
+import { logRequest, requestIdFrom } from "../http/edge.ts";
+import { errorJson, INTERNAL_ERROR } from "../http/errors.ts";
 import type { FastPath } from "../http/server.ts";
 import { send, writeAnswer, type Answer } from "./answers.ts";
 import { readNodeBody, readWebBody, type InboundDoor } from "./door.ts";
@@ -29,7 +31,6 @@ export function inboundRoutes(door: InboundDoor): Hono<AppEnv> {
 }
 
 const PREFIX = "/inbound/";
-const INTERNAL: Answer = { status: 500, headers: { "content-type": "application/json" }, body: "" };
 
 /**
  * The busiest route, served on Node's own request and response: a partner's burst of webhooks
@@ -56,7 +57,7 @@ export function inboundFastPath(door: InboundDoor, log: Logger): FastPath {
         return false;
       }
     }
-    const started = performance.now();
+    const startedAt = performance.now();
     const given = req.headers["x-request-id"];
     const requestId = requestIdFrom(typeof given === "string" ? given : undefined);
     const write = (answer: Answer) => {
@@ -64,12 +65,11 @@ export function inboundFastPath(door: InboundDoor, log: Logger): FastPath {
       // A body refused before it was read to the end is not read at all: the connection goes.
       writeAnswer(res, answer, req.complete ? { "x-request-id": requestId } : { "x-request-id": requestId, connection: "close" });
       // Taken documents are summed up by the door every few seconds; refusals have their own warning.
-      const level = answer.status < 400 ? "debug" : "info";
-      if (log.isLevelEnabled(level)) log[level]({ request_id: requestId, method: "POST", path, status: answer.status, duration_ms: Math.round((performance.now() - started) * 10) / 10 }, "request");
+      logRequest(log, { requestId, method: "POST", path, status: answer.status, startedAt }, answer.status < 400 ? "debug" : "info");
     };
     const failed = (err: unknown) => {
       log.error({ err, request_id: requestId }, "unhandled error");
-      write({ ...INTERNAL, body: JSON.stringify({ error: { code: "internal", message: "internal error", request_id: requestId } }) });
+      write({ status: INTERNAL_ERROR.status, headers: { "content-type": "application/json" }, body: errorJson(INTERNAL_ERROR, requestId) });
     };
     try {
       door.take({ partner, requestId, headers: req.headers, contentType: req.headers["content-type"], url, body: (max, done) => readNodeBody(req, max, done) }, (answer) => (answer instanceof Error ? failed(answer) : write(answer)));
