@@ -220,13 +220,8 @@ async function serveInbound(): Promise<void> {
   const { InboundMetrics } = await import("../sidecar/src/inbound/metrics.ts");
   const metrics = new InboundMetrics(new Registry(), () => store.counts());
   const door = new InboundDoor({ partners, store, log, metrics, stored: () => undefined, ...(process.env.BENCH_COMMIT_INTERVAL_MS ? { commitIntervalMs: Number(process.env.BENCH_COMMIT_INTERVAL_MS) } : {}) });
-  const app = createApp({
-    log,
-    nudgeSecret: "bench-nudge-secret-0123456789",
-    nudge: () => undefined,
-    health: () => ({ ok: true, documents: store.counts() }),
-    inbound: inboundRoutes(door),
-  });
+  const { opsRoutes } = await import("../sidecar/src/ops/routes.ts");
+  const app = createApp({ log, mounts: [["/", opsRoutes({ health: () => ({ ok: true, documents: store.counts() }) })], ["/inbound", inboundRoutes(door)]] });
   // How long the event loop was blocked (a synchronous commit or checkpoint stalls every request).
   const { monitorEventLoopDelay } = await import("node:perf_hooks");
   const loopDelay = monitorEventLoopDelay({ resolution: 5 });

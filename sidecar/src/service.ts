@@ -14,7 +14,9 @@ import { OdooOutbox, type OutboxResult } from "./odoo/outbox.ts";
 import { ConsumerIdentity } from "./outbox/consumer.ts";
 import { OutboxDrain, type DrainObserver } from "./outbox/drain.ts";
 import { ResultReporter } from "./outbox/report.ts";
-import { adminRoutes } from "./ops/admin.ts";
+import { adminRoutes } from "./delivery/admin.ts";
+import { nudgeRoutes } from "./outbox/nudge-route.ts";
+import { opsRoutes } from "./ops/routes.ts";
 import { Metrics } from "./ops/metrics.ts";
 import { closeStore, openStore, type StoreDb } from "./store/db.ts";
 import { DeliveryStore } from "./store/deliveries.ts";
@@ -118,13 +120,13 @@ export class Sidecar {
     });
     this.app = createApp({
       log,
-      nudgeSecret: env.ODC_NUDGE_SECRET,
-      nudge: () => this.drain.wake(),
-      health: () => this.health(),
-      metrics: async () => ({ contentType: this.metrics.registry.contentType, body: await this.metrics.registry.metrics() }),
-      ...(env.ODC_ADMIN_TOKEN ? { admin: adminRoutes(env.ODC_ADMIN_TOKEN, this.store, () => this.dispatcher.wakeAll()) } : {}),
-      inbound: this.inbound.routes,
-      ...(this.inbound.admin ? { inboundAdmin: this.inbound.admin } : {}),
+      mounts: [
+        ["/", opsRoutes({ health: () => this.health(), metrics: async () => ({ contentType: this.metrics.registry.contentType, body: await this.metrics.registry.metrics() }) })],
+        ["/", nudgeRoutes(env.ODC_NUDGE_SECRET, () => this.drain.wake(), log)],
+        ...(this.inbound.admin ? [["/admin/inbound", this.inbound.admin] as const] : []),
+        ...(env.ODC_ADMIN_TOKEN ? [["/admin", adminRoutes(env.ODC_ADMIN_TOKEN, this.store, () => this.dispatcher.wakeAll())] as const] : []),
+        ["/inbound", this.inbound.routes],
+      ],
     });
   }
 

@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { HttpError } from "../http/errors.ts";
-import { requireAdminToken } from "../ops/admin.ts";
+import { requireAdminToken } from "../http/auth.ts";
 import type { InboundListRow, InboundStore } from "../store/inbound.ts";
 
 const STATUSES = ["pending", "applied", "stale", "exception", "unknown_reference", "rejected", "coalesced", "test_skipped", "ignored"] as const;

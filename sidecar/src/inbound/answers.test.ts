@@ -12,7 +12,7 @@ const inbound = new Hono<AppEnv>();
 inbound.post("/ok", (c) => send(c, acceptedAnswer("easypost", { documentId: 7, eventId: "e", duplicate: false, status: "pending", detail: null })));
 inbound.post("/cxml", (c) => send(c, acceptedAnswer("cxml", { documentId: 8, eventId: null, duplicate: true, status: "applied", detail: null })));
 inbound.post("/no", (c) => send(c, refusedAnswer("shippo", new HttpError(429, "rate_limited", "slow down", { "retry-after": "3" }), c.get("requestId"))));
-const app = createApp({ log: createLogger("info", { write: (l: string) => void lines.push(JSON.parse(l)) }), nudgeSecret: "n".repeat(32), nudge: () => undefined, health: () => ({ ok: true }), inbound });
+const app = createApp({ log: createLogger("info", { write: (l: string) => void lines.push(JSON.parse(l)) }), mounts: [["/inbound", inbound]] });
 let server: ReturnType<typeof serve>;
 let url = "";
 

@@ -167,7 +167,7 @@ describe("the fast path on Node's request", () => {
 
   async function serve(door: InboundDoor, lines: Record<string, unknown>[], level = "info"): Promise<string> {
     const log = createLogger(level, { write: (l: string) => void lines.push(JSON.parse(l)) });
-    const app = createApp({ log, nudgeSecret: "n".repeat(32), nudge: () => undefined, health: () => ({ ok: true }), inbound: inboundRoutes(door) });
+    const app = createApp({ log, mounts: [["/inbound", inboundRoutes(door)]] });
     const server = serveApp(app, { hostname: "127.0.0.1", port: 0, fastPath: inboundFastPath(door, log) }, () => undefined);
     await new Promise((r) => server.once("listening", r));
     close = () => new Promise((r) => server.close(() => r()));
@@ -181,7 +181,7 @@ describe("the fast path on Node's request", () => {
     const door = new InboundDoor({ partners, store, log: silent, metrics, stored: () => undefined, commitIntervalMs: 0 });
     const lines: Record<string, unknown>[] = [];
     const url = await serve(door, lines);
-    const app = createApp({ log: silent, nudgeSecret: "n".repeat(32), nudge: () => undefined, health: () => ({ ok: true }), inbound: inboundRoutes(door) });
+    const app = createApp({ log: silent, mounts: [["/inbound", inboundRoutes(door)]] });
 
     const body = tracker({ id: "evt_fast" });
     const fast = await fetch(`${url}/inbound/EASYPOST`, { method: "POST", headers: { "content-type": "application/json", "x-hmac-signature": sign(body), "x-request-id": "rid-fast" }, body });

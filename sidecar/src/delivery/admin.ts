@@ -1,5 +1,5 @@
-import { timingSafeEqual, createHash } from "node:crypto";
-import { Hono, type MiddlewareHandler } from "hono";
+import { Hono } from "hono";
+import { requireAdminToken } from "../http/auth.ts";
 import { z } from "zod";
 import type { DeadLetterFilter, DeliveryStore } from "../store/deliveries.ts";
 import { HttpError } from "../http/errors.ts";
@@ -21,19 +21,6 @@ function toFilter(f: z.infer<typeof filterSchema>): DeadLetterFilter {
     ...(f.partner ? { partner: f.partner } : {}),
     ...(f.since ? { since: Date.parse(f.since) } : {}),
     ...(f.until ? { until: Date.parse(f.until) } : {}),
-  };
-}
-
-const digest = (s: string) => createHash("sha256").update(s).digest();
-
-/** Middleware of every admin route: `Authorization: Bearer <ODC_ADMIN_TOKEN>`, compared in constant time. */
-export function requireAdminToken(token: string): MiddlewareHandler {
-  const expected = digest(token);
-  return async (c, next) => {
-    const header = c.req.header("authorization") ?? "";
-    const given = header.startsWith("Bearer ") ? header.slice(7) : "";
-    if (!given || !timingSafeEqual(digest(given), expected)) throw new HttpError(401, "unauthorized", "admin token required");
-    await next();
   };
 }
 

@@ -1,0 +1,25 @@
+import { Hono } from "hono";
+import type { AppEnv } from "../http/app.ts";
+import { HttpError } from "../http/errors.ts";
+
+export interface OpsServices {
+  /** What /healthz shows: the process is alive and what it is doing. */
+  health(): { ok: boolean; [key: string]: unknown };
+  /** Prometheus exposition for /metrics. */
+  metrics?(): Promise<{ contentType: string; body: string }>;
+}
+
+/** `GET /healthz` and `GET /metrics`: what IT and Prometheus read. */
+export function opsRoutes(services: OpsServices): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  app.get("/healthz", (c) => {
+    const health = services.health();
+    return c.json(health, health.ok ? 200 : 503);
+  });
+  app.get("/metrics", async (c) => {
+    if (!services.metrics) throw new HttpError(404, "not_found", "metrics are off");
+    const { contentType, body } = await services.metrics();
+    return c.body(body, 200, { "content-type": contentType });
+  });
+  return app;
+}
