@@ -171,8 +171,8 @@ class ConnectorOutbox(models.Model):
         )
         # A queue table: every row is updated two or three times within seconds. With the
         # default thresholds (20% of the table) autovacuum and analyze lag far behind, the
-        # planner works from stale statistics over bloated indexes and a 1,000-row claim took
-        # 500 ms on a 90,000-row outbox here instead of 55 ms after VACUUM ANALYZE.
+        # planner works from stale statistics over bloated indexes and claims slow down ten
+        # times over (bench/README.md, "Design measurements").
         self.env.cr.execute(SQL(
             "ALTER TABLE %s SET (autovacuum_vacuum_scale_factor = 0.01, autovacuum_vacuum_threshold = 1000,"
             " autovacuum_analyze_scale_factor = 0.01, autovacuum_analyze_threshold = 1000)",

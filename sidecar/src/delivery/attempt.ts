@@ -72,8 +72,8 @@ export function classifyStatus(status: number): { errorClass: ErrorClass; retrya
 
 /**
  * Sends one request with undici's `request` over the lane's keep-alive pool and classifies
- * the answer. Never throws. undici.request, not fetch: measured here 5-7x more requests per
- * second on loopback (fetch's WHATWG streams and AbortSignal cost most of a delivery's CPU).
+ * the answer. Never throws. undici.request, not fetch: fetch's WHATWG streams and AbortSignal
+ * cost most of a delivery's CPU (bench/README.md, "Design measurements").
  * `timeoutMs` bounds the whole attempt, answer body included.
  */
 export async function sendAttempt(request: PreparedRequest, timeoutMs: number, transport: Dispatcher | typeof fetch): Promise<AttemptOutcome> {

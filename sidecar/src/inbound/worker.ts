@@ -17,7 +17,7 @@ export interface ApplyWorkerOptions {
   decodeStage?: { run(limit: number): number };
 }
 
-/** Received documents decoded per turn of the worker (40-125 µs each as the VM ran faster or slower: bench/README.md, "Inbound"). */
+/** Received documents decoded per turn of the worker: a batch short enough to keep the apply calls flowing (bench/README.md, "Inbound"). */
 const DECODE_BATCH = 500;
 
 export interface ApplyDecision {

@@ -130,16 +130,15 @@ export const inboundDocuments = sqliteTable(
   (t) => [
     // Received webhooks are deduplicated by InboundStore against this index and its own map of
     // their keys, and enter the index when decoded: a webhook's id lands anywhere in it (ids are
-    // random), and writing that page moved from before the answer to the decode stage's larger
-    // transactions (bench/inbound-store.ts: 52.7 us a row at the door before, 33.3 now; door and
-    // decode together the same, ~80).
+    // random), and writing that page moves from before the answer to the decode stage's larger
+    // transactions (bench/README.md, "Inbound store").
     uniqueIndex("inbound_message_scope_uq").on(t.partner, t.messageScope, t.messageId).where(sql`status <> 'received'`),
     index("inbound_received_idx").on(t.id).where(sql`status = 'received'`),
     index("inbound_pending_idx").on(t.nextAttemptAt).where(sql`status = 'pending'`),
     index("inbound_subject_idx").on(t.subjectKey, t.id).where(sql`status = 'pending'`),
     // Received webhooks are left out: they are decoded within moments (inbound_received_idx
-    // finds them), and leaving them out spares the door one index write per webhook (~6 us
-    // of ~25 for the row, measured); counts() and list() say `status <> 'received'` to use it.
+    // finds them), and leaving them out spares the door one index write per webhook;
+    // counts() and list() say `status <> 'received'` to use it.
     index("inbound_decoded_status_idx").on(t.status, t.id).where(sql`status <> 'received'`),
   ],
 );
