@@ -15,9 +15,11 @@ CHANGED_ORDERS_KEY = "distribution_connector.purchase_order_changed"
 # acknowledgement, which must not echo back to the vendor as a change).
 NO_CHANGE_EVENT_CONTEXT = "distribution_connector_no_change_event"
 # Writes to these fields of an approved order may change what the vendor was told.
-ORDER_TRACKED_FIELDS = frozenset(
-    ("partner_id", "partner_ref", "currency_id", "date_planned", "date_order", "order_line")
-)
+ORDER_TRACKED_FIELDS = frozenset((
+    "partner_id", "partner_ref", "currency_id", "date_planned", "date_order", "order_line",
+    # Where to deliver, who to ask and on which terms (ship_to, buyer, incoterm, payment_terms).
+    "picking_type_id", "dest_address_id", "user_id", "incoterm_id", "incoterm_location", "payment_term_id",
+))
 
 
 class PurchaseOrder(models.Model):
@@ -239,19 +241,85 @@ class PurchaseOrder(models.Model):
             planned_date=order.date_planned,
             amount_untaxed=order.amount_untaxed,
             amount_total=order.amount_total,
+            ship_to=order._connector_ship_to(),
+            bill_to=order._connector_order_address(order.company_id.partner_id),
+            buyer=order._connector_buyer_contact(),
+            incoterm=purchase_payload.build_incoterm(
+                code=order.incoterm_id.code, location=order.incoterm_location
+            ),
+            payment_terms=purchase_payload.build_payment_terms(
+                name=order.payment_term_id.name,
+                lines=order.payment_term_id.line_ids.read(["value", "value_amount", "delay_type", "nb_days"]),
+            ),
             lines=[
                 {
                     "line_number": line.connector_line_number,
                     "product_code": line.product_id.default_code,
                     "vendor_product_code": line._connector_vendor_product_code(),
+                    "vendor_product_aux_code": line._connector_vendor_aux_code(),
                     "description": line.name,
                     "quantity": line.product_qty,
                     "unit_price": line.price_unit_discounted,
                     **line.product_uom._connector_uom_keys(),
                     "planned_date": line.date_planned,
+                    "classification": line._connector_classification(),
+                    "tax": order._connector_line_tax(line),
                 }
                 for line in lines
             ],
+        )
+
+    def _connector_order_address(self, partner, warehouse=None):
+        """An address of the order as events carry it (build_order_address), or None without a partner."""
+        if not partner:
+            return None
+        commercial = partner.commercial_partner_id
+        return purchase_payload.build_order_address(
+            id=purchase_payload.address_reference(
+                partner_id=partner.id, ref=partner.ref, warehouse_code=warehouse.code if warehouse else None
+            ),
+            name=partner.name or commercial.name,
+            company=commercial.name if commercial.is_company else None,
+            street=partner.street,
+            street2=partner.street2,
+            city=partner.city,
+            state=partner.state_id.code,
+            zip=partner.zip,
+            country=partner.country_id.code,
+            phone=partner.phone or partner.mobile,
+            email=partner.email,
+        )
+
+    def _connector_ship_to(self):
+        """The dropship address when the order delivers to a customer, else the receiving warehouse's address."""
+        self.ensure_one()
+        if self.dest_address_id and self.picking_type_id.default_location_dest_id.usage == "customer":
+            return self._connector_order_address(self.dest_address_id)
+        warehouse = self.picking_type_id.warehouse_id
+        if not warehouse:
+            return None
+        return self._connector_order_address(warehouse.partner_id or self.company_id.partner_id, warehouse)
+
+    def _connector_buyer_contact(self):
+        self.ensure_one()
+        user = self.user_id
+        if not user:
+            return None
+        return purchase_payload.build_contact(
+            name=user.name, email=user.email, phone=user.partner_id.phone or user.partner_id.mobile
+        )
+
+    def _connector_line_tax(self, line):
+        """The line's VAT category and rate (purchase_payload.build_tax), as Odoo's Peppol exports classify it."""
+        company = self.company_id.partner_id.commercial_partner_id
+        vendor = self.partner_id.commercial_partner_id
+        europe = self.env.ref("base.europe", raise_if_not_found=False)
+        return purchase_payload.build_tax(
+            [{"amount_type": tax.amount_type, "amount": tax.amount} for tax in line.taxes_id],
+            buyer_country=company.country_id.code or None,
+            vendor_country=vendor.country_id.code or None,
+            vendor_has_vat=bool(vendor.vat),
+            eea_countries=europe.country_ids.mapped("code") if europe else (),
         )
 
     # ------------------------------------------------------------------

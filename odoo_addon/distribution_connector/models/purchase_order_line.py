@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 
+from ..tools import purchase_payload
 from ..tools.vocabulary import uom_code
 
 LINE_NUMBER_STEP = 10
@@ -59,8 +60,8 @@ class PurchaseOrderLine(models.Model):
         """Lines that are sent to the vendor: products, not sections, notes or down payments."""
         return self.filtered(lambda line: not line.display_type and not line.is_downpayment and line.product_id)
 
-    def _connector_vendor_product_code(self):
-        """The vendor's own code for the product (product.supplierinfo), or None."""
+    def _connector_vendor_info(self):
+        """The vendor's price list entry (product.supplierinfo) whose code the vendor is sent, or an empty record."""
         self.ensure_one()
         order = self.order_id
         vendor = order.partner_id.commercial_partner_id
@@ -70,11 +71,11 @@ class PurchaseOrderLine(models.Model):
         )
         coded = candidates.filtered("product_code")
         if not coded:
-            return None
+            return coded
         if len(candidates) == 1:
             # The only price list entry of this vendor: what _select_seller would pick, without
             # its cost in every confirmation.
-            return coded.product_code
+            return coded
         seller = self.product_id._select_seller(
             partner_id=order.partner_id,
             quantity=self.product_qty,
@@ -82,7 +83,26 @@ class PurchaseOrderLine(models.Model):
             uom_id=self.product_uom,
             params={"order_id": order},
         )
-        return seller.product_code or coded[:1].product_code
+        return seller if seller.product_code else coded[:1]
+
+    def _connector_vendor_product_code(self):
+        """The vendor's own code for the product (product.supplierinfo), or None."""
+        return self._connector_vendor_info().product_code or None
+
+    def _connector_vendor_aux_code(self):
+        """What tells variants apart when the vendor's code covers them all: the variant's attribute values."""
+        info = self._connector_vendor_info()
+        if not info or info.product_id or self.product_id.product_tmpl_id.product_variant_count < 2:
+            return None
+        return self.product_id.product_template_attribute_value_ids._get_combination_name() or None
+
+    def _connector_classification(self):
+        """The product's UNSPSC code (product_unspsc module), or None."""
+        self.ensure_one()
+        product = self.product_id
+        if "unspsc_code_id" not in product._fields:
+            return None
+        return purchase_payload.build_classification(scheme="UNSPSC", code=product.unspsc_code_id.code)
 
     def _connector_uom_code(self):
         """UN/ECE Rec 20 code of the line's unit, or None when it has none."""

@@ -19,6 +19,25 @@ const envelopeFields = {
   sequence: z.number().int().min(1),
 };
 
+const nullableText = z.string().nullable();
+
+/** A party's address in a purchase order event (ship-to, bill-to), with its stable reference. */
+export const orderAddressSchema = z.object({
+  id: z.string().min(1).max(128),
+  name: z.string().min(1),
+  company: nullableText,
+  street: nullableText,
+  street2: nullableText,
+  city: nullableText,
+  state: nullableText,
+  zip: nullableText,
+  country: z.string().regex(/^[A-Z]{2}$/, "must be an ISO 3166-1 alpha-2 code").nullable(),
+  phone: nullableText,
+  email: nullableText,
+});
+
+export const orderContactSchema = z.object({ name: z.string().min(1), email: nullableText, phone: nullableText });
+
 export const purchaseOrderLineSchema = z.object({
   line_number: z.number().int().min(1),
   product_code: z.string().nullable(),
@@ -28,6 +47,12 @@ export const purchaseOrderLineSchema = z.object({
   uom: z.string().regex(/^[A-Z0-9]{2,3}$/),
   unit_price: z.number().min(0),
   planned_date: utcDateTime.nullable().optional(),
+  vendor_product_aux_code: nullableText.optional(),
+  classification: z.object({ scheme: z.string().min(1).max(32), code: z.string().min(1).max(64) }).nullable().optional(),
+  /** UNCL5305 VAT category and rate, when the line has exactly one percentage tax. */
+  tax: z.object({ category: z.string().regex(/^[A-Z]{1,2}$/), percent: z.number().min(0) }).nullable().optional(),
+  /** Where this line goes when it is not the order's ship_to. */
+  ship_to: orderAddressSchema.nullable().optional(),
 });
 
 export const purchaseOrderDataSchema = z.object({
@@ -44,6 +69,11 @@ export const purchaseOrderDataSchema = z.object({
   planned_date: utcDateTime.nullable(),
   amount_untaxed: z.number().optional(),
   amount_total: z.number().optional(),
+  ship_to: orderAddressSchema.nullable().optional(),
+  bill_to: orderAddressSchema.nullable().optional(),
+  buyer: orderContactSchema.nullable().optional(),
+  incoterm: z.object({ code: z.string().regex(/^[A-Z]{3}$/), location: nullableText }).nullable().optional(),
+  payment_terms: z.object({ name: z.string().min(1), days: z.number().int().min(0).nullable() }).nullable().optional(),
   lines: z.array(purchaseOrderLineSchema).min(1),
 });
 
@@ -58,6 +88,8 @@ export const purchaseOrderEventSchema = z.object({
 
 export type PurchaseOrderData = z.infer<typeof purchaseOrderDataSchema>;
 export type PurchaseOrderLine = z.infer<typeof purchaseOrderLineSchema>;
+export type OrderAddress = z.infer<typeof orderAddressSchema>;
+export type OrderContact = z.infer<typeof orderContactSchema>;
 export type PurchaseOrderEvent = z.infer<typeof purchaseOrderEventSchema>;
 
 const nullableString = z.string().nullable();
