@@ -213,7 +213,7 @@ describe("cXML OrderRequest (outbound)", () => {
     expect(body).toContain('<OrderRequestHeader orderID="P00042" orderDate="2026-11-26T09:12:00+00:00" type="new" orderVersion="1">');
     expect(body).toContain('<ItemOut quantity="22.5" lineNumber="20" requestedDeliveryDate="2026-12-03">');
     expect(body).toContain("<UnitOfMeasure>KGM</UnitOfMeasure>");
-    expect(body).toContain('<Money currency="EUR">450</Money>');
+    expect(body).toContain('<Money currency="EUR">450.00</Money>');
     expect(body).toContain("<SharedSecret>s3cret</SharedSecret>");
     expect(body).not.toContain("DocumentReference");
     expect(parseXml(body).ok).toBe(true);

@@ -1,6 +1,7 @@
-import { parseEvent, purchaseOrderEventSchema, type PurchaseOrderEvent, type PurchaseOrderLine } from "../events/outbound.ts";
+import { parseEvent, purchaseOrderEventSchema, type OrderAddress, type OrderContact, type PurchaseOrderData, type PurchaseOrderEvent, type PurchaseOrderLine } from "../events/outbound.ts";
 import type { PurchaseOrderDocument } from "../events/purchase-order-document.ts";
 import { fail, refuse, type EncodeResult } from "../result.ts";
+import { formatAmount, formatUnitPrice } from "../vocabulary/currency.ts";
 import { unitForPartner, type UnitContext } from "../vocabulary/units.ts";
 import { attrOf, child, children, descend, requireAttr, requireChild, requireQuantityAttr, textOf } from "../xml/element.ts";
 import type { XmlElement } from "../xml/safe-xml.ts";
@@ -27,12 +28,35 @@ export interface CxmlAddress {
   country: string;
   countryName?: string;
   email?: string;
+  /** A telephone number as written in Odoo ("+32 2 290 34 90"); sent when it splits into country code, area and number. */
+  phone?: string;
 }
 
+/** Order fields an `Extrinsic` can carry (they have no element of their own in the OrderRequest we send). */
+export const CXML_EXTRINSIC_FIELDS = ["incoterm", "incoterm_location", "payment_terms", "vendor_reference", "buyer_email", "buyer_phone"] as const;
+export type CxmlExtrinsicField = (typeof CXML_EXTRINSIC_FIELDS)[number];
+
+/**
+ * One header `Extrinsic` a partner asks for: a fixed value, or a field of the order. An
+ * extrinsic whose field the order does not have is left out.
+ */
+export type CxmlExtrinsic = { name: string; value: string } | { name: string; field: CxmlExtrinsicField };
+
 export interface CxmlOrderOptions extends CxmlHeaderOptions {
-  /** `BillTo` is required by the DTD; our invoicing address as the supplier knows it. */
-  billTo: CxmlAddress;
+  /**
+   * `BillTo` is required by the DTD: the event's `bill_to` (the company in Odoo) is sent; this
+   * is the fallback for events without one, and a document needs one or the other.
+   */
+  billTo?: CxmlAddress;
+  /** Ship-to for events that carry none (the event's `ship_to`, the receiving warehouse, wins). */
   shipTo?: CxmlAddress;
+  /**
+   * Replaces the `addressID` of the event's bill-to (the partner knows our invoicing address
+   * under its own id, e.g. an Ariba address id). Default: the event's address id.
+   */
+  billToAddressId?: string;
+  /** Header `Extrinsic` elements, in this order (e.g. `{ name: "Incoterm", field: "incoterm" }`). */
+  extrinsics?: CxmlExtrinsic[];
   /** `Request@deploymentMode`. Default "production". */
   deploymentMode?: "production" | "test";
   /** Our payloadID is `<event id>@<payloadIdDomain>`. Default "odoo-distribution-connector". */
@@ -43,11 +67,18 @@ export interface CxmlOrderOptions extends CxmlHeaderOptions {
   previousEventId?: string;
   /** `xml:lang` of descriptions. Default "en". */
   lang?: string;
-  /** `Classification` is required per item; partners without UNSPSC accept a custom domain. Default `{ domain: "custom", code: "" }`. */
+  /**
+   * `Classification` is required per item: a line's own (UNSPSC from Odoo) is sent; lines
+   * without one get this. Default `{ domain: "custom", code: "" }` (partners without UNSPSC accept it).
+   */
   classification?: { domain: string; code: string };
   /** IANA zone in which a planned date-time becomes the requested delivery *date*. Default "UTC". */
   deliveryDateTimeZone?: string;
-  /** Partner unit codes (a supplier that wants X12 codes, or its own). */
+  /**
+   * `UnitOfMeasure` codes the partner wants: UN/ECE Rec 20 by default; `{ standard: "x12" }`
+   * for EA-style codes (C62 → EA, KGM → KG); `overrides` for its own (`{ PCE: "C62" }` sends PCE).
+   * The inverse of the inbound `units` setting, so one table serves both directions.
+   */
   units?: UnitContext;
 }
 
@@ -82,27 +113,98 @@ export function dateInZone(utc: string, timeZone: string): string {
   return `${get("year")}-${get("month")}-${get("day")}`;
 }
 
+/**
+ * `+32 2 290 34 90` → country code 32, area 2, number 2903490. Only numbers written in the
+ * international form with their groups separated split without guessing; others are not sent.
+ */
+export function splitPhone(phone: string): { countryCode: string; area: string; number: string } | null {
+  const groups = phone.trim().replace(/^00/, "+").split(/[\s./-]+/).map((g) => g.replace(/[()]/g, "")).filter(Boolean);
+  if (groups.length < 2 || !/^\+\d{1,3}$/.test(groups[0]!) || !groups.slice(1).every((g) => /^\d+$/.test(g))) return null;
+  const [cc, ...rest] = groups;
+  return rest.length === 1 ? { countryCode: cc!.slice(1), area: "", number: rest[0]! } : { countryCode: cc!.slice(1), area: rest[0]!, number: rest.slice(1).join("") };
+}
+
+function phoneSpec(phone: string | undefined, country: string | undefined): XmlNodeSpec | null {
+  const parts = phone ? splitPhone(phone) : null;
+  // CountryCode@isoCountryCode is required: without a country the number is not sent.
+  if (!parts || !country) return null;
+  return el(
+    "Phone",
+    null,
+    el("TelephoneNumber", null, el("CountryCode", { isoCountryCode: country }, parts.countryCode), el("AreaOrCityCode", null, parts.area), el("Number", null, parts.number)),
+  );
+}
+
 function addressSpec(wrapper: string, address: CxmlAddress, lang: string): XmlNodeSpec {
+  // PostalAddress needs Street+, City and Country (cXML.dtd); an address without them goes by name and id.
+  const postal = address.street.length > 0 && address.city && address.country;
   return el(
     wrapper,
     null,
     el(
       "Address",
-      { addressID: address.addressId, isoCountryCode: address.country },
+      { isoCountryCode: address.country || null, addressID: address.addressId },
       el("Name", { "xml:lang": lang }, address.name),
-      el(
-        "PostalAddress",
-        null,
-        ...(address.deliverTo ?? []).map((d) => el("DeliverTo", null, d)),
-        ...address.street.map((s) => el("Street", null, s)),
-        el("City", null, address.city),
-        address.state ? el("State", null, address.state) : null,
-        address.postalCode ? el("PostalCode", null, address.postalCode) : null,
-        el("Country", { isoCountryCode: address.country }, address.countryName ?? address.country),
-      ),
+      postal
+        ? el(
+            "PostalAddress",
+            null,
+            ...(address.deliverTo ?? []).map((d) => el("DeliverTo", null, d)),
+            ...address.street.map((s) => el("Street", null, s)),
+            el("City", null, address.city),
+            address.state ? el("State", null, address.state) : null,
+            address.postalCode ? el("PostalCode", null, address.postalCode) : null,
+            el("Country", { isoCountryCode: address.country }, address.countryName ?? address.country),
+          )
+        : null,
       address.email ? el("Email", null, address.email) : null,
+      phoneSpec(address.phone, address.country || undefined),
     ),
   );
+}
+
+/** An address of the event as cXML writes it: a person at a company is the company, delivered to the person. */
+export function cxmlAddressOf(address: OrderAddress): CxmlAddress {
+  const company = address.company && address.company !== address.name ? address.company : null;
+  return {
+    name: company ?? address.name,
+    addressId: address.id,
+    ...(company ? { deliverTo: [address.name] } : {}),
+    street: [address.street, address.street2].filter((s): s is string => Boolean(s)),
+    city: address.city ?? "",
+    ...(address.state ? { state: address.state } : {}),
+    ...(address.zip ? { postalCode: address.zip } : {}),
+    country: address.country ?? "",
+    ...(address.email ? { email: address.email } : {}),
+    ...(address.phone ? { phone: address.phone } : {}),
+  };
+}
+
+function contactSpec(contact: OrderContact, country: string | undefined, lang: string): XmlNodeSpec {
+  return el(
+    "Contact",
+    { role: "buyer" },
+    el("Name", { "xml:lang": lang }, contact.name),
+    contact.email ? el("Email", null, contact.email) : null,
+    phoneSpec(contact.phone ?? undefined, country),
+  );
+}
+
+function extrinsicValue(data: PurchaseOrderData, field: CxmlExtrinsicField): string | null {
+  switch (field) {
+    case "incoterm":
+      return data.incoterm?.code ?? null;
+    case "incoterm_location":
+      return data.incoterm?.location ?? null;
+    case "payment_terms":
+      return data.payment_terms?.name ?? null;
+    case "vendor_reference":
+      return data.vendor_reference ?? null;
+    case "buyer_email":
+      return data.buyer?.email ?? null;
+    case "buyer_phone":
+      return data.buyer?.phone ?? null;
+  }
 }
 
 export function payloadIdFor(eventId: string, domain = "odoo-distribution-connector"): string {
@@ -113,21 +215,28 @@ export function encodeOrderRequest(input: unknown, options: CxmlOrderOptions): E
   const parsed = parseEvent(purchaseOrderEventSchema, input);
   if (!parsed.ok) return parsed;
   const event = parsed.event;
-  if (!options?.sharedSecret || !options.billTo) {
-    return refuse("missing_option", "cXML OrderRequest needs partner options sharedSecret and billTo");
+  const data = event.data;
+  if (!options?.sharedSecret) return refuse("missing_option", "cXML OrderRequest needs the partner option sharedSecret");
+  const billToBase = data.bill_to ? cxmlAddressOf(data.bill_to) : options.billTo;
+  if (!billToBase) return refuse("missing_option", "cXML OrderRequest needs a BillTo: the event has no bill_to and the partner option billTo is not set");
+  const billTo = options.billToAddressId ? { ...billToBase, addressId: options.billToAddressId } : billToBase;
+  const shipTo = data.ship_to ? cxmlAddressOf(data.ship_to) : options.shipTo;
+  for (const [i, extrinsic] of (options.extrinsics ?? []).entries()) {
+    if (!extrinsic?.name || ("field" in extrinsic && !(CXML_EXTRINSIC_FIELDS as readonly string[]).includes(extrinsic.field))) {
+      return refuse("missing_option", `extrinsics[${i}] needs a name and a value or one of the fields ${CXML_EXTRINSIC_FIELDS.join(", ")}`);
+    }
   }
   const lang = options.lang ?? "en";
   const timeZone = options.deliveryDateTimeZone ?? "UTC";
-  const data = event.data;
   const unitCodes: string[] = [];
   for (const [i, line] of data.lines.entries()) {
     const unit = unitForPartner(line.uom, options.units);
     if (!unit.ok) return refuse("unknown_code", unit.message, { path: `data.lines.${i}.uom` });
     unitCodes.push(unit.value);
   }
-  const total = data.amount_untaxed ?? Math.round(data.lines.reduce((s, l) => s + l.quantity * l.unit_price, 0) * 100) / 100;
+  const total = data.amount_untaxed ?? data.lines.reduce((s, l) => s + l.quantity * l.unit_price, 0);
   const previous = options.previousPayloadId ?? (options.previousEventId ? payloadIdFor(options.previousEventId, options.payloadIdDomain) : undefined);
-  const classification = options.classification ?? { domain: "custom", code: "" };
+  const fallbackClassification = options.classification ?? { domain: "custom", code: "" };
   try {
     // Intl throws on an unknown zone; check once here so the refusal names the option.
     dateInZone(event.occurred_at, timeZone);
@@ -136,6 +245,9 @@ export function encodeOrderRequest(input: unknown, options: CxmlOrderOptions): E
   }
   const itemOut = (line: PurchaseOrderLine, i: number) => {
     const planned = line.planned_date ?? data.planned_date;
+    const classification = line.classification ? { domain: line.classification.scheme, code: line.classification.code } : fallbackClassification;
+    // A line that goes somewhere else than the order says where (ItemOut/ShipTo).
+    const lineShipTo = line.ship_to && line.ship_to.id !== data.ship_to?.id ? cxmlAddressOf(line.ship_to) : null;
     return el(
       "ItemOut",
       { quantity: formatDecimal(line.quantity), lineNumber: line.line_number, requestedDeliveryDate: planned ? dateInZone(planned, timeZone) : null },
@@ -143,18 +255,25 @@ export function encodeOrderRequest(input: unknown, options: CxmlOrderOptions): E
         "ItemID",
         null,
         el("SupplierPartID", null, line.vendor_product_code ?? line.product_code ?? ""),
+        line.vendor_product_aux_code ? el("SupplierPartAuxiliaryID", null, line.vendor_product_aux_code) : null,
         line.product_code ? el("BuyerPartID", null, line.product_code) : null,
       ),
       el(
         "ItemDetail",
         null,
-        el("UnitPrice", null, el("Money", { currency: data.currency }, formatDecimal(line.unit_price))),
+        el("UnitPrice", null, el("Money", { currency: data.currency }, formatUnitPrice(line.unit_price, data.currency))),
         el("Description", { "xml:lang": lang }, line.description),
         el("UnitOfMeasure", null, unitCodes[i]!),
         el("Classification", { domain: classification.domain }, classification.code),
       ),
+      lineShipTo ? addressSpec("ShipTo", lineShipTo, lang) : null,
     );
   };
+  const extrinsics = (options.extrinsics ?? []).flatMap((x) => {
+    const value = "field" in x ? extrinsicValue(data, x.field) : x.value;
+    return value ? [el("Extrinsic", { name: x.name }, value)] : [];
+  });
+  const payInDays = data.payment_terms?.days;
   const orderType = ORDER_TYPE[event.type];
   const root = el(
     "cXML",
@@ -169,10 +288,13 @@ export function encodeOrderRequest(input: unknown, options: CxmlOrderOptions): E
         el(
           "OrderRequestHeader",
           { orderID: data.po_number, orderDate: cxmlDateTime(data.order_date), type: orderType, orderVersion: event.sequence },
-          el("Total", null, el("Money", { currency: data.currency }, formatDecimal(total))),
-          options.shipTo ? addressSpec("ShipTo", options.shipTo, lang) : null,
-          addressSpec("BillTo", options.billTo, lang),
+          el("Total", null, el("Money", { currency: data.currency }, formatAmount(total, data.currency))),
+          shipTo ? addressSpec("ShipTo", shipTo, lang) : null,
+          addressSpec("BillTo", billTo, lang),
+          payInDays !== null && payInDays !== undefined ? el("PaymentTerm", { payInNumberOfDays: payInDays }) : null,
+          data.buyer ? contactSpec(data.buyer, billTo.country || undefined, lang) : null,
           previous ? el("DocumentReference", { payloadID: previous }) : null,
+          ...extrinsics,
         ),
         ...data.lines.map(itemOut),
       ),
