@@ -19,7 +19,7 @@ import { cpus, loadavg, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { closeStore, openStore } from "../sidecar/src/store/db.ts";
-import { InboundStore, type DecodedDocument, type NewInboundDocument } from "../sidecar/src/store/inbound.ts";
+import { InboundStore, type DecodedDocument, type NewInboundDocument } from "../sidecar/src/inbound/store.ts";
 import { writeReadmeSection } from "./support/readme.ts";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");

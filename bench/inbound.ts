@@ -97,7 +97,7 @@ async function serveBare(): Promise<void> {
     const { decodeWith } = await import("../sidecar/src/partners/registry.ts");
     const { admit } = await import("../sidecar/src/inbound/admit.ts");
     const { openStore } = await import("../sidecar/src/store/db.ts");
-    const { InboundStore } = await import("../sidecar/src/store/inbound.ts");
+    const { InboundStore } = await import("../sidecar/src/inbound/store.ts");
     const { createLogger } = await import("../sidecar/src/lib/logger.ts");
     const settings = (await benchPartners())[0]!.inbound!;
     const realStore = add.has("row") ? new InboundStore(openStore(join(dir, "real.sqlite"))) : null;
@@ -200,7 +200,7 @@ async function serveInbound(): Promise<void> {
   const { createLogger } = await import("../sidecar/src/lib/logger.ts");
   const { createApp } = await import("../sidecar/src/http/app.ts");
   const { openStore } = await import("../sidecar/src/store/db.ts");
-  const { InboundStore } = await import("../sidecar/src/store/inbound.ts");
+  const { InboundStore } = await import("../sidecar/src/inbound/store.ts");
   const { inboundFastPath, inboundRoutes } = await import("../sidecar/src/inbound/routes.ts");
   const { InboundDoor } = await import("../sidecar/src/inbound/door.ts");
   const { serveApp } = await import("../sidecar/src/http/server.ts");
@@ -533,7 +533,7 @@ const median = (xs: number[]) => {
 /** The decode stage alone: received EasyPost webhooks decoded and updated, batches of 500. */
 async function measureDecodeStage(): Promise<{ documents: number; perSecond: number; usPerDocument: number }> {
   const { openStore, closeStore } = await import("../sidecar/src/store/db.ts");
-  const { InboundStore } = await import("../sidecar/src/store/inbound.ts");
+  const { InboundStore } = await import("../sidecar/src/inbound/store.ts");
   const { admit } = await import("../sidecar/src/inbound/admit.ts");
   const { DecodeStage } = await import("../sidecar/src/inbound/decode-stage.ts");
   const pino = (await import("pino")).default;

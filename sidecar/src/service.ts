@@ -3,23 +3,17 @@ import type { ServerType } from "@hono/node-server";
 import type { Logger } from "pino";
 import type { Env } from "./config/env.ts";
 import type { Partner } from "./config/partners.ts";
-import { Dispatcher, type DeliveryObserver } from "./delivery/dispatcher.ts";
+import { Dispatcher, type DeliveryObserver, adminRoutes, DeliveryStore } from "./delivery/index.ts";
 import { loadContracts } from "./contracts/validate.ts";
 import { createApp } from "./http/app.ts";
 import { serveApp } from "./http/server.ts";
-import { Inbound } from "./inbound/index.ts";
-import type { ApplyObserver } from "./inbound/worker.ts";
+import { Inbound, type ApplyObserver } from "./inbound/index.ts";
 import { OdooClient } from "./odoo/client.ts";
 import { OdooOutbox, type OutboxResult } from "./odoo/outbox.ts";
-import { ConsumerIdentity } from "./outbox/consumer.ts";
-import { OutboxDrain, type DrainObserver } from "./outbox/drain.ts";
-import { ResultReporter } from "./outbox/report.ts";
-import { adminRoutes } from "./delivery/admin.ts";
-import { nudgeRoutes } from "./outbox/nudge-route.ts";
+import { ConsumerIdentity, OutboxDrain, type DrainObserver, ResultReporter, nudgeRoutes } from "./outbox/index.ts";
 import { opsRoutes } from "./ops/routes.ts";
 import { Metrics } from "./ops/metrics.ts";
 import { closeStore, openStore, type StoreDb } from "./store/db.ts";
-import { DeliveryStore } from "./store/deliveries.ts";
 
 export interface SidecarObserver extends DeliveryObserver, DrainObserver {
   reported?(results: readonly OutboxResult[]): void;

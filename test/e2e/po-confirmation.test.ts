@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { checkEvent } from "../../sidecar/src/contracts/validate.ts";
-import { signNudge } from "../../sidecar/src/ops/nudge.ts";
+import { signNudge } from "../../sidecar/src/outbox/nudge.ts";
 import { NUDGE_SECRET, demoLines, startStack, waitFor, type Stack } from "../support/harness.ts";
 
 let stack: Stack | null = null;

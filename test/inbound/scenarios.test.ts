@@ -8,7 +8,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { InboundListRow } from "../../sidecar/src/store/inbound.ts";
+import type { InboundListRow } from "../../sidecar/src/inbound/store.ts";
 import { documentsDir, partnerFixturesDir } from "../../sidecar/src/partners/test-support/fixtures.ts";
 import {
   ADMIN_TOKEN,

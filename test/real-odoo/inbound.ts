@@ -16,7 +16,7 @@ import { parsePartners } from "../../sidecar/src/config/partners.ts";
 import { createLogger } from "../../sidecar/src/lib/logger.ts";
 import { OdooClient } from "../../sidecar/src/odoo/client.ts";
 import { Sidecar } from "../../sidecar/src/service.ts";
-import type { InboundListRow } from "../../sidecar/src/store/inbound.ts";
+import type { InboundListRow } from "../../sidecar/src/inbound/store.ts";
 import { cxmlConfirmation, cxmlShipNotice, easypostTracking, signed } from "../inbound/support.ts";
 
 const WOOD_SECRET = "real-odoo-wood-secret";

@@ -1,8 +1,5 @@
 import { z } from "zod";
-import type { EasypostBookingOptions } from "../partners/carriers/easypost-booking.ts";
-import type { CxmlAddress, CxmlOrderOptions } from "../partners/cxml/index.ts";
-import { adapters, type FormatName } from "../partners/registry.ts";
-import type { UblOrderOptions } from "../partners/ubl/index.ts";
+import { type EasypostBookingOptions, type CxmlAddress, type CxmlOrderOptions, adapters, type FormatName, type UblOrderOptions } from "../partners/registry.ts";
 import { ConfigError } from "./env.ts";
 import { secretRef } from "./secrets.ts";
 

@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { requireAdminToken } from "../http/auth.ts";
 import { z } from "zod";
-import type { DeadLetterFilter, DeliveryStore } from "../store/deliveries.ts";
+import type { DeadLetterFilter, DeliveryStore } from "./store.ts";
 import { HttpError } from "../http/errors.ts";
 
 const filterSchema = z

@@ -1,5 +1,18 @@
 import { errors as undiciErrors, request as undiciRequest, type Dispatcher } from "undici";
-import type { ErrorClass } from "../store/deliveries.ts";
+
+/** Why an attempt failed; stored with the delivery and counted in metrics. */
+export type ErrorClass =
+  | "network"
+  | "timeout"
+  | "http_5xx"
+  | "http_retryable_4xx"
+  | "http_4xx"
+  | "gone"
+  | "stop_requested"
+  | "circuit_open"
+  | "encode"
+  | "bad_answer"
+  | "max_age";
 
 /** The partner's answer body, kept when the request asked for it (`readAnswer`). */
 export interface PartnerAnswer {

@@ -1,9 +1,5 @@
 import type { Wire } from "../config/formats.ts";
-import { encodeCanonicalBatch, signStandardWebhook } from "../partners/canonical/index.ts";
-import { decodeCxmlResponse } from "../partners/cxml/index.ts";
-import { at, isObject, optArray, optString } from "../partners/carriers/json.ts";
-import { decodeWith, encodeWith } from "../partners/registry.ts";
-import { describeRefusal, refuse, type EncodeResult, type Refusal } from "../partners/result.ts";
+import { decodeCxmlResponse, decodeWith, describeRefusal, encodeCanonicalBatch, encodeWith, readEasypostError, refuse, signStandardWebhook, type EncodeResult, type Refusal } from "../partners/registry.ts";
 import type { AttemptOutcome, PartnerAnswer, PreparedRequest } from "./attempt.ts";
 
 /**
@@ -143,7 +139,7 @@ function easypostOutcome(outcome: AttemptOutcome): Interpreted {
   const answer = outcome.answer;
   if (!answer) return { outcome };
   if (!outcome.ok) {
-    const reason = easypostError(answer.body);
+    const reason = readEasypostError(answer.body);
     return { outcome: reason ? { ...outcome, message: `HTTP ${outcome.status ?? "?"} from EasyPost: ${reason}` } : outcome };
   }
   if (answer.truncated) return { outcome: badAnswer(`HTTP ${outcome.status} but the answer is over ${ANSWER_LIMIT.easypost} bytes`, false, outcome.status) };
@@ -151,17 +147,4 @@ function easypostOutcome(outcome: AttemptOutcome): Interpreted {
   if (decoded.ok && decoded.kind === "event" && decoded.event.type === "carrier.shipment_booked") return { outcome, booking: answer };
   const why = decoded.ok ? `a ${decoded.kind} document, not a Shipment` : describeRefusal(decoded);
   return { outcome: badAnswer(`EasyPost answered ${outcome.status} without a bought label: ${why}`, false, outcome.status) };
-}
-
-/** `{"error": {"code", "message", "errors": [{"field", "message"}]}}`, as EasyPost's API reference documents. */
-function easypostError(body: Buffer): string | null {
-  const value = parsed(body.toString("utf8"));
-  const error = at(value, "error");
-  if (!isObject(error)) return null;
-  const fields = optArray(error, "errors")
-    .map((e) => [optString(e, "field"), optString(e, "message")].filter(Boolean).join(": "))
-    .filter(Boolean)
-    .slice(0, 5);
-  const head = [optString(error, "code"), optString(error, "message")].filter(Boolean).join(" ");
-  return `${head}${fields.length ? ` (${fields.join("; ")})` : ""}`.slice(0, 1_000) || null;
 }

@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { HttpError } from "../http/errors.ts";
 import { requireAdminToken } from "../http/auth.ts";
-import type { InboundListRow, InboundStore } from "../store/inbound.ts";
+import type { InboundListRow, InboundStore } from "./store.ts";
 
 const STATUSES = ["pending", "applied", "stale", "exception", "unknown_reference", "rejected", "coalesced", "test_skipped", "ignored"] as const;
 /** Documents a person has to look at: no Odoo record matched, or Odoo refused the event. */

@@ -1,14 +1,8 @@
 import { createHash } from "node:crypto";
 import type { InboundSettings } from "../config/inbound.ts";
 import { checkEvent } from "../contracts/validate.ts";
-import { redactCxmlSecrets } from "../partners/cxml/index.ts";
-import { wrapInbound } from "../partners/events/envelope.ts";
-import type { DecodedInbound } from "../partners/events/inbound.ts";
-import type { HeaderSource } from "../partners/verify/index.ts";
-import { decodeWith } from "../partners/registry.ts";
-import { describeRefusal, type Refusal } from "../partners/result.ts";
-import { carrierMessageId, SPOOLED_FORMATS, type SpoolKey } from "../partners/carriers/message-id.ts";
-import type { DecodedDocument, NewInboundDocument, ReceivedInbound } from "../store/inbound.ts";
+import { redactCxmlSecrets, wrapInbound, type DecodedInbound, type HeaderSource, decodeWith, describeRefusal, type Refusal, carrierMessageId, SPOOLED_FORMATS, type SpoolKey } from "../partners/registry.ts";
+import type { DecodedDocument, NewInboundDocument, ReceivedInbound } from "./store.ts";
 import { HttpError } from "../http/errors.ts";
 import { applyItemOf, subjectKeyOf } from "./apply-item.ts";
 import { verifyInbound } from "./verify.ts";

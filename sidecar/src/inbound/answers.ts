@@ -3,8 +3,7 @@ import type { ServerResponse } from "node:http";
 import type { Context } from "hono";
 import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import { nodeBindings, type AppEnv } from "../http/app.ts";
-import type { FormatName } from "../partners/registry.ts";
-import { buildCxmlResponse } from "../partners/cxml/index.ts";
+import { type FormatName, buildCxmlResponse } from "../partners/registry.ts";
 import { errorJson, type HttpError } from "../http/errors.ts";
 
 /**

@@ -1,6 +1,5 @@
 import type { ApplyItem } from "../odoo/inbound.ts";
-import type { DecodedInbound, InboundEvent } from "../partners/events/inbound.ts";
-import { inboundEventId } from "../partners/events/envelope.ts";
+import { type DecodedInbound, type InboundEvent, inboundEventId } from "../partners/registry.ts";
 
 /**
  * What order is kept on: documents about one purchase order, one supplier shipment, or one

@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import type { Partner } from "../config/partners.ts";
-import type { DecodedDocument, InboundStore } from "../store/inbound.ts";
+import type { DecodedDocument, InboundStore } from "./store.ts";
 import { decodeReceived, rejectedDecoding } from "./admit.ts";
 
 export interface DecodeStageObserver {

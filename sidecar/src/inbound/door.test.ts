@@ -8,7 +8,7 @@ import { createApp } from "../http/app.ts";
 import { serveApp } from "../http/server.ts";
 import { createLogger } from "../lib/logger.ts";
 import { openStore } from "../store/db.ts";
-import { InboundStore } from "../store/inbound.ts";
+import { InboundStore } from "./store.ts";
 import { DecodeStage } from "./decode-stage.ts";
 import { InboundDoor, type DoorRequest } from "./door.ts";
 import { InboundMetrics } from "./metrics.ts";

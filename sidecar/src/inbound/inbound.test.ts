@@ -7,7 +7,7 @@ import type { OdooClient } from "../odoo/client.ts";
 import { OdooProtocolError, OdooUnavailableError, OdooValidationError } from "../odoo/errors.ts";
 import { OdooInbound, type ApplyItem } from "../odoo/inbound.ts";
 import { openStore } from "../store/db.ts";
-import { InboundStore, type NewInboundDocument } from "../store/inbound.ts";
+import { InboundStore, type NewInboundDocument } from "./store.ts";
 import { coalesceSubject, type CoalesceCandidate } from "./coalesce.ts";
 import { ApplyWorker } from "./worker.ts";
 import { xmlCharacterProblem } from "../partners/xml/xml-chars.ts";

@@ -7,16 +7,17 @@ import type { OdooClient } from "../odoo/client.ts";
 import { OdooInbound } from "../odoo/inbound.ts";
 import type { FastPath } from "../http/server.ts";
 import type { StoreDb } from "../store/db.ts";
-import { InboundStore } from "../store/inbound.ts";
+import { InboundStore } from "./store.ts";
 import { inboundAdminRoutes } from "./admin.ts";
 import { InboundMetrics } from "./metrics.ts";
 import { DecodeStage } from "./decode-stage.ts";
 import { InboundDoor } from "./door.ts";
 import { admitAnswer } from "./admit.ts";
-import type { AnswerSink } from "../delivery/dispatcher.ts";
-import type { PartnerAnswer } from "../delivery/attempt.ts";
+import type { AnswerSink, PartnerAnswer } from "../delivery/index.ts";
 import { inboundFastPath, inboundRoutes } from "./routes.ts";
 import { ApplyWorker, type ApplyObserver } from "./worker.ts";
+
+export type { ApplyObserver } from "./worker.ts";
 
 export interface InboundOptions {
   db: StoreDb;

@@ -8,7 +8,7 @@ import {
   verifyStandardWebhook,
   type HeaderSource,
   type VerifyResult,
-} from "../partners/verify/index.ts";
+} from "../partners/registry.ts";
 
 export interface VerifyInput {
   body: Uint8Array;

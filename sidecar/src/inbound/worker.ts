@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import { OdooUnavailableError } from "../odoo/errors.ts";
 import type { ApplyItem, ApplyOutcome, OdooInbound } from "../odoo/inbound.ts";
-import type { FinalInboundStatus, InboundStore, PendingInbound } from "../store/inbound.ts";
+import type { FinalInboundStatus, InboundStore, PendingInbound } from "./store.ts";
 import { coalesceSubject, type CoalesceCandidate } from "./coalesce.ts";
 
 export interface ApplyWorkerOptions {

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { OdooClient } from "./client.ts";
 import { OdooProtocolError } from "./errors.ts";
-import type { ClaimedEvent } from "../store/deliveries.ts";
+import type { ClaimedEvent } from "../contracts/events.ts";
 
 /** Largest single event accepted from a claim (an envelope is a few KB; a 500-line PO ~200 KB). */
 const MAX_EVENT_BYTES = 4 * 1024 * 1024;

@@ -3,7 +3,8 @@ import { partnersFor, routingCodeOf, type Partner } from "../config/partners.ts"
 import { checkEvent } from "../contracts/validate.ts";
 import type { OdooOutbox } from "../odoo/outbox.ts";
 import { OdooError } from "../odoo/errors.ts";
-import type { CanonicalEvent, ClaimedEvent, DeliveryStore } from "../store/deliveries.ts";
+import type { CanonicalEvent, ClaimedEvent } from "../contracts/events.ts";
+import type { DeliveryStore } from "../delivery/index.ts";
 import { WakeableLoop } from "../lib/wakeable.ts";
 import type { ConsumerIdentity } from "./consumer.ts";
 

@@ -3,7 +3,7 @@ import { bodyLimit } from "hono/body-limit";
 import type { Logger } from "pino";
 import type { AppEnv } from "../http/app.ts";
 import { HttpError } from "../http/errors.ts";
-import { NUDGE_HEADER, NUDGE_MAX_BYTES, verifyNudge } from "../ops/nudge.ts";
+import { NUDGE_HEADER, NUDGE_MAX_BYTES, verifyNudge } from "./nudge.ts";
 
 /** `POST /nudge`: Odoo's signed after-commit hint that the outbox has rows; wakes the drain. */
 export function nudgeRoutes(secret: string, wake: () => void, log: Logger): Hono<AppEnv> {

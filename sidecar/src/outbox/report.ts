@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import type { OdooOutbox, OutboxResult } from "../odoo/outbox.ts";
-import type { DeliveryStore } from "../store/deliveries.ts";
+import type { DeliveryStore } from "../delivery/index.ts";
 import { WakeableLoop } from "../lib/wakeable.ts";
 
 /**

@@ -140,3 +140,19 @@ export function detect(raw: RawDocument): Detection {
     return refuse("unsupported_document", "no adapter recognises this JSON body");
   });
 }
+
+/*
+ * What the rest of the sidecar uses of the adapters, all through this module: the other
+ * folders never import an adapter's files (test/architecture.test.ts checks it).
+ */
+export type { DecodeResult } from "./decode-result.ts";
+export { describeRefusal, refuse, type EncodeResult, type EncodedDocument, type RawDocument, type Refusal } from "./result.ts";
+export { encodeCanonicalBatch, signStandardWebhook, type CanonicalEncodeOptions } from "./canonical/index.ts";
+export { buildCxmlResponse, decodeCxmlResponse, redactCxmlSecrets, type CxmlAddress, type CxmlOrderOptions } from "./cxml/index.ts";
+export type { UblOrderOptions } from "./ubl/index.ts";
+export { readEasypostError, type EasypostBookingOptions } from "./carriers/easypost-booking.ts";
+export { carrierMessageId, SPOOLED_FORMATS, type SpoolKey } from "./carriers/message-id.ts";
+export { inboundEventId, wrapInbound } from "./events/envelope.ts";
+export { INBOUND_EVENT_TYPES, type DecodedInbound, type InboundEvent, type InboundEventType } from "./events/inbound.ts";
+export * from "./verify/index.ts";
+export { xmlCharacterProblem } from "./xml/xml-chars.ts";

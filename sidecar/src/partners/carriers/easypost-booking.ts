@@ -153,3 +153,21 @@ export function decodeEasypostShipment(raw: RawDocument, parsedBody?: { ok: true
     };
   });
 }
+
+/** `{"error": {"code", "message", "errors": [{"field", "message"}]}}`, as EasyPost's API reference documents. */
+export function readEasypostError(body: Uint8Array): string | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString("utf8"));
+  } catch {
+    return null;
+  }
+  const error = at(value, "error");
+  if (!isObject(error)) return null;
+  const fields = optArray(error, "errors")
+    .map((e) => [optString(e, "field"), optString(e, "message")].filter(Boolean).join(": "))
+    .filter(Boolean)
+    .slice(0, 5);
+  const head = [optString(error, "code"), optString(error, "message")].filter(Boolean).join(" ");
+  return `${head}${fields.length ? ` (${fields.join("; ")})` : ""}`.slice(0, 1_000) || null;
+}

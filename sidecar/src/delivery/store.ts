@@ -1,26 +1,8 @@
 import { and, asc, desc, eq, gte, inArray, lte, sql, type SQL } from "drizzle-orm";
-import type { StoreDb } from "./db.ts";
-import { deliveries, events, type DeliveryRow, type EventRow } from "./schema.ts";
-
-/** An event as claimed from Odoo's outbox. */
-export interface ClaimedEvent {
-  outboxId: number;
-  replay: boolean;
-  event: CanonicalEvent;
-  /** The envelope's JSON text as Odoo sent it, stored as is when present. */
-  payloadText?: string;
-}
-
-export interface CanonicalEvent {
-  id: string;
-  type: string;
-  version: number;
-  occurred_at: string;
-  source: unknown;
-  subject: { model: string; id: number; ref: string };
-  sequence: number;
-  data: Record<string, unknown>;
-}
+import type { CanonicalEvent, ClaimedEvent } from "../contracts/events.ts";
+import type { StoreDb } from "../store/db.ts";
+import type { ErrorClass } from "./attempt.ts";
+import { deliveries, events, type DeliveryRow, type EventRow } from "../store/schema.ts";
 
 export interface IngestOutcome {
   inserted: number;
@@ -29,18 +11,6 @@ export interface IngestOutcome {
   deliveriesCreated: number;
 }
 
-export type ErrorClass =
-  | "network"
-  | "timeout"
-  | "http_5xx"
-  | "http_retryable_4xx"
-  | "http_4xx"
-  | "gone"
-  | "stop_requested"
-  | "circuit_open"
-  | "encode"
-  | "bad_answer"
-  | "max_age";
 
 export interface DeadLetterFilter {
   deliveryIds?: number[];

@@ -1,5 +1,5 @@
 import type Database from "better-sqlite3";
-import type { StoreDb } from "./db.ts";
+import type { StoreDb } from "../store/db.ts";
 
 /**
  * The dedupe keys of the documents stored `received` (carrier webhooks not decoded yet), one

@@ -3,8 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
-import { closeStore, openStore, type StoreDb } from "./db.ts";
-import { InboundStore, type DecodedDocument, type NewInboundDocument } from "./inbound.ts";
+import { closeStore, openStore, type StoreDb } from "../store/db.ts";
+import { InboundStore, type DecodedDocument, type NewInboundDocument } from "./store.ts";
 
 /**
  * Received carrier webhooks are not in the unique index until decoded: the store deduplicates

@@ -1,0 +1,9 @@
+/**
+ * Delivery: per-partner lanes that send each stored event in its partner's format, with rate
+ * limits, retries and a circuit breaker, and the store of events and deliveries. What other
+ * folders may use; the rest of the folder is its own business.
+ */
+export { Dispatcher, type AnswerSink, type DeliveryObserver } from "./dispatcher.ts";
+export { DeliveryStore, subjectKeyOf, type AttemptRecord, type DeadLetterFilter, type DueDelivery, type IngestOutcome, type PendingReport } from "./store.ts";
+export type { AttemptOutcome, ErrorClass, PartnerAnswer } from "./attempt.ts";
+export { adminRoutes } from "./admin.ts";
