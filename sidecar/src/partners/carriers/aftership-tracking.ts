@@ -6,6 +6,7 @@ import { fail, guard, refuse, type RawDocument } from "../result.ts";
 import { aftershipStatus } from "../vocabulary/shipment-status.ts";
 import { locationFrom } from "./easypost-tracking.ts";
 import { at, isObject, optArray, optNumber, optString, optTime, parseJsonBody, reqString } from "./json.ts";
+import { trackingEvent } from "./tracking-event.ts";
 
 /**
  * AfterShip tracking webhook `{event, event_id, msg: Tracking, ts}` → carrier.tracking_updated.
@@ -70,19 +71,14 @@ export function decodeAftershipWebhook(raw: RawDocument): DecodeResult {
       signed_by: optString(tracking, "signed_by"),
       public_url: optString(tracking, "courier_tracking_link"),
     };
-    return {
-      ok: true,
-      kind: "event",
-      event: {
-        type: "carrier.tracking_updated",
-        data,
-        messageId: messageIdOf(),
-        messageIdSource: eventId ? "partner" : "body_hash",
-        testMode: false,
-        subjectRef: trackingNumber,
-        occurredAt: occurred?.utc ?? (tsSeconds !== null ? toUtcString(new Date(tsSeconds * 1000)) : null),
-        format: "aftership",
-      },
-    };
+    return trackingEvent({
+      format: "aftership",
+      data,
+      trackingNumber,
+      messageId: messageIdOf(),
+      fromPartner: !!eventId,
+      testMode: false,
+      occurredAt: occurred?.utc ?? (tsSeconds !== null ? toUtcString(new Date(tsSeconds * 1000)) : null),
+    });
   });
 }

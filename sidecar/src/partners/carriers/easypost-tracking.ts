@@ -4,6 +4,7 @@ import type { CarrierTrackingUpdated, TrackingLocation } from "../events/inbound
 import { fail, guard, refuse, type RawDocument } from "../result.ts";
 import { easypostStatus } from "../vocabulary/shipment-status.ts";
 import { at, isObject, optArray, optString, optTime, parseJsonBody, reqString } from "./json.ts";
+import { trackingEvent } from "./tracking-event.ts";
 
 /**
  * EasyPost webhook `Event` → carrier.tracking_updated. Only tracker events carry tracking;
@@ -65,19 +66,14 @@ export function decodeEasypostEvent(raw: RawDocument, parsedBody?: { ok: true; v
       signed_by: optString(tracker, "signed_by"),
       public_url: optString(tracker, "public_url"),
     };
-    return {
-      ok: true,
-      kind: "event",
-      event: {
-        type: "carrier.tracking_updated",
-        data,
-        messageId,
-        messageIdSource: eventId ? "partner" : "body_hash",
-        testMode: data.test_mode,
-        subjectRef: trackingCode,
-        occurredAt: occurred?.utc ?? optTime(tracker, "updated_at", "result.updated_at")?.utc ?? null,
-        format: "easypost",
-      },
-    };
+    return trackingEvent({
+      format: "easypost",
+      data,
+      trackingNumber: trackingCode,
+      messageId,
+      fromPartner: !!eventId,
+      testMode: data.test_mode,
+      occurredAt: occurred?.utc ?? optTime(tracker, "updated_at", "result.updated_at")?.utc ?? null,
+    });
   });
 }

@@ -6,6 +6,7 @@ import { fail, guard, refuse, type RawDocument } from "../result.ts";
 import { shipengineStatus } from "../vocabulary/shipment-status.ts";
 import { locationFrom } from "./easypost-tracking.ts";
 import { at, isObject, optArray, optString, optTime, parseJsonBody, reqString } from "./json.ts";
+import { trackingEvent } from "./tracking-event.ts";
 
 /**
  * ShipEngine `track` webhook `{resource_url, resource_type: "API_TRACK", data}` →
@@ -74,19 +75,6 @@ export function decodeShipengineWebhook(raw: RawDocument): DecodeResult {
       signed_by: latest ? optString(latest.event, "signer") : null,
       public_url: optString(track, "tracking_url"),
     };
-    return {
-      ok: true,
-      kind: "event",
-      event: {
-        type: "carrier.tracking_updated",
-        data,
-        messageId,
-        messageIdSource: "body_hash",
-        testMode: false,
-        subjectRef: trackingNumber,
-        occurredAt: latest?.time?.utc ?? null,
-        format: "shipengine",
-      },
-    };
+    return trackingEvent({ format: "shipengine", data, trackingNumber, messageId, fromPartner: false, testMode: false, occurredAt: latest?.time?.utc ?? null });
   });
 }

@@ -5,6 +5,7 @@ import { fail, guard, refuse, type RawDocument } from "../result.ts";
 import { shippoStatus } from "../vocabulary/shipment-status.ts";
 import { locationFrom } from "./easypost-tracking.ts";
 import { at, isObject, optString, optTime, parseJsonBody, reqString } from "./json.ts";
+import { trackingEvent } from "./tracking-event.ts";
 
 /**
  * Shippo `track_updated` webhook → carrier.tracking_updated. Two payload shapes exist: the
@@ -51,19 +52,6 @@ export function decodeShippoWebhook(raw: RawDocument): DecodeResult {
       signed_by: null,
       public_url: null,
     };
-    return {
-      ok: true,
-      kind: "event",
-      event: {
-        type: "carrier.tracking_updated",
-        data,
-        messageId,
-        messageIdSource: "body_hash",
-        testMode,
-        subjectRef: trackingNumber,
-        occurredAt: occurred?.utc ?? null,
-        format: "shippo",
-      },
-    };
+    return trackingEvent({ format: "shippo", data, trackingNumber, messageId, fromPartner: false, testMode, occurredAt: occurred?.utc ?? null });
   });
 }
