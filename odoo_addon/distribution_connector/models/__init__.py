@@ -11,6 +11,7 @@ from . import purchase_order_line
 from . import res_partner
 from . import stock_move
 from . import stock_picking
+from . import stock_picking_inbound
 from . import stock_quant
 from . import res_config_settings
 from . import uom_uom
