@@ -53,6 +53,18 @@ describe("odc render", () => {
     expect(JSON.parse(convert("cxml", out.stdout).stdout)).toMatchObject({ document: "purchase_order", order: { po_number: "P00042" } });
   });
 
+  it("shows where to ship, who to ask and the amounts as suppliers read them, in cXML and Peppol", () => {
+    const cxml = render("cxml", exampleBytes("purchase_order.confirmed")).stdout;
+    for (const s of ['<Address isoCountryCode="BE" addressID="WH">', '<Contact role="buyer">', '<Money currency="EUR">1575.00</Money>', '<Classification domain="UNSPSC">56101703</Classification>', "<SupplierPartAuxiliaryID>Black</SupplierPartAuxiliaryID>"]) {
+      expect(cxml).toContain(s);
+    }
+    const ubl = render("ubl", exampleBytes("purchase_order.confirmed")).stdout;
+    for (const s of ["<cac:DeliveryLocation>", "<cbc:ID>WH</cbc:ID>", '<cbc:ItemClassificationCode listID="TST">56101703</cbc:ItemClassificationCode>', '<cbc:PayableAmount currencyID="EUR">1905.75</cbc:PayableAmount>']) {
+      expect(ubl).toContain(s);
+    }
+    expect(render("ubl", exampleBytes("purchase_order.cancelled")).stdout).toContain("<OrderCancellation ");
+  });
+
   it("renders canonical JSON signed at the event's time, reproducibly", () => {
     const a = render("canonical", exampleBytes("shipment.ready"));
     const b = render("canonical", exampleBytes("shipment.ready"));
@@ -69,7 +81,7 @@ describe("odc render", () => {
   });
 
   it("refuses what the format cannot send, and files that are not JSON", () => {
-    expect(render("ubl", exampleBytes("purchase_order.cancelled"))).toMatchObject({ exitCode: 1, stderr: expect.stringContaining("unsupported_event") });
+    expect(render("ubl", exampleBytes("shipment.ready"))).toMatchObject({ exitCode: 1, stderr: expect.stringContaining("unsupported_event") });
     expect(render("cxml", "{not json")).toMatchObject({ exitCode: 1, stderr: expect.stringContaining("not JSON") });
     expect(render("aftership", exampleBytes("purchase_order.confirmed"))).toMatchObject({ exitCode: 1, stderr: expect.stringContaining("encodes nothing") });
   });

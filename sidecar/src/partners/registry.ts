@@ -61,7 +61,8 @@ export const adapters: Adapters = {
   },
   ubl: {
     format: "ubl",
-    encodes: ["purchase_order.confirmed"],
+    // Peppol BIS 3 Order, Order Change, Order Cancellation.
+    encodes: ["purchase_order.confirmed", "purchase_order.changed", "purchase_order.cancelled"],
     decodes: ["OrderResponse", "DespatchAdvice", "Order"],
     encode: encodeUbl,
     decode: decodeUbl,

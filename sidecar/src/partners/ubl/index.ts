@@ -4,6 +4,7 @@ import { parseXml, type XmlLimits } from "../xml/safe-xml.ts";
 import { UBL_NS, ublMessageId, type UblDecodeOptions } from "./common.ts";
 import { decodeDespatchAdvice } from "./despatch-advice.ts";
 import { decodeUblOrder, encodeUblOrder, type UblOrderOptions } from "./order.ts";
+import { encodeUblOrderCancellation, encodeUblOrderChange } from "./order-change.ts";
 import { decodeOrderResponse } from "./order-response.ts";
 
 export type { UblOrderOptions, UblParty } from "./order.ts";
@@ -33,7 +34,21 @@ export function decodeUbl(raw: RawDocument, options: UblDecodeAllOptions = {}): 
   });
 }
 
-/** Encodes purchase_order.confirmed as a Peppol BIS 3 Order. Never throws. */
+/** The event types the UBL adapter sends, and as what. */
+export const UBL_ENCODES = ["purchase_order.confirmed", "purchase_order.changed", "purchase_order.cancelled"] as const;
+
+/**
+ * Encodes purchase_order.confirmed as a Peppol BIS 3 Order, .changed as an Order Change and
+ * .cancelled as an Order Cancellation. Never throws.
+ */
 export function encodeUbl(event: unknown, options: UblOrderOptions) {
-  return guard(() => encodeUblOrder(event, options));
+  return guard(() => {
+    const type = typeof event === "object" && event !== null ? (event as { type?: unknown }).type : undefined;
+    if (type === "purchase_order.changed") return encodeUblOrderChange(event, options);
+    if (type === "purchase_order.cancelled") return encodeUblOrderCancellation(event, options);
+    if (typeof type === "string" && type !== "purchase_order.confirmed") {
+      return refuse("unsupported_event", `UBL sends ${UBL_ENCODES.join(", ")}, not ${type.slice(0, 60)}`, { path: "type" });
+    }
+    return encodeUblOrder(event, options);
+  });
 }

@@ -155,7 +155,7 @@ describe("UBL Order (outbound, Peppol BIS 3)", () => {
     expect(body).toContain('<cbc:EndpointID schemeID="0208">0477472701</cbc:EndpointID>');
     expect(body).toContain("<cbc:RegistrationName>Wood Corner</cbc:RegistrationName>");
     expect(body).toContain('<cbc:Quantity unitCode="KGM">22.5</cbc:Quantity>');
-    expect(body).toContain('<cbc:LineExtensionAmount currencyID="EUR">1575</cbc:LineExtensionAmount>');
+    expect(body).toContain('<cbc:LineExtensionAmount currencyID="EUR">1575.00</cbc:LineExtensionAmount>');
     expect(body).toContain('<cbc:PayableAmount currencyID="EUR">1905.75</cbc:PayableAmount>');
     // element order matters in UBL: IssueDate before OrderTypeCode before parties before lines
     const order = ["<cbc:ID>P00042", "<cbc:IssueDate>", "<cbc:OrderTypeCode>", "<cac:BuyerCustomerParty>", "<cac:SellerSupplierParty>", "<cac:AnticipatedMonetaryTotal>", "<cac:OrderLine>"];
@@ -177,8 +177,13 @@ describe("UBL Order (outbound, Peppol BIS 3)", () => {
     ]);
   });
 
-  it.each(["purchase_order.changed", "purchase_order.cancelled"])("refuses %s (Peppol needs Order Change / Cancellation documents)", (type) => {
-    expect(encodeUbl({ ...confirmedExample(), type }, options)).toMatchObject({ ok: false, code: "unsupported_event", path: "type" });
+  it.each([
+    ["purchase_order.changed", "<OrderChange "],
+    ["purchase_order.cancelled", "<OrderCancellation "],
+  ])("sends %s as a Peppol %s document, never a second Order", (type, root) => {
+    const result = encodeUbl({ ...confirmedExample(), type }, options);
+    expect(result.ok && result.body).toContain(root);
+    expect(result.ok && result.body).not.toContain("<Order ");
   });
 
   it("refuses without Peppol endpoints", () => {
