@@ -17,6 +17,7 @@ import { createLogger } from "../../sidecar/src/lib/logger.ts";
 import { OdooClient } from "../../sidecar/src/odoo/client.ts";
 import { Sidecar } from "../../sidecar/src/service.ts";
 import { CxmlSupplier, EasypostSimulator } from "../simulator/suppliers.ts";
+import { run } from "./run.ts";
 
 const required = (name: string) => {
   const v = process.env[name];
@@ -140,10 +141,4 @@ async function main(): Promise<number> {
   return ok ? 0 : 1;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+run(main);

@@ -18,6 +18,7 @@ import { OdooClient } from "../../sidecar/src/odoo/client.ts";
 import { Sidecar } from "../../sidecar/src/service.ts";
 import type { InboundListRow } from "../../sidecar/src/inbound/store.ts";
 import { cxmlConfirmation, cxmlShipNotice, easypostTracking, signed } from "../inbound/support.ts";
+import { run } from "./run.ts";
 
 const WOOD_SECRET = "real-odoo-wood-secret";
 const EASYPOST_SECRET = "real-odoo-easypost-secret";
@@ -263,10 +264,4 @@ async function main(): Promise<number> {
   return failures === 0 ? 0 : 1;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+run(main);

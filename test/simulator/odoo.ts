@@ -1,9 +1,9 @@
 import { createHmac, randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { closeServer, listenLoopback } from "./loopback.ts";
 import { CallError, SimInbound, type SimPicking } from "./odoo-inbound.ts";
 
 /**
@@ -523,15 +523,13 @@ export class OdooSimulator {
         console.error("simulator bug", err);
       });
     });
-    await new Promise<void>((r) => this.server!.listen(port, "127.0.0.1", r));
-    this.url = `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}`;
+    this.url = await listenLoopback(this.server!, port);
     return this.url;
   }
 
   async stop(): Promise<void> {
     if (!this.server) return;
-    this.server.closeAllConnections();
-    await new Promise<void>((r) => this.server!.close(() => r()));
+    await closeServer(this.server);
     this.server = null;
   }
 

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { Webhook } from "standardwebhooks";
+import { closeServer, listenLoopback } from "./loopback.ts";
 
 /**
  * What the partner does with one request: answer it with an error (maybe late), drop the
@@ -153,15 +153,13 @@ export class PartnerReceiver {
       this.handle(req, res).catch(() => res.destroy());
     });
     this.server.keepAliveTimeout = 5_000;
-    await new Promise<void>((r) => this.server!.listen(port, "127.0.0.1", r));
-    this.url = `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}`;
+    this.url = await listenLoopback(this.server, port);
     return this.url;
   }
 
   async stop(): Promise<void> {
     if (!this.server) return;
-    this.server.closeAllConnections();
-    await new Promise<void>((r) => this.server!.close(() => r()));
+    await closeServer(this.server);
     this.server = null;
   }
 
