@@ -3,7 +3,7 @@ import type { ServerType } from "@hono/node-server";
 import type { Logger } from "pino";
 import type { Env } from "./config/env.ts";
 import type { Partner } from "./config/partners.ts";
-import { Dispatcher, type DeliveryObserver, adminRoutes, DeliveryStore } from "./delivery/index.ts";
+import { Dispatcher, type DeliveryObserver, adminRoutes, DeliveryStore, PauseStore } from "./delivery/index.ts";
 import { loadContracts } from "./contracts/validate.ts";
 import { createApp } from "./http/app.ts";
 import { serveApp } from "./http/server.ts";
@@ -13,6 +13,10 @@ import { OdooOutbox, type OutboxResult } from "./odoo/outbox.ts";
 import { ConsumerIdentity, OutboxDrain, type DrainObserver, ResultReporter, nudgeRoutes } from "./outbox/index.ts";
 import { opsRoutes } from "./ops/routes.ts";
 import { Metrics } from "./ops/metrics.ts";
+import { PartnerActivity } from "./ops/activity.ts";
+import { statusRoutes } from "./ops/admin.ts";
+import { secretValuesOf } from "./ops/secrets.ts";
+import { gatherStatus, type StatusDocument } from "./ops/status.ts";
 import { closeStore, openStore, type StoreDb } from "./store/db.ts";
 
 export interface SidecarObserver extends DeliveryObserver, DrainObserver {
@@ -41,6 +45,9 @@ export class Sidecar {
   readonly app: ReturnType<typeof createApp>;
   readonly metrics: Metrics;
   readonly inbound: Inbound;
+  readonly pauses: PauseStore;
+  readonly activity = new PartnerActivity();
+  private readonly secrets: string[];
   private server: ServerType | null = null;
   private readonly startedAt = Date.now();
 
@@ -51,6 +58,8 @@ export class Sidecar {
     loadContracts();
     this.db = openStore(env.ODC_DB_PATH);
     this.store = new DeliveryStore(this.db);
+    this.pauses = new PauseStore(this.db);
+    this.secrets = secretValuesOf(options.partners, { apiKey: env.ODOO_API_KEY, secret: env.ODC_NUDGE_SECRET, token: [env.ODC_ADMIN_TOKEN, env.ODC_READ_TOKEN] });
     this.odoo = new OdooClient({ url: env.ODOO_URL, db: env.ODOO_DB, login: env.ODOO_USER, apiKey: env.ODOO_API_KEY, concurrency: env.ODOO_CONCURRENCY, timeoutMs: env.ODOO_TIMEOUT_MS, logger: log });
     this.metrics = new Metrics(() => this.store.counts());
     const outbox = new OdooOutbox(this.odoo);
@@ -65,6 +74,7 @@ export class Sidecar {
       {
         attempted: (partner, row, outcome, final) => {
           this.metrics.attempts.inc({ partner, outcome: outcome.ok ? "delivered" : outcome.errorClass });
+          this.activity.attempted(partner, outcome);
           observer.attempted?.(partner, row, outcome, final);
         },
         finalized: () => {
@@ -77,6 +87,7 @@ export class Sidecar {
       env.ODC_LEASE_SECONDS * 1000 + env.ODC_POLL_INTERVAL_MS + 5_000,
       // Bookings a carrier answers with are applied in Odoo by the inbound side (built below; called only once running).
       { booked: (partner, answer, eventId) => this.inbound.booked(partner, answer, eventId) },
+      this.pauses,
     );
     this.drain = new OutboxDrain(
       outbox,
@@ -118,7 +129,10 @@ export class Sidecar {
         ["/", opsRoutes({ health: () => this.health(), metrics: async () => ({ contentType: this.metrics.registry.contentType, body: await this.metrics.registry.metrics() }) })],
         ["/", nudgeRoutes(env.ODC_NUDGE_SECRET, () => this.drain.wake(), log)],
         ...(this.inbound.admin ? [["/admin/inbound", this.inbound.admin] as const] : []),
-        ...(env.ODC_ADMIN_TOKEN ? [["/admin", adminRoutes(env.ODC_ADMIN_TOKEN, this.store, () => this.dispatcher.wakeAll())] as const] : []),
+        ...(env.ODC_ADMIN_TOKEN ? [["/admin", statusRoutes(env.ODC_ADMIN_TOKEN, () => this.status())] as const] : []),
+        ...(env.ODC_ADMIN_TOKEN
+          ? [["/admin", adminRoutes(env.ODC_ADMIN_TOKEN, this.store, () => this.dispatcher.wakeAll(), { pauses: this.pauses, known: (code) => this.dispatcher.has(code), resumed: (code) => this.dispatcher.wake(code) })] as const]
+          : []),
         ["/inbound", this.inbound.routes],
       ],
     });
@@ -135,6 +149,25 @@ export class Sidecar {
       partners: this.dispatcher.status(),
       inbound: this.inbound.health(),
     };
+  }
+
+  /** The status model (ops/status.ts): what /admin/status, `odc status` and the status page show. */
+  status(now = Date.now()): StatusDocument {
+    return gatherStatus(
+      {
+        db: this.db,
+        partners: this.options.partners.map((p) => ({ code: p.code, name: p.name, format: p.format, outbound: p.outbound })),
+        lanes: () => this.dispatcher.status(),
+        pause: (code) => this.pauses.get(code),
+        activity: this.activity,
+        sidecar: () => ({ started_at: this.startedAt, claiming: this.drain.holding ? "paused: backlog full" : "active" }),
+        odoo: () => ({ claim_error: this.drain.lastError, last_claim_at: this.drain.lastClaimAt, report_error: this.reporter.lastError, inbound_error: this.inbound.worker.lastError }),
+        inbound: () => this.inbound.health(),
+        attentionBounds: { ackMs: this.options.env.ODC_ATTENTION_ACK_MS, milestoneMs: this.options.env.ODC_ATTENTION_MILESTONE_MS },
+        secrets: this.secrets,
+      },
+      now,
+    );
   }
 
   /** Starts HTTP, then the loops. Resolves with the bound port. */

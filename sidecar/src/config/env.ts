@@ -41,6 +41,11 @@ export const envSchema = z
     ODC_MAX_BACKLOG: z.coerce.number().int().min(1).max(10_000_000).default(50_000),
     /** Bearer token for the admin API (dead letters, replay). Admin API is off when unset. */
     ODC_ADMIN_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
+    /** Bearer (or `?token=`) of the read-only status page at `/`; the admin token also opens it. */
+    ODC_READ_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
+    /** Business attention: a confirmed PO unacknowledged this long after its delivery, a dispatched shipment with no milestone this long. */
+    ODC_ATTENTION_ACK_MS: duration(24 * 3_600_000),
+    ODC_ATTENTION_MILESTONE_MS: duration(24 * 3_600_000),
     /** Inbound events per `connector.inbound.apply_events` call (the addon takes at most 200). */
     ODC_INBOUND_BATCH: z.coerce.number().int().min(1).max(200).default(100),
     /** apply_events calls in flight at once (they share ODOO_CONCURRENCY with the outbox). */

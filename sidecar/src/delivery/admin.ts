@@ -1,8 +1,27 @@
-import { Hono } from "hono";
+import { Hono, type Context } from "hono";
 import { requireAdminToken } from "../http/auth.ts";
 import { z } from "zod";
 import type { DeadLetterFilter, DeliveryStore } from "./store.ts";
+import type { PauseStore } from "./pause.ts";
 import { HttpError } from "../http/errors.ts";
+
+/** Pause and resume of partners' lanes, for the admin API. */
+export interface PauseControl {
+  pauses: PauseStore;
+  /** Whether a partner with this code has a delivery lane. */
+  known(partner: string): boolean;
+  /** Called after a resume: wake the partner's lane. */
+  resumed(partner: string): void;
+}
+
+const PARTNER_CODE = /^[A-Za-z0-9._-]{1,64}$/;
+const ACTOR = /^[A-Za-z0-9._@:-]{1,64}$/;
+const pauseBodySchema = z.object({ reason: z.string().max(200).optional() }).strict();
+
+/** Who asked, for the record: the admin token, and the name a client gives (`x-odc-actor`, e.g. `cli:alice`) when it is well formed. */
+function actorOf(header: string | undefined): string {
+  return header && ACTOR.test(header) ? `admin-token (${header})` : "admin-token";
+}
 
 const filterSchema = z
   .object({
@@ -28,7 +47,7 @@ function toFilter(f: z.infer<typeof filterSchema>): DeadLetterFilter {
  * Admin API: dead letters and their replay. Bearer token compared in constant time; off
  * (404) when no token is configured.
  */
-export function adminRoutes(token: string, store: DeliveryStore, onReplay: () => void): Hono {
+export function adminRoutes(token: string, store: DeliveryStore, onReplay: () => void, pausing?: PauseControl): Hono {
   const app = new Hono();
   app.use("*", requireAdminToken(token));
 
@@ -73,5 +92,49 @@ export function adminRoutes(token: string, store: DeliveryStore, onReplay: () =>
     if (replayed > 0) onReplay();
     return c.json({ replayed }, 202);
   });
+
+  if (pausing) {
+    const partnerOf = (code: string) => {
+      if (!PARTNER_CODE.test(code)) throw new HttpError(400, "bad_request", "partner code: 1 to 64 letters, digits or . _ -");
+      if (!pausing.known(code)) throw new HttpError(404, "unknown_partner", `no outbound partner ${code}`);
+      return code;
+    };
+    // An optional `{"reason": "..."}`; anything else (not JSON, other fields, over 4 KiB) is refused and changes nothing.
+    const reasonOf = async (c: Context) => {
+      const text = await c.req.text();
+      if (text.length > 4096) throw new HttpError(413, "too_large", "body over 4 KiB");
+      if (text.trim() === "") return null;
+      let body: unknown;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        throw new HttpError(400, "bad_request", "body must be JSON");
+      }
+      const parsed = pauseBodySchema.safeParse(body);
+      if (!parsed.success) throw new HttpError(400, "bad_request", parsed.error.issues.map((i) => `${i.path.join(".") || "(body)"}: ${i.message}`).join("; "));
+      return parsed.data.reason ?? null;
+    };
+    const present = (partner: string) => {
+      const p = pausing.pauses.get(partner);
+      return { partner, paused: p !== undefined, paused_at: p ? new Date(p.pausedAt).toISOString() : null, paused_by: p?.pausedBy ?? null, reason: p?.reason ?? null };
+    };
+
+    app.get("/partners/paused", (c) => c.json({ paused: pausing.pauses.all().map((p) => present(p.partner)) }));
+
+    app.post("/partners/:code/pause", async (c) => {
+      const partner = partnerOf(c.req.param("code"));
+      const reason = await reasonOf(c);
+      const changed = pausing.pauses.pause(partner, actorOf(c.req.header("x-odc-actor")), reason);
+      return c.json({ ...present(partner), changed });
+    });
+
+    app.post("/partners/:code/resume", async (c) => {
+      const partner = partnerOf(c.req.param("code"));
+      await reasonOf(c);
+      const changed = pausing.pauses.resume(partner);
+      if (changed) pausing.resumed(partner);
+      return c.json({ ...present(partner), changed });
+    });
+  }
   return app;
 }

@@ -13,6 +13,11 @@ import { nextAttemptAt } from "./schedule.ts";
 import { msUntilOpen } from "./window.ts";
 import { interpretAnswer, prepareRequest, type WireTarget } from "./wire.ts";
 
+/** Whether an operator paused a partner (PauseStore): a paused lane sends nothing. */
+export interface PauseState {
+  isPaused(partner: string): boolean;
+}
+
 /** A transient failure worth one more quick try. */
 class QuickRetry extends Error {
   constructor(readonly outcome: AttemptOutcome) {
@@ -82,6 +87,7 @@ class PartnerLane {
     doFetch: typeof fetch | undefined,
     private readonly gapHoldMs: number,
     private readonly answers: AnswerSink | undefined,
+    private readonly pauses: PauseState | undefined,
   ) {
     const { concurrency, rate, breaker_threshold, breaker_cooldown_ms } = partner.limits;
     this.transport = doFetch ?? new Agent({ connections: concurrency, keepAliveTimeout: 30_000, connect: { timeout: partner.limits.timeout_ms } });
@@ -97,6 +103,16 @@ class PartnerLane {
 
   get busy(): number {
     return this.taken.size;
+  }
+
+  /** Paused by an operator: its deliveries wait in the store, none is taken or sent. */
+  get paused(): boolean {
+    return this.pauses?.isPaused(this.partner.code) ?? false;
+  }
+
+  /** Requests counted in the rate window now, and its limit. */
+  get rate(): { in_use: number; requests: number; per_ms: number } {
+    return { in_use: this.rateGate.inUse(), requests: this.rateGate.requests, per_ms: this.rateGate.perMs };
   }
 
   wake(): void {
@@ -115,7 +131,8 @@ class PartnerLane {
   }
 
   private pump(): void {
-    if (this.stopped) return;
+    // A paused lane sleeps without a timer: resume wakes it.
+    if (this.stopped || this.paused) return;
     const now = Date.now();
     if (this.partner.window) {
       const wait = msUntilOpen(this.partner.window, now);
@@ -165,7 +182,8 @@ class PartnerLane {
   /** One request: a single event, or a batch in batched mode. */
   private async attempt(rows: DueDelivery[]): Promise<void> {
     try {
-      if (this.stopped) return;
+      // Queued before a pause: released unsent, still pending in the store.
+      if (this.stopped || this.paused) return;
       const wire = this.partner as WireTarget;
       const previousEventId = wire.wire.format === "cxml" && rows.length === 1 ? this.store.previousDelivered(rows[0]!.id) : undefined;
       const request = prepareRequest(wire, rows, { now: Date.now(), previousEventId, batch: this.partner.delivery.mode === "batched" });
@@ -304,6 +322,14 @@ class PartnerLane {
   }
 }
 
+export interface LaneStatus {
+  circuit: string;
+  in_flight: number;
+  disabled: string | null;
+  paused: boolean;
+  rate: { in_use: number; requests: number; per_ms: number };
+}
+
 /** Routes due deliveries into per-partner lanes. */
 export class Dispatcher {
   private readonly lanes = new Map<string, PartnerLane>();
@@ -312,11 +338,11 @@ export class Dispatcher {
    * @param gapHoldMs how long a delivery waits for the previous sequence of its subject to
    * show up (the outbox lease plus a margin: a claim lost with a killed process comes back then).
    */
-  constructor(partners: readonly Partner[], store: DeliveryStore, log: Logger, observer: DeliveryObserver = {}, doFetch?: typeof fetch, gapHoldMs = 0, answers?: AnswerSink) {
+  constructor(partners: readonly Partner[], store: DeliveryStore, log: Logger, observer: DeliveryObserver = {}, doFetch?: typeof fetch, gapHoldMs = 0, answers?: AnswerSink, pauses?: PauseState) {
     const writer = outcomeWriter(store, log, () => observer.finalized?.());
     for (const p of partners) {
       if (!p.wire) throw new Error(`partner ${p.code} has no outbound settings`);
-      this.lanes.set(p.code, new PartnerLane(p, store, writer, log, observer, doFetch, gapHoldMs, answers));
+      this.lanes.set(p.code, new PartnerLane(p, store, writer, log, observer, doFetch, gapHoldMs, answers, pauses));
     }
   }
 
@@ -324,9 +350,20 @@ export class Dispatcher {
     for (const lane of this.lanes.values()) lane.wake();
   }
 
-  status(): Record<string, { circuit: string; in_flight: number; disabled: string | null }> {
-    const out: Record<string, { circuit: string; in_flight: number; disabled: string | null }> = {};
-    for (const [code, lane] of this.lanes) out[code] = { circuit: lane.circuit, in_flight: lane.busy, disabled: lane.disabled };
+  /** Wakes one partner's lane (after a resume); false when no lane has that code. */
+  wake(partner: string): boolean {
+    const lane = this.lanes.get(partner);
+    lane?.wake();
+    return lane !== undefined;
+  }
+
+  has(partner: string): boolean {
+    return this.lanes.has(partner);
+  }
+
+  status(): Record<string, LaneStatus> {
+    const out: Record<string, LaneStatus> = {};
+    for (const [code, lane] of this.lanes) out[code] = { circuit: lane.circuit, in_flight: lane.busy, disabled: lane.disabled, paused: lane.paused, rate: lane.rate };
     return out;
   }
 

@@ -3,7 +3,8 @@
  * limits, retries and a circuit breaker, and the store of events and deliveries. What other
  * folders may use; the rest of the folder is its own business.
  */
-export { Dispatcher, type AnswerSink, type DeliveryObserver } from "./dispatcher.ts";
+export { Dispatcher, type AnswerSink, type DeliveryObserver, type LaneStatus, type PauseState } from "./dispatcher.ts";
+export { PauseStore, type PartnerPause } from "./pause.ts";
 export { DeliveryStore, subjectKeyOf, type AttemptRecord, type DeadLetterFilter, type DueDelivery, type IngestOutcome, type PendingReport } from "./store.ts";
 export type { AttemptOutcome, ErrorClass, PartnerAnswer } from "./attempt.ts";
 export { adminRoutes } from "./admin.ts";

@@ -38,6 +38,11 @@ export class SlidingWindow {
     return this.inFlight + this.size;
   }
 
+  /** Requests counted in the window now (in flight, or ended less than `perMs` ago): the rate in use. */
+  inUse(now = this.clock()): number {
+    return this.used(now);
+  }
+
   private ended(at: number): void {
     // Full only after close() let waiters go uncounted: the oldest end makes room.
     if (this.size === this.requests) {

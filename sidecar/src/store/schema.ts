@@ -144,3 +144,17 @@ export const inboundDocuments = sqliteTable(
 );
 
 export type InboundDocumentRow = typeof inboundDocuments.$inferSelect;
+
+/**
+ * Partners an operator paused (`odc pause <partner>`): their lane sends nothing while a row
+ * is here, their deliveries wait in the store, and the pause survives a restart.
+ */
+export const partnerPauses = sqliteTable("partner_pauses", {
+  partner: text("partner").primaryKey(),
+  pausedAt: integer("paused_at").notNull(),
+  /** Who paused it: `admin-token` through the admin API (the CLI uses it too). */
+  pausedBy: text("paused_by").notNull(),
+  reason: text("reason"),
+});
+
+export type PartnerPauseRow = typeof partnerPauses.$inferSelect;

@@ -1,0 +1,167 @@
+import type { LaneStatus, PartnerPause } from "../delivery/index.ts";
+import type { StoreDb } from "../store/db.ts";
+import type { PartnerActivity } from "./activity.ts";
+import { attentionOf, type Attention, type AttentionBounds } from "./attention.ts";
+import { scrubDeep } from "./secrets.ts";
+
+/** What the status model is gathered from: all of it already in the sidecar. */
+export interface StatusSources {
+  db: StoreDb;
+  /** Configured partners (outbound ones have a lane). */
+  partners: readonly { code: string; name?: string | undefined; format: string; outbound: boolean }[];
+  lanes(): Record<string, LaneStatus>;
+  pause(partner: string): PartnerPause | undefined;
+  activity: PartnerActivity;
+  sidecar(): { started_at: number; claiming: string };
+  odoo(): { claim_error: string | null; last_claim_at: number | null; report_error: string | null; inbound_error: string | null };
+  inbound(): { documents: Record<string, number>; last_error: string | null; last_applied_at: string | null };
+  attentionBounds: AttentionBounds;
+  /** Configured secret values, scrubbed from the whole document. */
+  secrets: readonly string[];
+}
+
+export interface PartnerStatus {
+  code: string;
+  name: string | null;
+  format: string;
+  outbound: boolean;
+  circuit: string | null;
+  paused: boolean;
+  paused_at: string | null;
+  paused_by: string | null;
+  pause_reason: string | null;
+  disabled: string | null;
+  in_flight: number;
+  rate: { in_use: number; requests: number; per_ms: number } | null;
+  deliveries: { pending: number; delivered: number; dead: number };
+  oldest_pending_at: string | null;
+  oldest_pending_age_s: number | null;
+  last_success_at: string | null;
+  last_error_at: string | null;
+  last_error_class: string | null;
+  last_error: string | null;
+  /** ok | paused | circuit_open | disabled | failing | backlog */
+  health: string;
+}
+
+export interface StatusDocument {
+  generated_at: string;
+  ok: boolean;
+  sidecar: { uptime_s: number; claiming: string };
+  odoo: { reachable: boolean; last_error: string | null; last_claim_at: string | null; report_error: string | null; inbound_error: string | null };
+  deliveries: { pending: number; delivered: number; dead: number; report_pending: number; oldest_pending_age_s: number | null };
+  partners: PartnerStatus[];
+  inbound: { waiting: number; quarantined: number; exceptions: number; by_status: Record<string, number>; last_error: string | null; last_applied_at: string | null };
+  attention: Attention;
+}
+
+const iso = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
+const ageS = (ms: number | null, now: number) => (ms === null ? null : Math.max(0, Math.round((now - ms) / 1000)));
+
+interface PartnerRow {
+  partner: string;
+  pending: number;
+  delivered: number;
+  dead: number;
+  oldest: number | null;
+  last_success: number | null;
+}
+
+/**
+ * The one status model: what `GET /admin/status`, `odc status` and the status page show. Read
+ * from the store (counts, ages, last results that survive a restart), the lanes (circuit,
+ * in flight, rate in use, pause), the drain and reporter (Odoo), and the inbound side.
+ */
+export function gatherStatus(s: StatusSources, now = Date.now()): StatusDocument {
+  const c = s.db.$client;
+  const rows = c
+    .prepare(
+      `SELECT partner, coalesce(sum(state = 'pending'), 0) AS pending, coalesce(sum(state = 'delivered'), 0) AS delivered, coalesce(sum(state = 'dead'), 0) AS dead,
+              min(CASE WHEN state = 'pending' THEN created_at END) AS oldest, max(delivered_at) AS last_success
+         FROM deliveries GROUP BY partner`,
+    )
+    .all() as PartnerRow[];
+  const byPartner = new Map(rows.map((r) => [r.partner, r]));
+  // The last error the store kept per partner (a delivery still failing or dead), for after a restart.
+  const storedErrors = new Map(
+    (
+      c
+        .prepare(
+          `SELECT partner, last_error_class AS cls, last_error AS msg FROM deliveries
+            WHERE id IN (SELECT max(id) FROM deliveries WHERE last_error_class IS NOT NULL AND state <> 'delivered' GROUP BY partner)`,
+        )
+        .all() as { partner: string; cls: string; msg: string | null }[]
+    ).map((r) => [r.partner, r]),
+  );
+  const reportPending = (c.prepare(`SELECT count(*) AS n FROM events WHERE report_pending = 1`).get() as { n: number }).n;
+  const lanes = s.lanes();
+  const codes = [...new Set([...s.partners.map((p) => p.code), ...rows.map((r) => r.partner)])];
+  const partners = codes.map((code): PartnerStatus => {
+    const cfg = s.partners.find((p) => p.code === code);
+    const lane = lanes[code];
+    const r = byPartner.get(code);
+    const a = s.activity.get(code);
+    const stored = storedErrors.get(code);
+    const pause = s.pause(code);
+    const lastErrorClass = a?.lastErrorClass ?? stored?.cls ?? null;
+    const lastError = a?.lastError ?? stored?.msg ?? null;
+    const oldest = r?.oldest ?? null;
+    const lastSuccess = Math.max(a?.lastSuccessAt ?? 0, r?.last_success ?? 0) || null;
+    const failing = a?.lastErrorAt != null && (a.lastSuccessAt ?? 0) < a.lastErrorAt;
+    const health = lane?.disabled ? "disabled" : pause ? "paused" : lane && lane.circuit !== "closed" ? "circuit_open" : failing ? "failing" : "ok";
+    return {
+      code,
+      name: cfg?.name ?? null,
+      format: cfg?.format ?? "(not configured)",
+      outbound: cfg?.outbound ?? false,
+      circuit: lane?.circuit ?? null,
+      paused: pause !== undefined,
+      paused_at: iso(pause?.pausedAt),
+      paused_by: pause?.pausedBy ?? null,
+      pause_reason: pause?.reason ?? null,
+      disabled: lane?.disabled ?? null,
+      in_flight: lane?.in_flight ?? 0,
+      rate: lane?.rate ?? null,
+      deliveries: { pending: r?.pending ?? 0, delivered: r?.delivered ?? 0, dead: r?.dead ?? 0 },
+      oldest_pending_at: iso(oldest),
+      oldest_pending_age_s: ageS(oldest, now),
+      last_success_at: iso(lastSuccess),
+      last_error_at: iso(a?.lastErrorAt),
+      last_error_class: lastErrorClass,
+      last_error: lastError,
+      health,
+    };
+  });
+  const total = { pending: 0, delivered: 0, dead: 0 };
+  let oldestAll: number | null = null;
+  for (const r of rows) {
+    total.pending += r.pending;
+    total.delivered += r.delivered;
+    total.dead += r.dead;
+    if (r.oldest !== null && (oldestAll === null || r.oldest < oldestAll)) oldestAll = r.oldest;
+  }
+  const odoo = s.odoo();
+  const inbound = s.inbound();
+  const docs = inbound.documents;
+  const n = (k: string) => docs[k] ?? 0;
+  const sidecar = s.sidecar();
+  const reachable = odoo.claim_error === null;
+  const doc: StatusDocument = {
+    generated_at: iso(now)!,
+    ok: reachable && partners.every((p) => p.health === "ok" || p.health === "paused"),
+    sidecar: { uptime_s: Math.round((now - sidecar.started_at) / 1000), claiming: sidecar.claiming },
+    odoo: { reachable, last_error: odoo.claim_error ?? odoo.report_error ?? odoo.inbound_error, last_claim_at: iso(odoo.last_claim_at), report_error: odoo.report_error, inbound_error: odoo.inbound_error },
+    deliveries: { ...total, report_pending: reportPending, oldest_pending_age_s: ageS(oldestAll, now) },
+    partners,
+    inbound: {
+      waiting: n("received") + n("pending"),
+      quarantined: n("unknown_reference") + n("rejected"),
+      exceptions: n("exception"),
+      by_status: docs,
+      last_error: inbound.last_error,
+      last_applied_at: inbound.last_applied_at,
+    },
+    attention: attentionOf(s.db, s.attentionBounds, now),
+  };
+  return scrubDeep(doc, s.secrets);
+}

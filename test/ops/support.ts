@@ -1,0 +1,80 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadEnv } from "../../sidecar/src/config/env.ts";
+import { parsePartners } from "../../sidecar/src/config/partners.ts";
+import { createLogger } from "../../sidecar/src/lib/logger.ts";
+import { Sidecar } from "../../sidecar/src/service.ts";
+import { OdooSimulator } from "../simulator/odoo.ts";
+import { PartnerReceiver, type PartnerFault } from "../simulator/partner.ts";
+import { NUDGE_SECRET, PARTNER_SECRET } from "../support/harness.ts";
+
+export const ADMIN_TOKEN = "admin-token-for-ops-tests-0123456789";
+export const READ_TOKEN = "read-token-for-ops-tests-0123456789";
+
+/**
+ * The Odoo simulator, two canonical partners on loopback (WOODCORNER and a control partner
+ * CONTROL subscribed to the same events) and a real sidecar that can be restarted on the same
+ * store.
+ */
+export interface OpsStack {
+  odoo: OdooSimulator;
+  wood: PartnerReceiver;
+  control: PartnerReceiver;
+  sidecar: Sidecar;
+  url: string;
+  dir: string;
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+  admin(path: string, init?: RequestInit, token?: string): Promise<Response>;
+}
+
+export async function startOpsStack(options: { env?: Record<string, string>; woodFault?: (n: number, id: string) => PartnerFault | null; woodOverrides?: Record<string, unknown> } = {}): Promise<OpsStack> {
+  const dir = mkdtempSync(join(tmpdir(), "odc-ops-"));
+  const odoo = new OdooSimulator({ nudgeSecret: NUDGE_SECRET });
+  await odoo.start();
+  const wood = new PartnerReceiver([PARTNER_SECRET], options.woodFault);
+  await wood.start();
+  const control = new PartnerReceiver([PARTNER_SECRET]);
+  await control.start();
+  const env = loadEnv(
+    odoo.sidecarSettings(NUDGE_SECRET, join(dir, "store.sqlite"), { ODC_POLL_INTERVAL_MS: "60000", ODC_LOG_LEVEL: "silent", ODC_ADMIN_TOKEN: ADMIN_TOKEN, ODC_READ_TOKEN: READ_TOKEN, ...options.env }),
+  );
+  const partners = parsePartners(
+    {
+      partners: [
+        { code: "WOODCORNER", name: "Wood Corner", endpoint: `${wood.url}/webhooks`, signing_secrets: ["env:PARTNER_SECRET"], subscriptions: { event_types: ["purchase_order.confirmed"] }, ...options.woodOverrides },
+        { code: "CONTROL", name: "Control", endpoint: `${control.url}/webhooks`, signing_secrets: ["env:PARTNER_SECRET"], subscriptions: { event_types: ["purchase_order.confirmed"], partner_codes: ["*"] } },
+      ],
+    },
+    { PARTNER_SECRET },
+  );
+  const make = async () => {
+    const sidecar = new Sidecar({ env, partners, log: createLogger(env.ODC_LOG_LEVEL) });
+    const port = await sidecar.start();
+    odoo.sidecarUrl = `http://127.0.0.1:${port}`;
+    return { sidecar, url: odoo.sidecarUrl };
+  };
+  const stack: OpsStack = {
+    odoo,
+    wood,
+    control,
+    dir,
+    ...(await make()),
+    async restart() {
+      await stack.sidecar.stop(1_000);
+      Object.assign(stack, await make());
+    },
+    async stop() {
+      await stack.sidecar.stop(1_000);
+      await wood.stop();
+      await control.stop();
+      await odoo.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+    admin(path, init = {}, token = ADMIN_TOKEN) {
+      return fetch(`${stack.url}/admin${path}`, { ...init, headers: { authorization: `Bearer ${token}`, "content-type": "application/json", ...(init.headers ?? {}) } });
+    },
+  };
+  return stack;
+}
