@@ -45,37 +45,11 @@ else
   "${ODOO[@]}" -d "$DB" -i "$MODULE" --stop-after-init --log-level=warn > "$LOG" 2>&1 || { tail -n 30 "$LOG" >&2; exit 1; }
 fi
 
-# The shell script reads SIDECAR_URL / NUDGE_SECRET from its environment and prints the key.
-KEY_LINE="$(SIDECAR_URL_SET="${SIDECAR_URL+x}" NUDGE_SECRET_SET="${NUDGE_SECRET+x}" \
-  "${ODOO_BIN[@]}" shell "${ODOO_OPTS[@]}" -d "$DB" --no-http --log-level=warn 2>>"$LOG" <<'PY' | grep '^ODOO_API_KEY='
-import os
-
-KEY_NAME = "sidecar (scripts/odoo-serve.sh)"
-group = env.ref("distribution_connector.group_connector_integration")
-companies = env["res.company"].search([])
-Users = env["res.users"].with_context(active_test=False, no_reset_password=True)
-user = Users.search([("login", "=", "connector")], limit=1)
-values = {
-    "active": True,
-    "groups_id": [(6, 0, [group.id])],
-    "company_ids": [(6, 0, companies.ids)],
-    "company_id": env.ref("base.main_company").id,
-}
-if user:
-    user.write(values)
-else:
-    user = Users.create(dict(values, name="Distribution Connector (sidecar)", login="connector"))
-env["res.users.apikeys"].sudo().search([("user_id", "=", user.id), ("name", "=", KEY_NAME)]).unlink()
-key = env["res.users.apikeys"].with_user(user).sudo()._generate("rpc", KEY_NAME, None)
-params = env["ir.config_parameter"].sudo()
-if os.environ.get("SIDECAR_URL_SET"):
-    params.set_param("distribution_connector.sidecar_url", os.environ.get("SIDECAR_URL", ""))
-if os.environ.get("NUDGE_SECRET_SET"):
-    params.set_param("distribution_connector.nudge_secret", os.environ.get("NUDGE_SECRET", ""))
-env.cr.commit()
-print("ODOO_API_KEY=" + key)
-PY
-)"
+# One step, the same command IT runs against an existing database (README, "Deployment").
+# It reads SIDECAR_URL / NUDGE_SECRET from the environment (unset: left as they are).
+KEY_LINE="$(ODC_KEY_NAME="sidecar (scripts/odoo-serve.sh)" \
+  "${ODOO_BIN[@]}" shell "${ODOO_OPTS[@]}" -d "$DB" --no-http --log-level=warn \
+  < "$ROOT/scripts/odoo-setup-integration.py" 2>>"$LOG" | grep '^ODOO_API_KEY=' || true)"
 if [ -z "$KEY_LINE" ]; then
   echo "could not create the integration user's API key (log: $LOG)" >&2
   exit 1
