@@ -3,6 +3,7 @@ import { ConfigError, loadEnv } from "./config/env.ts";
 import { loadPartnersFile } from "./config/partners.ts";
 import { createLogger, stdoutDestination } from "./lib/logger.ts";
 import * as partnersCli from "./partners/cli.ts";
+import { ADMIN_USAGE, adminCommands, runAdminCommand } from "./ops/cli.ts";
 import { Sidecar } from "./service.ts";
 
 const USAGE = `usage: odc <command>
@@ -15,7 +16,8 @@ commands:
   help                        this text
 
 formats: cxml, ubl, easypost, shippo, aftership, shipengine, canonical (convert also takes auto)
-`;
+
+${ADMIN_USAGE}`;
 
 type Command = (args: string[]) => Promise<number>;
 
@@ -88,6 +90,12 @@ const commands: Record<string, Command> = {
   render: fileCommand("render", (format, bytes) => partnersCli.render(format, bytes)),
   serve: serveCommand,
   "check-config": checkConfigCommand,
+  ...Object.fromEntries(
+    Object.keys(adminCommands).map((name): [string, Command] => [
+      name,
+      (args) => runAdminCommand(name, args, { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t), isTTY: process.stderr.isTTY === true, env: process.env }),
+    ]),
+  ),
 };
 
 export async function main(argv: string[]): Promise<number> {
