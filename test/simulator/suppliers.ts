@@ -6,7 +6,9 @@ import { Webhook } from "standardwebhooks";
 import { parseStringPromise } from "xml2js";
 import { z } from "zod";
 import { closeServer, listenLoopback } from "./loopback.ts";
+import { checkCxmlOrderRequest } from "../../sidecar/src/partners/test-support/cxml-dtd.ts";
 import { documentsDir, partnerFixturesDir } from "../../sidecar/src/partners/test-support/fixtures.ts";
+import { checkPeppolOrder } from "../../sidecar/src/partners/test-support/peppol-rules.ts";
 
 /**
  * Partners that read their own formats, on loopback: a cXML supplier, a Peppol access point
@@ -99,7 +101,7 @@ export interface CxmlSupplierOptions {
   sharedSecret: string;
   /** The Status this supplier answers the n-th request with (0-based); default 200 OK. */
   status?: (n: number, order: CxmlOrderReceived) => { code: number; text: string; message?: string; http?: number } | null;
-  /** A structural check of the document (cXML DTD's required elements); problems refuse it with Status 400. */
+  /** A structural check of the document; problems refuse it with Status 400. Default: the cXML 1.2 DTD's rules for an OrderRequest. */
   check?: (xml: string) => string[];
 }
 
@@ -139,7 +141,7 @@ export class CxmlSupplier extends LoopbackPartner {
     const orderRequest = first(request, "OrderRequest");
     if (!orderRequest) return this.bad(400, "not an OrderRequest");
     const orderHeader = first(orderRequest, "OrderRequestHeader");
-    const problems = this.options.check?.(body.toString("utf8")) ?? [];
+    const problems = (this.options.check ?? checkCxmlOrderRequest)(body.toString("utf8"));
     for (const [name, value] of [["cXML@payloadID", attr(root, "payloadID")], ["cXML@timestamp", attr(root, "timestamp")], ["OrderRequestHeader@orderID", attr(orderHeader, "orderID")], ["OrderRequestHeader@orderDate", attr(orderHeader, "orderDate")], ["OrderRequestHeader@type", attr(orderHeader, "type")]] as const) {
       if (!value) problems.push(`${name} is missing`);
     }
@@ -206,7 +208,7 @@ export interface PeppolDocumentReceived {
 export interface PeppolAccessPointOptions {
   /** Standard Webhooks secrets it verifies with, or a bearer token. */
   auth: { secrets: string[] } | { token: string };
-  /** Peppol BIS 3 rules for the document; problems refuse it with 400. */
+  /** Peppol BIS 3 rules for the document; problems refuse it with 400. Default: the rules test-support/peppol-rules.ts encodes. */
   check?: (xml: string) => string[];
 }
 
@@ -246,7 +248,7 @@ export class PeppolAccessPoint extends LoopbackPartner {
     if (!kind) return this.bad(400, `root ${name} is not a Peppol ordering document`);
     const [root, expected] = kind as [keyof typeof PEPPOL_DOCUMENTS, (typeof PEPPOL_DOCUMENTS)[keyof typeof PEPPOL_DOCUMENTS]];
     const element = doc[name!] as Xml;
-    const problems = this.options.check?.(body.toString("utf8")) ?? [];
+    const problems = (this.options.check ?? checkPeppolOrder)(body.toString("utf8"));
     if (attr(element, "xmlns") !== expected.ns) problems.push(`${root} is not in namespace ${expected.ns}`);
     const cbc = (node: unknown, local: string) => text(first(node, `cbc:${local}`));
     if (cbc(element, "CustomizationID") !== expected.customization) problems.push(`CustomizationID is not ${expected.customization}`);
