@@ -17,6 +17,7 @@ import { PartnerActivity } from "./ops/activity.ts";
 import { statusRoutes } from "./ops/admin.ts";
 import { secretValuesOf } from "./ops/secrets.ts";
 import { gatherStatus, type StatusDocument } from "./ops/status.ts";
+import { ReadinessProbe } from "./ops/readiness.ts";
 import { closeStore, openStore, type StoreDb } from "./store/db.ts";
 
 export interface SidecarObserver extends DeliveryObserver, DrainObserver {
@@ -48,6 +49,7 @@ export class Sidecar {
   readonly pauses: PauseStore;
   readonly activity = new PartnerActivity();
   private readonly secrets: string[];
+  private readonly readiness: ReadinessProbe;
   private server: ServerType | null = null;
   private readonly startedAt = Date.now();
 
@@ -62,6 +64,10 @@ export class Sidecar {
     this.secrets = secretValuesOf(options.partners, { apiKey: env.ODOO_API_KEY, secret: env.ODC_NUDGE_SECRET, token: [env.ODC_ADMIN_TOKEN, env.ODC_READ_TOKEN] });
     this.odoo = new OdooClient({ url: env.ODOO_URL, db: env.ODOO_DB, login: env.ODOO_USER, apiKey: env.ODOO_API_KEY, concurrency: env.ODOO_CONCURRENCY, timeoutMs: env.ODOO_TIMEOUT_MS, logger: log });
     this.metrics = new Metrics(() => this.store.counts());
+    // A client of its own, so each check logs in afresh (the relay's client keeps its uid).
+    this.readiness = new ReadinessProbe(this.db, async () => {
+      await new OdooClient({ url: env.ODOO_URL, db: env.ODOO_DB, login: env.ODOO_USER, apiKey: env.ODOO_API_KEY, concurrency: 1, timeoutMs: Math.min(env.ODOO_TIMEOUT_MS, 5_000), retries: 0 }).authenticate();
+    });
     const outbox = new OdooOutbox(this.odoo);
     this.reporter = new ResultReporter(outbox, this.store, { batch: env.ODC_RESULT_BATCH, pollMs: env.ODC_POLL_INTERVAL_MS }, log, (results) => {
       for (const r of results) this.metrics.recorded.inc({ state: r.state });
@@ -126,7 +132,7 @@ export class Sidecar {
     this.app = createApp({
       log,
       mounts: [
-        ["/", opsRoutes({ health: () => this.health(), metrics: async () => ({ contentType: this.metrics.registry.contentType, body: await this.metrics.registry.metrics() }) })],
+        ["/", opsRoutes({ health: () => this.health(), ready: () => this.readiness.check(), metrics: async () => ({ contentType: this.metrics.registry.contentType, body: await this.metrics.registry.metrics() }) })],
         ["/", nudgeRoutes(env.ODC_NUDGE_SECRET, () => this.drain.wake(), log)],
         ...(this.inbound.admin ? [["/admin/inbound", this.inbound.admin] as const] : []),
         ...(env.ODC_ADMIN_TOKEN ? [["/admin", statusRoutes(env.ODC_ADMIN_TOKEN, () => this.status())] as const] : []),
