@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { contractErrors } from "../test-support/contracts.ts";
 import { checkCxmlOrderRequest } from "../test-support/cxml-dtd.ts";
 import { contractsDir, readDocument, readFixture } from "../test-support/fixtures.ts";
 import { parseXml, type XmlElement } from "../xml/safe-xml.ts";
@@ -200,7 +201,8 @@ describe("cXML DTD structural check", () => {
 describe("a real Odoo 18 purchase order, rendered as a cXML OrderRequest", () => {
   const xml = encoded(odooPayload(), { ...options, classification: { domain: "UNSPSC", code: "56101700" } });
 
-  it("passes the DTD structural check", () => {
+  it("is a valid contracts/v1 event, and passes the DTD structural check", () => {
+    expect(contractErrors(odooPayload())).toEqual([]);
     expect(checkCxmlOrderRequest(xml)).toEqual([]);
   });
 
