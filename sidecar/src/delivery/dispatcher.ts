@@ -77,6 +77,8 @@ class PartnerLane {
   private stopped = false;
   private scheduled = false;
   disabled: string | null = null;
+  /** Where and how this partner's requests go (its format's encoding and authentication). */
+  private readonly target: WireTarget;
 
   constructor(
     readonly partner: Partner,
@@ -89,6 +91,8 @@ class PartnerLane {
     private readonly answers: AnswerSink | undefined,
     private readonly pauses: PauseState | undefined,
   ) {
+    if (!partner.wire) throw new Error(`partner ${partner.code} has no outbound settings`);
+    this.target = { endpoint: partner.endpoint, wire: partner.wire };
     const { concurrency, rate, breaker_threshold, breaker_cooldown_ms } = partner.limits;
     this.transport = doFetch ?? new Agent({ connections: concurrency, keepAliveTimeout: 30_000, connect: { timeout: partner.limits.timeout_ms } });
     // p-queue caps concurrency; the sliding window limits the rate as the partner counts it.
@@ -184,7 +188,7 @@ class PartnerLane {
     try {
       // Queued before a pause: released unsent, still pending in the store.
       if (this.stopped || this.paused) return;
-      const wire = this.partner as WireTarget;
+      const wire = this.target;
       const previousEventId = wire.wire.format === "cxml" && rows.length === 1 ? this.store.previousDelivered(rows[0]!.id) : undefined;
       const request = prepareRequest(wire, rows, { now: Date.now(), previousEventId, batch: this.partner.delivery.mode === "batched" });
       if ("ok" in request) {
@@ -272,7 +276,7 @@ class PartnerLane {
 
   /** The answer read as the format means it; a booking stored for Odoo before the delivery is recorded. */
   private settle(raw: AttemptOutcome, rows: readonly DueDelivery[]): AttemptOutcome {
-    const { outcome, booking } = interpretAnswer((this.partner as WireTarget).wire, raw);
+    const { outcome, booking } = interpretAnswer(this.target.wire, raw);
     if (!booking) return outcome;
     try {
       if (!this.answers) throw new Error("no store for answers");
@@ -341,7 +345,6 @@ export class Dispatcher {
   constructor(partners: readonly Partner[], store: DeliveryStore, log: Logger, observer: DeliveryObserver = {}, doFetch?: typeof fetch, gapHoldMs = 0, answers?: AnswerSink, pauses?: PauseState) {
     const writer = outcomeWriter(store, log, () => observer.finalized?.());
     for (const p of partners) {
-      if (!p.wire) throw new Error(`partner ${p.code} has no outbound settings`);
       this.lanes.set(p.code, new PartnerLane(p, store, writer, log, observer, doFetch, gapHoldMs, answers, pauses));
     }
   }
