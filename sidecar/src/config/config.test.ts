@@ -141,6 +141,26 @@ describe("partners file: what each format sends", () => {
     expect(issues.join("\n")).toContain(text);
   });
 
+  it("order content options: bill-to optional (the event has the company's), extrinsics, units from the inbound section unless set", () => {
+    const { bill_to: _billTo, ...noBillTo } = cxmlSection;
+    const inbound = { format: "cxml", verification: { scheme: "cxml_shared_secret", secrets: ["env:CX"] }, units: { standard: "x12" } };
+    const [c, own, u] = parsePartners(
+      {
+        partners: [
+          formatPartner({ code: "C", format: "cxml", cxml: { ...noBillTo, bill_to_address_id: "ACME-BILL-1", extrinsics: [{ name: "Incoterm", field: "incoterm" }, { name: "Channel", value: "odoo" }] }, inbound }),
+          formatPartner({ code: "O", format: "cxml", cxml: { ...cxmlSection, units: { standard: "rec20", overrides: { EACH: "C62" } } }, inbound }),
+          formatPartner({ code: "U", format: "ubl", signing_secrets: ["env:S"], ubl: { ...ublSection, delivery_location_scheme: "0088", classification_list_ids: { UNSPSC: "TST" }, cancellation_note: "cancelled by buyer" } }),
+        ],
+      },
+      ENV,
+    );
+    expect(c!.wire).toMatchObject({ format: "cxml", options: { billToAddressId: "ACME-BILL-1", extrinsics: [{ name: "Incoterm", field: "incoterm" }, { name: "Channel", value: "odoo" }], units: { standard: "x12" } } });
+    expect((c!.wire as { options: { billTo?: unknown } }).options.billTo).toBeUndefined();
+    expect(own!.wire).toMatchObject({ options: { units: { standard: "rec20", overrides: { EACH: "C62" } } } });
+    expect(u!.wire).toMatchObject({ options: { deliveryLocationScheme: "0088", classificationListIds: { UNSPSC: "TST" }, cancellationNote: "cancelled by buyer" } });
+    expect(issuesOf(() => parsePartners({ partners: [formatPartner({ format: "cxml", cxml: { ...cxmlSection, extrinsics: [{ name: "X", field: "password" }] } })] }, ENV)).join("\n")).toContain("partners.0.cxml.extrinsics.0");
+  });
+
   it("a canonical partner sends any event type, batched or not", () => {
     const [p] = parsePartners({ partners: [partner({ subscriptions: { event_types: ["stock.adjusted", "shipment.ready"] }, delivery: { mode: "batched", max_events: 5, max_wait_ms: 10 } })] }, ENV);
     expect(p!.wire).toEqual({ format: "canonical", secrets: [SECRET] });

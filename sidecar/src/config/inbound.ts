@@ -44,6 +44,11 @@ const verificationSchema = z.discriminatedUnion("scheme", [
 
 export const MAX_INBOUND_BODY_BYTES = 16 * 1024 * 1024;
 
+/** A partner's unit codes: the code list it writes (UN/ECE Rec 20 or X12 like EA) and its own codes to Rec 20. */
+export const unitsSchema = z
+  .object({ standard: z.enum(["rec20", "x12"]).optional(), overrides: z.record(z.string().min(1).max(16), z.string().min(1).max(3)).optional() })
+  .strict();
+
 export const inboundSchema = z
   .object({
     enabled: z.boolean().default(true),
@@ -60,10 +65,7 @@ export const inboundSchema = z
     /** A test partner's test-mode documents are applied in Odoo; anyone else's are stored and never applied. */
     test_partner: z.boolean().default(false),
     /** The partner's unit codes (cXML, UBL): which code list it writes and its own codes. */
-    units: z
-      .object({ standard: z.enum(["rec20", "x12"]).optional(), overrides: z.record(z.string().min(1).max(16), z.string().min(1).max(3)).optional() })
-      .strict()
-      .optional(),
+    units: unitsSchema.optional(),
     /** Tracking updates of one shipment wait this long for the rest of a burst, then go to Odoo as state changes. Default 1000. */
     coalesce_ms: z.number().int().min(0).max(60_000).default(1000),
   })

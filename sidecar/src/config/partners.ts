@@ -188,7 +188,7 @@ export function parsePartners(raw: unknown, env: Record<string, string | undefin
       endpoint: endpoint ?? "",
       subscriptions: subscriptions ?? { event_types: [] },
       signingSecrets,
-      wire: endpoint === undefined ? null : resolveWire({ format: p.format, signingSecrets, cxml, ubl, easypost }, `ODC_PARTNERS_FILE: partners.${i}`, (ref, field) => resolveSecret(ref, field, env)),
+      wire: endpoint === undefined ? null : resolveWire({ format: p.format, signingSecrets, cxml, ubl, easypost, inboundUnits: inbound?.units }, `ODC_PARTNERS_FILE: partners.${i}`, (ref, field) => resolveSecret(ref, field, env)),
       inbound: inbound ? resolveInbound(inbound, `ODC_PARTNERS_FILE: partners.${i}.inbound`, (ref, field) => resolveSecret(ref, field, env)) : null,
     };
   });

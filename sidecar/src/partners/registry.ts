@@ -149,7 +149,7 @@ export function detect(raw: RawDocument): Detection {
 export type { DecodeResult } from "./decode-result.ts";
 export { describeRefusal, refuse, type EncodeResult, type EncodedDocument, type RawDocument, type Refusal } from "./result.ts";
 export { encodeCanonicalBatch, signStandardWebhook, type CanonicalEncodeOptions } from "./canonical/index.ts";
-export { buildCxmlResponse, decodeCxmlResponse, redactCxmlSecrets, type CxmlAddress, type CxmlOrderOptions } from "./cxml/index.ts";
+export { buildCxmlResponse, CXML_EXTRINSIC_FIELDS, decodeCxmlResponse, redactCxmlSecrets, type CxmlAddress, type CxmlOrderOptions } from "./cxml/index.ts";
 export type { UblOrderOptions } from "./ubl/index.ts";
 export { readEasypostError, type EasypostBookingOptions } from "./carriers/easypost-booking.ts";
 export { carrierMessageId, SPOOLED_FORMATS, type SpoolKey } from "./carriers/message-id.ts";

@@ -9,7 +9,7 @@ import { decodeShipNoticeRequest } from "./ship-notice-request.ts";
 import { decodeStatusUpdateRequest, readResponse } from "./status.ts";
 
 export { buildCxmlResponse, decodeCxmlResponse, type CxmlReply, type CxmlResponseOptions } from "./status.ts";
-export type { CxmlOrderOptions, CxmlAddress } from "./order-request.ts";
+export { CXML_EXTRINSIC_FIELDS, type CxmlOrderOptions, type CxmlAddress } from "./order-request.ts";
 export { redactCxmlSecrets } from "./envelope.ts";
 export type { CxmlDecodeOptions } from "./common.ts";
 
