@@ -104,7 +104,7 @@ export function dateInZone(utc: string, timeZone: string): string {
   if (timeZone === "UTC") return utc.slice(0, 10);
   let formatter = dateFormatters.get(timeZone);
   if (!formatter) {
-    // Building an Intl formatter costs ~100 µs; one per zone is kept.
+    // Building an Intl formatter costs far more than formatting a date with it: one per zone is kept.
     formatter = new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" });
     dateFormatters.set(timeZone, formatter);
   }
