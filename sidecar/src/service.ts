@@ -18,6 +18,7 @@ import { statusRoutes } from "./ops/admin.ts";
 import { secretValuesOf } from "./ops/secrets.ts";
 import { gatherStatus, type StatusDocument } from "./ops/status.ts";
 import { ReadinessProbe } from "./ops/readiness.ts";
+import { statusPageRoutes } from "./ops/page.ts";
 import { closeStore, openStore, type StoreDb } from "./store/db.ts";
 
 export interface SidecarObserver extends DeliveryObserver, DrainObserver {
@@ -133,6 +134,7 @@ export class Sidecar {
       log,
       mounts: [
         ["/", opsRoutes({ health: () => this.health(), ready: () => this.readiness.check(), metrics: async () => ({ contentType: this.metrics.registry.contentType, body: await this.metrics.registry.metrics() }) })],
+        ...(env.ODC_ADMIN_TOKEN || env.ODC_READ_TOKEN ? [["/", statusPageRoutes([env.ODC_ADMIN_TOKEN, env.ODC_READ_TOKEN].filter((t): t is string => !!t), () => this.status())] as const] : []),
         ["/", nudgeRoutes(env.ODC_NUDGE_SECRET, () => this.drain.wake(), log)],
         ...(this.inbound.admin ? [["/admin/inbound", this.inbound.admin] as const] : []),
         ...(env.ODC_ADMIN_TOKEN ? [["/admin", statusRoutes(env.ODC_ADMIN_TOKEN, () => this.status())] as const] : []),

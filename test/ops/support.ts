@@ -29,7 +29,9 @@ export interface OpsStack {
   admin(path: string, init?: RequestInit, token?: string): Promise<Response>;
 }
 
-export async function startOpsStack(options: { env?: Record<string, string>; woodFault?: (n: number, id: string) => PartnerFault | null; woodOverrides?: Record<string, unknown> } = {}): Promise<OpsStack> {
+export async function startOpsStack(
+  options: { env?: Record<string, string>; woodFault?: (n: number, id: string) => PartnerFault | null; woodOverrides?: Record<string, unknown>; /** Collects the sidecar's log lines (level info). */ logLines?: string[] } = {},
+): Promise<OpsStack> {
   const dir = mkdtempSync(join(tmpdir(), "odc-ops-"));
   const odoo = new OdooSimulator({ nudgeSecret: NUDGE_SECRET });
   await odoo.start();
@@ -50,7 +52,9 @@ export async function startOpsStack(options: { env?: Record<string, string>; woo
     { PARTNER_SECRET },
   );
   const make = async () => {
-    const sidecar = new Sidecar({ env, partners, log: createLogger(env.ODC_LOG_LEVEL) });
+    const lines = options.logLines;
+    const log = lines ? createLogger("info", { write: (line: string) => void lines.push(line) }) : createLogger(env.ODC_LOG_LEVEL);
+    const sidecar = new Sidecar({ env, partners, log });
     const port = await sidecar.start();
     odoo.sidecarUrl = `http://127.0.0.1:${port}`;
     return { sidecar, url: odoo.sidecarUrl };
