@@ -19,6 +19,7 @@ import { secretValuesOf } from "./ops/secrets.ts";
 import { gatherStatus, type StatusDocument } from "./ops/status.ts";
 import { ReadinessProbe } from "./ops/readiness.ts";
 import { statusPageRoutes } from "./ops/page.ts";
+import { registerStatusGauges } from "./ops/status-metrics.ts";
 import { closeStore, openStore, type StoreDb } from "./store/db.ts";
 
 export interface SidecarObserver extends DeliveryObserver, DrainObserver {
@@ -65,6 +66,7 @@ export class Sidecar {
     this.secrets = secretValuesOf(options.partners, { apiKey: env.ODOO_API_KEY, secret: env.ODC_NUDGE_SECRET, token: [env.ODC_ADMIN_TOKEN, env.ODC_READ_TOKEN] });
     this.odoo = new OdooClient({ url: env.ODOO_URL, db: env.ODOO_DB, login: env.ODOO_USER, apiKey: env.ODOO_API_KEY, concurrency: env.ODOO_CONCURRENCY, timeoutMs: env.ODOO_TIMEOUT_MS, logger: log });
     this.metrics = new Metrics(() => this.store.counts());
+    registerStatusGauges(this.metrics.registry, () => this.status());
     // A client of its own, so each check logs in afresh (the relay's client keeps its uid).
     this.readiness = new ReadinessProbe(this.db, async () => {
       await new OdooClient({ url: env.ODOO_URL, db: env.ODOO_DB, login: env.ODOO_USER, apiKey: env.ODOO_API_KEY, concurrency: 1, timeoutMs: Math.min(env.ODOO_TIMEOUT_MS, 5_000), retries: 0 }).authenticate();

@@ -3,7 +3,7 @@ import type { StoreDb } from "../store/db.ts";
 export interface AttentionBounds {
   /** A confirmed PO delivered to its supplier longer ago than this with no acknowledgement received. */
   ackMs: number;
-  /** A dispatched shipment told to its carrier longer ago than this with no tracking milestone received. */
+  /** A dispatched shipment claimed longer ago than this with no tracking milestone received. */
   milestoneMs: number;
 }
 
@@ -16,13 +16,73 @@ export interface Attention {
   backlog_by_carrier: Record<string, number>;
 }
 
-export function attentionOf(_db: StoreDb, bounds: AttentionBounds, _now: number): Attention {
+/** Acknowledgement statuses that change what was ordered: a buyer has to accept them. */
+const CHANGE_STATUSES = ["changed", "partially_accepted", "backordered"];
+
+/**
+ * The business attention counts, computed from the sidecar's own store only (the events it
+ * claimed and the partners' documents it received), so a status read costs Odoo nothing:
+ *
+ * - po_unacknowledged: `purchase_order.confirmed` delivered to a supplier more than `ackMs` ago,
+ *   no `supplier.order_acknowledged` received for that PO number since, PO not cancelled since;
+ * - ack_changes_pending: the latest acknowledgement of a PO says changed, partially accepted or
+ *   backordered, and Odoo has sent no `purchase_order.changed` for that PO after it (what the
+ *   buyer accepting the changes in Odoo produces);
+ * - shipments_without_milestone: `shipment.dispatched` claimed more than `milestoneMs` ago whose
+ *   tracking reference has had no `carrier.tracking_updated` (or none at all), by carrier code;
+ * - exceptions_open: inbound documents Odoo answered `exception` (a person decides in Odoo; the
+ *   sidecar cannot see when they have, so this counts every exception it received), by partner;
+ * - backlog_by_carrier: pending deliveries of shipment events, by the carrier code they carry.
+ */
+export function attentionOf(db: StoreDb, bounds: AttentionBounds, now: number): Attention {
+  const c = db.$client;
+  const grouped = (sql: string, params: Record<string, unknown> = {}) => {
+    const rows = c.prepare(sql).all(params) as { k: string | null; n: number }[];
+    const by: Record<string, number> = {};
+    let total = 0;
+    for (const r of rows) {
+      by[r.k ?? "(none)"] = r.n;
+      total += r.n;
+    }
+    return { total, by };
+  };
+  const unack = grouped(
+    `SELECT d.partner AS k, count(*) AS n FROM deliveries d JOIN events e ON e.id = d.event_id
+      WHERE e.type = 'purchase_order.confirmed' AND d.state = 'delivered' AND d.delivered_at <= @deadline
+        AND coalesce(json_extract(e.payload, '$.subject.ref'), '') NOT IN
+            (SELECT subject_ref FROM inbound_documents WHERE type = 'supplier.order_acknowledged' AND subject_ref IS NOT NULL AND status NOT IN ('received', 'rejected'))
+        AND NOT EXISTS (SELECT 1 FROM events x WHERE x.subject_key = e.subject_key AND x.sequence > e.sequence AND x.type IN ('purchase_order.cancelled', 'purchase_order.confirmed'))
+      GROUP BY d.partner`,
+    { deadline: now - bounds.ackMs },
+  );
+  const changes = grouped(
+    `SELECT i.partner AS k, count(*) AS n FROM inbound_documents i
+      WHERE i.type = 'supplier.order_acknowledged' AND i.status = 'applied'
+        AND json_extract(i.event, '$.data.status') IN (${CHANGE_STATUSES.map((s) => `'${s}'`).join(", ")})
+        AND i.id = (SELECT max(j.id) FROM inbound_documents j WHERE j.type = i.type AND j.partner = i.partner AND j.subject_ref = i.subject_ref AND j.status = 'applied')
+        AND NOT EXISTS (SELECT 1 FROM events e WHERE e.type = 'purchase_order.changed' AND e.received_at > i.received_at AND json_extract(e.payload, '$.subject.ref') = i.subject_ref)
+      GROUP BY i.partner`,
+  );
+  const milestones = grouped(
+    `SELECT coalesce(e.routing_code, json_extract(e.payload, '$.data.carrier.partner_code')) AS k, count(*) AS n FROM events e
+      WHERE e.type = 'shipment.dispatched' AND e.received_at <= @deadline
+        AND coalesce(json_extract(e.payload, '$.data.tracking_ref'), '') NOT IN
+            (SELECT subject_ref FROM inbound_documents WHERE type = 'carrier.tracking_updated' AND subject_ref IS NOT NULL AND status NOT IN ('received', 'rejected'))
+        AND NOT EXISTS (SELECT 1 FROM events x WHERE x.subject_key = e.subject_key AND x.sequence > e.sequence AND x.type = 'shipment.cancelled')
+      GROUP BY k`,
+    { deadline: now - bounds.milestoneMs },
+  );
+  const exceptions = grouped(`SELECT partner AS k, count(*) AS n FROM inbound_documents WHERE status = 'exception' GROUP BY partner`);
+  const backlog = grouped(
+    `SELECT coalesce(e.routing_code, d.partner) AS k, count(*) AS n FROM deliveries d JOIN events e ON e.id = d.event_id
+      WHERE d.state = 'pending' AND e.type LIKE 'shipment.%' GROUP BY k`,
+  );
   return {
     bounds: { ack_s: Math.round(bounds.ackMs / 1000), milestone_s: Math.round(bounds.milestoneMs / 1000) },
-    po_unacknowledged: { total: 0, by_partner: {} },
-    ack_changes_pending: { total: 0, by_partner: {} },
-    shipments_without_milestone: { total: 0, by_carrier: {} },
-    exceptions_open: { total: 0, by_partner: {} },
-    backlog_by_carrier: {},
+    po_unacknowledged: { total: unack.total, by_partner: unack.by },
+    ack_changes_pending: { total: changes.total, by_partner: changes.by },
+    shipments_without_milestone: { total: milestones.total, by_carrier: milestones.by },
+    exceptions_open: { total: exceptions.total, by_partner: exceptions.by },
+    backlog_by_carrier: backlog.by,
   };
 }

@@ -1,0 +1,49 @@
+import { execFile } from "node:child_process";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import type { StatusDocument } from "../../sidecar/src/ops/status.ts";
+import { demoLines, waitFor } from "../support/harness.ts";
+import { ROOT } from "../support/processes.ts";
+import { ADMIN_TOKEN, READ_TOKEN, startOpsStack, type OpsStack } from "./support.ts";
+
+let stack: OpsStack | null = null;
+afterEach(async () => {
+  await stack?.stop();
+  stack = null;
+});
+
+const odcStatus = (url: string) =>
+  new Promise<{ code: number; stdout: string }>((resolve) =>
+    execFile(process.execPath, [join(ROOT, "bin/odc.mjs"), "status"], { cwd: ROOT, env: { PATH: process.env.PATH ?? "", ODC_ADMIN_URL: url, ODC_ADMIN_TOKEN: ADMIN_TOKEN } }, (err, stdout) =>
+      resolve({ code: err ? Number((err as { code?: number }).code) : 0, stdout }),
+    ),
+  );
+
+describe("business attention on every view", () => {
+  it("shows POs delivered and unacknowledged past the bound in /admin/status, /metrics, odc status and the page", async () => {
+    stack = await startOpsStack({ env: { ODC_ATTENTION_ACK_MS: "1" } });
+    const vendor = stack.odoo.addVendor("Wood Corner", "WOODCORNER");
+    const rows = [1, 2].map(() => stack!.odoo.approve(stack!.odoo.addPurchaseOrder(vendor.id, demoLines()).id));
+    await waitFor(() => rows.every((r) => r.state === "delivered"), "delivered");
+
+    let doc: StatusDocument | null = null;
+    await expect
+      .poll(async () => {
+        doc = (await (await stack!.admin("/status")).json()) as StatusDocument;
+        return doc.attention.po_unacknowledged;
+      })
+      .toEqual({ total: 4, by_partner: { WOODCORNER: 2, CONTROL: 2 } });
+
+    const metrics = await (await fetch(`${stack.url}/metrics`)).text();
+    expect(metrics).toContain('odc_attention{kind="po_unacknowledged",key="WOODCORNER"} 2');
+    expect(metrics).toContain('odc_attention{kind="po_unacknowledged",key="(all)"} 4');
+    expect(metrics).toContain('odc_partner_pending_deliveries{partner="WOODCORNER"} 0');
+    expect(metrics).toContain("odc_odoo_reachable 1");
+
+    const cli = await odcStatus(stack.url);
+    expect(cli.stdout).toMatch(/POs confirmed, not acknowledged after 0s\s*│ 4\s*│ CONTROL: 2, WOODCORNER: 2/);
+
+    const page = await (await fetch(`${stack.url}/`, { headers: { authorization: `Bearer ${READ_TOKEN}` } })).text();
+    expect(page).toMatch(/Purchase orders confirmed, not acknowledged after 0 s<\/th><td class="n">4<\/td><td>CONTROL: 2, WOODCORNER: 2<\/td>/);
+  });
+});
