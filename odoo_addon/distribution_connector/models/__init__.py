@@ -7,6 +7,7 @@ from . import connector_attention
 from . import connector_subject_mixin
 from . import delivery_carrier
 from . import purchase_order
+from . import purchase_order_inbound
 from . import purchase_order_line
 from . import res_partner
 from . import stock_move

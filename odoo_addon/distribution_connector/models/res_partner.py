@@ -61,3 +61,21 @@ class ResPartner(models.Model):
     def _check_partner_code_editor(self):
         if not is_partner_code_editor(self.env):
             raise AccessError(_("Only purchase, inventory or integration managers may set partner codes."))
+
+    def _connector_address_values(self):
+        """The address fields events carry (build_address's keywords): one reading of a contact
+        for delivery orders and purchase orders alike."""
+        self.ensure_one()
+        commercial = self.commercial_partner_id
+        return {
+            "name": self.name or commercial.name,
+            "company": commercial.name if commercial.is_company else None,
+            "street": self.street,
+            "street2": self.street2,
+            "city": self.city,
+            "state": self.state_id.code,
+            "zip": self.zip,
+            "country": self.country_id.code,
+            "phone": self.phone or self.mobile,
+            "email": self.email,
+        }

@@ -201,19 +201,7 @@ class StockPicking(models.Model):
         )
 
     def _connector_address(self, partner):
-        commercial = partner.commercial_partner_id
-        return logistics_payload.build_address(
-            name=partner.name or commercial.name,
-            company=commercial.name if commercial.is_company else None,
-            street=partner.street,
-            street2=partner.street2,
-            city=partner.city,
-            state=partner.state_id.code,
-            zip=partner.zip,
-            country=partner.country_id.code,
-            phone=partner.phone or partner.mobile,
-            email=partner.email,
-        )
+        return logistics_payload.build_address(**partner._connector_address_values())
 
     @api.model
     @tools.ormcache()
