@@ -134,11 +134,26 @@ async function main(): Promise<number> {
     shown.carrier_tracking_ref === booking.answer["tracking_code"] &&
     shown.state === "done" &&
     shown.connector_label_url === (booking.answer["postage_label"] as { label_url: string }).label_url;
-  console.log(ok ? "formats: every partner took its format, and Odoo shows the answers" : "formats: FAILED");
+
+  // Staff change the order (quantity and planned date), then cancel it: the supplier gets an
+  // update and a delete, each referring to the version it replaces, in order.
+  const lineId = (await admin.execute<{ order_line: number[] }[]>("purchase.order", "read", [[poId]], { fields: ["order_line"] }))[0]!.order_line[0]!;
+  await admin.execute("purchase.order", "write", [[poId], { order_line: [[1, lineId, { product_qty: 6 }]], date_planned: "2027-01-15 09:00:00" }]);
+  const waitOrders = async (n: number) => {
+    const until = Date.now() + 30_000;
+    while (cxml.orders.length < n && Date.now() < until) await new Promise((r) => setTimeout(r, 200));
+  };
+  await waitOrders(2);
+  await admin.execute("purchase.order", "button_cancel", [[poId]]);
+  await waitOrders(3);
+  const versions = cxml.orders.map((o) => ({ type: o.type, payloadId: o.payloadId, ref: o.documentReference, quantity: o.lines[0]?.quantity ?? null }));
+  console.log(`  the cXML supplier got, in order: ${versions.map((v) => `${v.type}${v.quantity ? ` qty ${v.quantity}` : ""}${v.ref ? ` (replacing ${v.ref.slice(0, 8)}...)` : ""}`).join(", ")}`);
+  const history = ok && versions.length === 3 && versions.map((v) => v.type).join(",") === "new,update,delete" && versions[1]!.quantity === "6" && versions[1]!.ref === versions[0]!.payloadId && versions[2]!.ref === versions[1]!.payloadId && cxml.refused.length === 0;
+  console.log(history ? "formats: every partner took its format, and Odoo shows the answers" : "formats: FAILED");
   await sidecar.stop(1_000);
   await Promise.all([cxml.stop(), refusing.stop(), easypost.stop()]);
   rmSync(dir, { recursive: true, force: true });
-  return ok ? 0 : 1;
+  return history ? 0 : 1;
 }
 
 run(main);
