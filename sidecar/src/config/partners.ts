@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { ConfigError, describeIssues } from "./env.ts";
-import { BATCHING_FORMATS, cxmlSectionSchema, easypostSectionSchema, encodableTypes, resolveWire, ublSectionSchema, type Wire } from "./formats.ts";
+import { BATCHING_FORMATS, cxmlSectionSchema, easypostSectionSchema, encodableTypes, natsSectionSchema, OUTBOUND_EVENT_TYPES, resolveWire, ublSectionSchema, type Wire } from "./formats.ts";
 import { inboundSchema, resolveInbound, type InboundSettings } from "./inbound.ts";
 import { resolveSecret, secretRef } from "./secrets.ts";
 
@@ -62,15 +62,16 @@ export const partnerSchema = z
   .object({
     code: partnerCodeSchema,
     name: z.string().min(1).optional(),
-    /** What we send this partner: canonical JSON (signed), cXML, UBL (Peppol BIS 3) or EasyPost bookings. */
-    format: z.enum(["canonical", "cxml", "ubl", "easypost"]).default("canonical"),
+    /** What we send this partner: canonical JSON (signed), cXML, UBL (Peppol BIS 3), EasyPost bookings, or every event to NATS JetStream (the event backbone). */
+    format: z.enum(["canonical", "cxml", "ubl", "easypost", "nats"]).default("canonical"),
     /**
      * Outbound (what we send): endpoint and subscriptions go together, with what the format
      * authenticates with (signing_secrets for canonical and Standard-Webhooks UBL, the cxml,
      * ubl or easypost section). A partner that only sends us news (a carrier's tracking
      * webhooks) leaves them out and has an `inbound` section.
      */
-    endpoint: z.url({ protocol: /^https?$/ }).optional(),
+    /** An http(s) URL; for format nats a `nats://` or `tls://` server URL (credentials in the nats section, not in the URL). */
+    endpoint: z.url({ protocol: /^(https?|nats|tls)$/ }).optional(),
     /** Standard Webhooks secrets (whsec_...); several during a key rotation, all sign. */
     signing_secrets: z.array(secretRef).min(1).max(4).optional(),
     /** cXML: identities, shared secret, deployment mode, bill-to (format cxml). */
@@ -79,6 +80,8 @@ export const partnerSchema = z
     ubl: ublSectionSchema.optional(),
     /** EasyPost: API key, carrier accounts, service, label format (format easypost). */
     easypost: easypostSectionSchema.optional(),
+    /** NATS JetStream: stream, subject prefix, dedupe window, login (format nats; every key has a default). */
+    nats: natsSectionSchema.optional(),
     subscriptions: subscriptionsSchema.optional(),
     limits: limitsSchema.default(limitsSchema.parse({})),
     retry: retrySchema.default(retrySchema.parse({})),
@@ -119,12 +122,21 @@ export const partnerSchema = z
   })
   .strict()
   .superRefine((p, ctx) => {
-    for (const section of ["cxml", "ubl", "easypost"] as const) {
+    for (const section of ["cxml", "ubl", "easypost", "nats"] as const) {
       if (p[section] !== undefined && p.format !== section) ctx.addIssue({ code: "custom", path: [section], message: `only for format ${section} (this partner's format is ${p.format})` });
     }
     const signs = p.format === "canonical" || (p.format === "ubl" && p.ubl?.auth !== "bearer");
     if (!signs && p.signing_secrets !== undefined) ctx.addIssue({ code: "custom", path: ["signing_secrets"], message: `not used by format ${p.format}${p.format === "ubl" ? " with auth bearer" : ""}` });
-    const outbound = { endpoint: p.endpoint, subscriptions: p.subscriptions, ...(signs ? { signing_secrets: p.signing_secrets } : {}), ...(p.format !== "canonical" ? { [p.format]: p[p.format] } : {}) };
+    if (p.endpoint !== undefined && URL.canParse(p.endpoint)) {
+      const scheme = new URL(p.endpoint).protocol;
+      const natsUrl = scheme === "nats:" || scheme === "tls:";
+      if (p.format === "nats" && !natsUrl) ctx.addIssue({ code: "custom", path: ["endpoint"], message: `partner ${p.code}: format nats needs a nats:// or tls:// server URL` });
+      if (p.format !== "nats" && natsUrl) ctx.addIssue({ code: "custom", path: ["endpoint"], message: `partner ${p.code}: a ${scheme}// endpoint is for format nats; format ${p.format} needs http(s)` });
+      if (natsUrl && /^[a-z]+:\/\/[^/]*@/i.test(p.endpoint)) ctx.addIssue({ code: "custom", path: ["endpoint"], message: `partner ${p.code}: no credentials in the URL; give nats.user and nats.password, nats.token or nats.credentials (secret references)` });
+    }
+    // The nats section is optional: each of its keys has a default.
+    const section = p.format !== "canonical" && p.format !== "nats" ? { [p.format]: p[p.format] } : {};
+    const outbound = { endpoint: p.endpoint, subscriptions: p.subscriptions, ...(signs ? { signing_secrets: p.signing_secrets } : {}), ...section };
     const names = Object.keys(outbound).join(", ");
     const given = Object.values(outbound).filter((v) => v !== undefined).length;
     if (given === 0 && !p.inbound) ctx.addIssue({ code: "custom", path: ["endpoint"], message: `required, but not set (give ${names}, or leave them out and give an inbound section)` });
@@ -155,7 +167,7 @@ export const partnersFileSchema = z
 
 export type PartnerConfig = z.infer<typeof partnerSchema>;
 
-export interface Partner extends Omit<PartnerConfig, "signing_secrets" | "endpoint" | "subscriptions" | "inbound" | "cxml" | "ubl" | "easypost"> {
+export interface Partner extends Omit<PartnerConfig, "signing_secrets" | "endpoint" | "subscriptions" | "inbound" | "cxml" | "ubl" | "easypost" | "nats"> {
   /** False for a partner that only posts to us: it has no endpoint and receives nothing. */
   outbound: boolean;
   /** Empty when `outbound` is false. */
@@ -170,11 +182,40 @@ export interface Partner extends Omit<PartnerConfig, "signing_secrets" | "endpoi
 }
 
 
+/** The code of the backbone partner `ODC_NATS_URL` adds. */
+export const NATS_ENV_PARTNER = "NATS";
+
+/**
+ * `ODC_NATS_URL` set: the event backbone as one more partner, `NATS` (format nats, stream
+ * ODC, subjects odc.v1.<type>), subscribed to every outbound event type of every vendor and
+ * carrier. A partners file that already has a partner coded NATS is refused: configure the
+ * backbone in one place.
+ */
+function withEnvBackbone(raw: unknown, env: Record<string, string | undefined>): unknown {
+  const url = env.ODC_NATS_URL;
+  if (!url) return raw;
+  const partners = (raw as { partners?: unknown } | null)?.partners;
+  if (!Array.isArray(partners)) return raw;
+  if (partners.some((p) => (p as { code?: unknown } | null)?.code === NATS_ENV_PARTNER)) {
+    throw new ConfigError([`ODC_NATS_URL: the partners file already has a partner ${NATS_ENV_PARTNER}; configure the backbone there (format nats) or unset ODC_NATS_URL`]);
+  }
+  let parsedUrl: URL | null = null;
+  try {
+    parsedUrl = new URL(url);
+  } catch {
+    // reported below
+  }
+  if (!parsedUrl || !/^(nats|tls):$/.test(parsedUrl.protocol)) throw new ConfigError(["ODC_NATS_URL: must be a nats:// or tls:// URL, e.g. nats://127.0.0.1:4222"]);
+  if (parsedUrl.username || parsedUrl.password) throw new ConfigError(["ODC_NATS_URL: no credentials in the URL; configure a partner with format nats and a nats section instead"]);
+  const backbone = { code: NATS_ENV_PARTNER, name: "Event backbone (NATS JetStream)", format: "nats", endpoint: url, subscriptions: { event_types: [...OUTBOUND_EVENT_TYPES], partner_codes: ["*"] } };
+  return { ...(raw as object), partners: [...partners, backbone] };
+}
+
 export function parsePartners(raw: unknown, env: Record<string, string | undefined>): Partner[] {
-  const parsed = partnersFileSchema.safeParse(raw);
+  const parsed = partnersFileSchema.safeParse(withEnvBackbone(raw, env));
   if (!parsed.success) throw new ConfigError(describeIssues(parsed.error, "ODC_PARTNERS_FILE: "));
   return parsed.data.partners.map((p, i) => {
-    const { signing_secrets = [], endpoint, subscriptions, inbound, cxml, ubl, easypost, ...rest } = p;
+    const { signing_secrets = [], endpoint, subscriptions, inbound, cxml, ubl, easypost, nats, ...rest } = p;
     const signingSecrets = signing_secrets.map((ref, j) => {
       const value = resolveSecret(ref, `ODC_PARTNERS_FILE: partners.${i}.signing_secrets.${j}`, env);
       if (!/^whsec_[A-Za-z0-9+/=]{16,}$/.test(value)) {
@@ -188,7 +229,7 @@ export function parsePartners(raw: unknown, env: Record<string, string | undefin
       endpoint: endpoint ?? "",
       subscriptions: subscriptions ?? { event_types: [] },
       signingSecrets,
-      wire: endpoint === undefined ? null : resolveWire({ format: p.format, signingSecrets, cxml, ubl, easypost, inboundUnits: inbound?.units }, `ODC_PARTNERS_FILE: partners.${i}`, (ref, field) => resolveSecret(ref, field, env)),
+      wire: endpoint === undefined ? null : resolveWire({ format: p.format, signingSecrets, cxml, ubl, easypost, nats, inboundUnits: inbound?.units }, `ODC_PARTNERS_FILE: partners.${i}`, (ref, field) => resolveSecret(ref, field, env)),
       inbound: inbound ? resolveInbound(inbound, `ODC_PARTNERS_FILE: partners.${i}.inbound`, (ref, field) => resolveSecret(ref, field, env)) : null,
     };
   });

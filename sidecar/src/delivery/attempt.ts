@@ -12,7 +12,11 @@ export type ErrorClass =
   | "circuit_open"
   | "encode"
   | "bad_answer"
-  | "max_age";
+  | "max_age"
+  /** NATS: no JetStream stream answered on the subject (JetStream down, or the stream was deleted). */
+  | "no_responders"
+  /** NATS: the JetStream API refused the publish (storage full, a stream limit, ...). */
+  | "server_error";
 
 /** The partner's answer body, kept when the request asked for it (`readAnswer`). */
 export interface PartnerAnswer {
@@ -22,9 +26,16 @@ export interface PartnerAnswer {
   truncated: boolean;
 }
 
-/** What one HTTP attempt to a partner came to. */
+/** What one attempt to a partner came to: an HTTP request, or a NATS JetStream publish. */
 export type AttemptOutcome =
-  | { ok: true; status: number; answer?: PartnerAnswer }
+  | {
+      ok: true;
+      /** The HTTP status; 0 for a NATS publish, which has none (its PubAck is in `ack`). */
+      status: number;
+      answer?: PartnerAnswer;
+      /** NATS: where the server stored the message; `duplicate` when it already had this event id. */
+      ack?: { stream: string; seq: number; duplicate: boolean };
+    }
   | {
       ok: false;
       answer?: PartnerAnswer;
@@ -48,6 +59,48 @@ export interface PreparedRequest {
    * of a 2xx is discarded unread.
    */
   readAnswer?: number;
+}
+
+/** One event for NATS JetStream (format nats): published on `subject`, deduplicated by the server on `msgId`. */
+export interface PreparedPublish {
+  subject: string;
+  /** `Nats-Msg-Id`: the event id. */
+  msgId: string;
+  headers: Record<string, string>;
+  payload: string;
+}
+
+/** What an attempt carries: an HTTP request, or a JetStream publish. */
+export type Prepared = PreparedRequest | PreparedPublish;
+
+export const isPublish = (p: Prepared): p is PreparedPublish => "subject" in p;
+
+/**
+ * How a lane's attempts leave the sidecar: HTTP (undici, or a fetch tests inject) or a NATS
+ * JetStream publisher (delivery/nats.ts). The lane puts every attempt through the same rate
+ * gate, breaker, retries and pause whatever the transport; each transport only turns one
+ * prepared attempt into an AttemptOutcome, and never throws.
+ */
+export interface Transport {
+  send(prepared: Prepared, timeoutMs: number): Promise<AttemptOutcome>;
+  /** Set when nothing can be sent until the configuration changes (a NATS stream that exists with other subjects): the lane stops. */
+  refused(): string | null;
+  /** Gets ready ahead of the first attempt (NATS: connect and create or check the stream); resolves, never rejects. */
+  open(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The HTTP transport: one keep-alive pool per lane, or an injected fetch. */
+export function httpTransport(pool: Dispatcher | typeof fetch): Transport {
+  return {
+    send: async (prepared, timeoutMs) =>
+      isPublish(prepared) ? { ok: false, errorClass: "encode", message: "a NATS publish cannot go over HTTP", retryable: false } : sendAttempt(prepared, timeoutMs, pool),
+    refused: () => null,
+    open: async () => {},
+    close: async () => {
+      if (typeof pool !== "function") await pool.destroy().catch(() => {});
+    },
+  };
 }
 
 const MAX_ANSWER_KEPT = 2_000;

@@ -4,14 +4,15 @@ import { Agent } from "undici";
 import type { Logger } from "pino";
 import type { Partner } from "../config/partners.ts";
 import type { AttemptRecord, DeliveryStore, DueDelivery } from "./store.ts";
-import { sendAttempt, type AttemptOutcome, type PreparedRequest, type PartnerAnswer } from "./attempt.ts";
+import { httpTransport, type AttemptOutcome, type Prepared, type PartnerAnswer, type Transport } from "./attempt.ts";
 import { CircuitBreaker } from "./breaker.ts";
 import { describeRefusal } from "../partners/registry.ts";
 import { GroupCommit } from "../lib/group-commit.ts";
 import { SlidingWindow } from "../lib/sliding-window.ts";
 import { nextAttemptAt } from "./schedule.ts";
 import { msUntilOpen } from "./window.ts";
-import { interpretAnswer, prepareRequest, type WireTarget } from "./wire.ts";
+import { NatsPublisher } from "./nats.ts";
+import { interpretAnswer, prepare, type WireTarget } from "./wire.ts";
 
 /** Whether an operator paused a partner (PauseStore): a paused lane sends nothing. */
 export interface PauseState {
@@ -70,8 +71,10 @@ class PartnerLane {
   private readonly taken = new Set<number>();
   private readonly breaker: CircuitBreaker;
   private readonly rateGate: SlidingWindow;
-  /** This partner's keep-alive connection pool (or the fetch tests inject). */
-  private readonly transport: Agent | typeof fetch;
+  /** How attempts leave: this partner's keep-alive HTTP pool (or the fetch tests inject), or a NATS JetStream publisher (format nats). */
+  private readonly transport: Transport;
+  /** The transport got ready (NATS: connected, stream checked) before the first delivery is taken. */
+  private opening: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
   private timerAt = Infinity;
   private stopped = false;
@@ -94,7 +97,10 @@ class PartnerLane {
     if (!partner.wire) throw new Error(`partner ${partner.code} has no outbound settings`);
     this.target = { endpoint: partner.endpoint, wire: partner.wire };
     const { concurrency, rate, breaker_threshold, breaker_cooldown_ms } = partner.limits;
-    this.transport = doFetch ?? new Agent({ connections: concurrency, keepAliveTimeout: 30_000, connect: { timeout: partner.limits.timeout_ms } });
+    this.transport =
+      partner.wire.format === "nats"
+        ? new NatsPublisher(partner.endpoint, partner.wire, partner.code, partner.limits.timeout_ms, log)
+        : httpTransport(doFetch ?? new Agent({ connections: concurrency, keepAliveTimeout: 30_000, connect: { timeout: partner.limits.timeout_ms } }));
     // p-queue caps concurrency; the sliding window limits the rate as the partner counts it.
     this.queue = new PQueue({ concurrency });
     this.rateGate = new SlidingWindow(rate.requests, rate.per_ms);
@@ -136,7 +142,11 @@ class PartnerLane {
 
   private pump(): void {
     // A paused lane sleeps without a timer: resume wakes it.
-    if (this.stopped || this.paused) return;
+    if (this.stopped || this.paused || this.refusedByTransport()) return;
+    if (!this.opening) {
+      this.opening = this.transport.open().then(() => this.wake());
+      return;
+    }
     const now = Date.now();
     if (this.partner.window) {
       const wait = msUntilOpen(this.partner.window, now);
@@ -190,7 +200,7 @@ class PartnerLane {
       if (this.stopped || this.paused) return;
       const wire = this.target;
       const previousEventId = wire.wire.format === "cxml" && rows.length === 1 ? this.store.previousDelivered(rows[0]!.id) : undefined;
-      const request = prepareRequest(wire, rows, { now: Date.now(), previousEventId, batch: this.partner.delivery.mode === "batched" });
+      const request = prepare(wire, rows, { now: Date.now(), previousEventId, batch: this.partner.delivery.mode === "batched" });
       if ("ok" in request) {
         // This partner's format cannot carry the event: no attempt can succeed.
         const message = `not encodable as ${wire.wire.format}: ${describeRefusal(request)}`;
@@ -220,15 +230,32 @@ class PartnerLane {
     }
   }
 
-  /** One request through the rate gate; null when the lane stopped meanwhile. */
-  private async sendOnce(request: PreparedRequest): Promise<AttemptOutcome | null> {
+  /**
+   * A transport that cannot work as configured (a NATS stream of other subjects) stops the
+   * lane, with the reason as its `disabled` status; its deliveries stay pending in the store.
+   */
+  private refusedByTransport(): boolean {
+    const reason = this.transport.refused();
+    if (!reason) return false;
+    if (!this.disabled) {
+      this.disabled = reason;
+      this.stopped = true;
+      this.queue.clear();
+    }
+    return true;
+  }
+
+  /** One request (or publish) through the rate gate; null when the lane stopped meanwhile. */
+  private async sendOnce(request: Prepared): Promise<AttemptOutcome | null> {
     await this.rateGate.acquire();
     if (this.stopped) {
       this.rateGate.release();
       return null;
     }
     try {
-      return await sendAttempt(request, this.partner.limits.timeout_ms, this.transport);
+      const outcome = await this.transport.send(request, this.partner.limits.timeout_ms);
+      // Refused by the transport's configuration: released unsent, not recorded as an attempt.
+      return this.refusedByTransport() ? null : outcome;
     } finally {
       this.rateGate.release();
     }
@@ -239,7 +266,7 @@ class PartnerLane {
    * waits with jitter), each try through the rate gate; what still fails goes to the durable
    * schedule. A Retry-After, an open circuit or a permanent answer ends the quick retries.
    */
-  private async sendWithQuickRetries(request: PreparedRequest, rows: readonly DueDelivery[]): Promise<{ outcome: AttemptOutcome; tries: number } | null> {
+  private async sendWithQuickRetries(request: Prepared, rows: readonly DueDelivery[]): Promise<{ outcome: AttemptOutcome; tries: number } | null> {
     let tries = 0;
     let last: AttemptOutcome | null = null;
     const quick = this.partner.retry.quick_retries;
@@ -322,7 +349,7 @@ class PartnerLane {
     this.queue.clear();
     this.rateGate.close();
     await Promise.race([this.queue.onIdle(), new Promise((r) => setTimeout(r, graceMs).unref())]);
-    if (typeof this.transport !== "function") await this.transport.destroy().catch(() => {});
+    await this.transport.close();
   }
 }
 

@@ -1,6 +1,6 @@
 import type { Wire } from "../config/formats.ts";
 import { decodeCxmlResponse, decodeWith, describeRefusal, encodeCanonicalBatch, encodeWith, readEasypostError, refuse, signStandardWebhook, type EncodeResult, type Refusal } from "../partners/registry.ts";
-import type { AttemptOutcome, PartnerAnswer, PreparedRequest } from "./attempt.ts";
+import type { AttemptOutcome, PartnerAnswer, Prepared, PreparedPublish, PreparedRequest } from "./attempt.ts";
 
 /**
  * The one path from a stored event to a partner's request, and from its answer to an
@@ -8,6 +8,8 @@ import type { AttemptOutcome, PartnerAnswer, PreparedRequest } from "./attempt.t
  * partner's own transport and authentication (Standard Webhooks, cXML's SharedSecret in the
  * document, a bearer token, EasyPost's API key), and an answer that carries meaning (a cXML
  * Response's Status, EasyPost's bought Shipment) is read, never trusted on its HTTP status.
+ * The event backbone (format nats) is the same path with another transport: a JetStream
+ * publish of the event as stored, on `<prefix>.<type>`, deduplicated on its id.
  */
 
 export interface WireTarget {
@@ -52,7 +54,34 @@ function parsed(payload: string): unknown {
   }
 }
 
-/** The request for one event (or, canonical only, a batch of them); a refusal when the event cannot be encoded for this partner. */
+/** An event type is two subject tokens (`purchase_order.confirmed`): never a wildcard, a space or an empty token. */
+const SUBJECT_TYPE = /^[a-z_]+\.[a-z_]+$/;
+
+/**
+ * The JetStream publish of one event: its JSON byte for byte as stored, on
+ * `<prefix>.<type>`, with `Nats-Msg-Id` = the event id (set by the publisher from `msgId`) so
+ * that the stream drops a second copy within its duplicate window, and a few headers a
+ * consumer can route on without parsing the body.
+ */
+function preparePublish(prefix: string, event: WireEvent): PreparedPublish | Refusal {
+  const parsedEvent = parsed(event.payload) as { type?: unknown; subject?: { model?: unknown; id?: unknown }; sequence?: unknown } | null;
+  const type = parsedEvent?.type;
+  if (typeof type !== "string" || !SUBJECT_TYPE.test(type)) return refuse("invalid_event", "the stored event has no type usable as a subject token");
+  const headers: Record<string, string> = { "Content-Type": "application/json", "Odc-Event-Type": type };
+  const subject = parsedEvent?.subject;
+  if (subject && typeof subject.model === "string" && (typeof subject.id === "number" || typeof subject.id === "string")) headers["Odc-Subject"] = `${subject.model}/${subject.id}`;
+  if (typeof parsedEvent?.sequence === "number") headers["Odc-Sequence"] = String(parsedEvent.sequence);
+  return { subject: `${prefix}.${type}`, msgId: event.eventId, headers, payload: event.payload };
+}
+
+/** What a lane sends for one event (or, canonical only, a batch): the HTTP request of its format, or the JetStream publish of the backbone. */
+export function prepare(target: WireTarget, events: readonly WireEvent[], context: WireContext): Prepared | Refusal {
+  if (target.wire.format !== "nats") return prepareRequest(target, events, context);
+  if (events.length !== 1) return refuse("unsupported_event", "format nats publishes one event per message");
+  return preparePublish(target.wire.subjectPrefix, events[0]!);
+}
+
+/** The HTTP request for one event (or, canonical only, a batch of them); a refusal when the event cannot be encoded for this partner. */
 export function prepareRequest(target: WireTarget, events: readonly WireEvent[], context: WireContext): PreparedRequest | Refusal {
   const { wire } = target;
   const timestamp = Math.floor(context.now / 1000);
@@ -63,6 +92,7 @@ export function prepareRequest(target: WireTarget, events: readonly WireEvent[],
         : encodeCanonicalBatch(events.map((e) => ({ id: e.eventId, text: e.payload })), { secrets: wire.secrets, timestamp });
     return encoded.ok ? request(target.endpoint, encoded) : encoded;
   }
+  if (wire.format === "nats") return refuse("unsupported_event", "format nats publishes to JetStream, not over HTTP");
   if (events.length !== 1) return refuse("unsupported_event", `format ${wire.format} carries one event per request`);
   const event = parsed(events[0]!.payload);
   if (event === null) return refuse("invalid_event", "the stored event is not JSON");
