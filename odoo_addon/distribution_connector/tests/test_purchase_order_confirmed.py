@@ -283,7 +283,10 @@ class TestPurchaseOrderSupplierContent(ConnectorCase):
 
     def test_payload_is_captured_for_the_sidecar(self):
         """ODC_CAPTURE_PO_PAYLOAD=<file> odoo-test.sh writes this real payload; the sidecar's tests render it
-        (sidecar/src/partners/test-support/documents/odoo18_purchase_order_confirmed.json)."""
+        (sidecar/src/partners/test-support/documents/odoo18_purchase_order_confirmed.json). Captured
+        in a database with product_unspsc installed, the desk carries its UNSPSC code."""
+        if "unspsc_code_id" in self.env["product.product"]._fields:
+            self.product_desk.unspsc_code_id = self.env["product.unspsc.code"].search([("code", "=", "56101703")], limit=1)
         _order, row = self.supplier_order()
         json.dumps(row.payload)  # what the outbox stores must be JSON as it is
         target = os.environ.get("ODC_CAPTURE_PO_PAYLOAD")

@@ -199,7 +199,8 @@ describe("cXML DTD structural check", () => {
 });
 
 describe("a real Odoo 18 purchase order, rendered as a cXML OrderRequest", () => {
-  const xml = encoded(odooPayload(), { ...options, classification: { domain: "UNSPSC", code: "56101700" } });
+  // Lines without a UNSPSC code in Odoo take the partner's configured classification.
+  const xml = encoded(odooPayload(), { ...options, classification: { domain: "custom", code: "FURNITURE" } });
 
   it("is a valid contracts/v1 event, and passes the DTD structural check", () => {
     expect(contractErrors(odooPayload())).toEqual([]);
@@ -217,6 +218,7 @@ describe("a real Odoo 18 purchase order, rendered as a cXML OrderRequest", () =>
     expect(lines.map((i) => text(at(i, "ItemID/SupplierPartID")))).toEqual(["WC-DESK-CMB", "FURN_0001", "WC-CHAIR"]);
     expect(text(at(lines[2]!, "ItemID/SupplierPartAuxiliaryID"))).toBe("Black");
     expect(lines.map((i) => text(at(i, "ItemDetail/UnitPrice/Money")))).toEqual(["450.00", "10.00", "120.00"]);
-    expect(lines.map((i) => at(i, "ItemDetail/Classification")!.attrs.domain)).toEqual(["UNSPSC", "UNSPSC", "UNSPSC"]);
+    // The desk's UNSPSC code comes from Odoo (captured with product_unspsc installed).
+    expect(lines.map((i) => [at(i, "ItemDetail/Classification")!.attrs.domain, text(at(i, "ItemDetail/Classification"))])).toEqual([["UNSPSC", "56101703"], ["custom", "FURNITURE"], ["custom", "FURNITURE"]]);
   });
 });

@@ -187,10 +187,10 @@ describe("a real Odoo 18 purchase order, rendered as a Peppol Order", () => {
     expect(items.map((l) => text(at(l, "Item/ClassifiedTaxCategory/ID")))).toEqual(["S", "S", "S"]);
   });
 
-  it("carries the product's classification when Odoo has one (UNSPSC)", () => {
-    const event = odooPayload();
-    event.data.lines[0].classification = { scheme: "UNSPSC", code: "56101703" };
-    expect(text(at(lines(encoded(event))[0], "Item/CommodityClassification/ItemClassificationCode"))).toBe("56101703");
+  it("carries the product's classification where Odoo has one (UNSPSC, captured with product_unspsc installed)", () => {
+    const items = lines(xml);
+    expect(text(at(items[0]!, "Item/CommodityClassification/ItemClassificationCode"))).toBe("56101703");
+    expect(at(items[1]!, "Item/CommodityClassification")).toBeUndefined();
   });
 });
 
