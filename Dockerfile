@@ -39,8 +39,10 @@ RUN mkdir -p /data /config && chown node:node /data
 USER node
 VOLUME ["/data"]
 EXPOSE 8787
+# Healthy = able to work (/readyz: store writable, migrations applied, Odoo answers and logs
+# the integration user in); /healthz would only say the process answers.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.ODC_PORT || 8787) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.ODC_PORT || 8787) + '/readyz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # node is PID 1 itself (exec form, no shell, no npm): `docker stop` sends it SIGTERM.
 STOPSIGNAL SIGTERM
 CMD ["node", "dist/odc.mjs", "serve"]

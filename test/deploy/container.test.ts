@@ -191,7 +191,7 @@ describe("docker-compose.yml", () => {
   });
 
   it("checks the sidecar's health, waits for PostgreSQL, and stops it with SIGTERM", () => {
-    expect(compose.services.sidecar!.healthcheck!.test.join(" ")).toContain("/healthz");
+    expect(compose.services.sidecar!.healthcheck!.test.join(" ")).toContain("/readyz");
     expect(compose.services.db!.healthcheck!.test.join(" ")).toContain("pg_isready");
     expect(compose.services.odoo!.depends_on).toEqual({ db: { condition: "service_healthy" } });
     expect(compose.services.sidecar!.stop_signal).toBe("SIGTERM");
@@ -230,13 +230,13 @@ describe("Dockerfile", () => {
     for (const p of [".env", ".data", "node_modules", "*.sqlite", "partners.json"]) expect(ignored).toContain(p);
   });
 
-  it("runs as a non-root user, with a HEALTHCHECK on /healthz and the exec-form CMD", () => {
+  it("runs as a non-root user, with a HEALTHCHECK on /readyz and the exec-form CMD", () => {
     const users = runtimeOps("USER").map((u) => u.args);
     expect(users.length).toBeGreaterThan(0);
     expect(["root", "0", "0:0"]).not.toContain(users.at(-1));
     const health = runtimeOps("HEALTHCHECK");
     expect(health).toHaveLength(1);
-    expect(health[0]!.args).toContain("/healthz");
+    expect(health[0]!.args).toContain("/readyz");
     const cmd = runtimeOps("CMD");
     expect(cmd).toHaveLength(1);
     expect(JSON.parse(cmd[0]!.args)).toEqual(CMD);
@@ -244,12 +244,12 @@ describe("Dockerfile", () => {
     expect(runtimeEnv.get("ODC_HOST")).toBe("0.0.0.0");
   });
 
-  it("the HEALTHCHECK command exits 0 when /healthz answers 200 and 1 otherwise", async () => {
+  it("the HEALTHCHECK command exits 0 when /readyz answers 200 and 1 otherwise (503, or nothing listening)", async () => {
     const args = runtimeOps("HEALTHCHECK")[0]!.args;
     const exec = JSON.parse(args.slice(args.indexOf("CMD ") + 4)) as string[];
     expect(exec.slice(0, 2)).toEqual(["node", "-e"]);
     let status = 200;
-    const server = createServer((req, res) => res.writeHead(req.url === "/healthz" ? status : 404).end());
+    const server = createServer((req, res) => res.writeHead(req.url === "/readyz" ? status : 404).end());
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     const port = (server.address() as AddressInfo).port;
     const probe = () =>
