@@ -12,6 +12,7 @@ import { OdooClient } from "./odoo/client.ts";
 import { OdooOutbox, type OutboxResult } from "./odoo/outbox.ts";
 import { ConsumerIdentity, OutboxDrain, type DrainObserver, ResultReporter, nudgeRoutes } from "./outbox/index.ts";
 import { opsRoutes } from "./ops/routes.ts";
+import { openApiRoutes } from "./ops/openapi.ts";
 import { Metrics } from "./ops/metrics.ts";
 import { PartnerActivity } from "./ops/activity.ts";
 import { statusRoutes } from "./ops/admin.ts";
@@ -138,6 +139,7 @@ export class Sidecar {
         ["/", opsRoutes({ health: () => this.health(), ready: () => this.readiness.check(), metrics: async () => ({ contentType: this.metrics.registry.contentType, body: await this.metrics.registry.metrics() }) })],
         ...(env.ODC_ADMIN_TOKEN || env.ODC_READ_TOKEN ? [["/", statusPageRoutes([env.ODC_ADMIN_TOKEN, env.ODC_READ_TOKEN].filter((t): t is string => !!t), () => this.status())] as const] : []),
         ["/", nudgeRoutes(env.ODC_NUDGE_SECRET, () => this.drain.wake(), log)],
+        ["/", openApiRoutes()],
         ...(this.inbound.admin ? [["/admin/inbound", this.inbound.admin] as const] : []),
         ...(env.ODC_ADMIN_TOKEN ? [["/admin", statusRoutes(env.ODC_ADMIN_TOKEN, () => this.status())] as const] : []),
         ...(env.ODC_ADMIN_TOKEN
