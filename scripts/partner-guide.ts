@@ -253,7 +253,7 @@ ${receiver}
 \`\`\`
 
 Python (\`pip install standardwebhooks\`), the same receiver with the standard library's
-HTTP server:
+HTTP server (the project's tests run it against real signed requests too):
 
 \`\`\`python
 ${python}

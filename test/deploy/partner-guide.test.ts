@@ -10,9 +10,10 @@ import { ROOT, freePort } from "../support/processes.ts";
 
 /**
  * docs/partner-guide.md is generated from contracts/v1 (`npm run docs`): the committed copy
- * must be what the script writes now. Its JavaScript receiver (docs/examples/webhook-receiver.mjs,
- * included word for word) runs as a partner would run it, behind a recording proxy, and takes
- * the real signed requests of a sidecar; the same request tampered with is refused.
+ * must be what the script writes now. Its receivers (docs/examples/webhook-receiver.mjs and
+ * webhook_receiver.py, included word for word) run as a partner would run them, behind a
+ * recording proxy, and take the real signed requests of a sidecar; the same request tampered
+ * with, or unsigned, is refused.
  */
 
 describe("docs/partner-guide.md", () => {
@@ -41,23 +42,35 @@ interface Recorded {
   status: number;
 }
 
-describe("the guide's JavaScript receiver against a real sidecar", () => {
+const RECEIVERS = [
+  { language: "JavaScript", command: [process.execPath, join(ROOT, "docs/examples/webhook-receiver.mjs")], env: {} },
+  // With a stand-in for the PyPI library, which this project's machines cannot install
+  // (test/deploy/python-standin): what runs is the guide's receiver code, not the library.
+  { language: "Python", command: ["python3", join(ROOT, "docs/examples/webhook_receiver.py")], env: { PYTHONPATH: join(ROOT, "test/deploy/python-standin") } },
+];
+
+describe.each(RECEIVERS)("the guide's $language receiver against a real sidecar", ({ command, env }) => {
   let stack: Stack | null = null;
   let receiver: ChildProcess | null = null;
   let proxy: Server | null = null;
   let receiverUrl = "";
   const printed: string[] = [];
   const recorded: Recorded[] = [];
+  let stderr = "";
 
   beforeAll(async () => {
     const port = await freePort();
     receiverUrl = `http://127.0.0.1:${port}`;
-    receiver = spawn(process.execPath, [join(ROOT, "docs/examples/webhook-receiver.mjs")], {
+    receiver = spawn(command[0]!, command.slice(1), {
       cwd: join(ROOT, "docs/examples"),
-      env: { PATH: process.env.PATH ?? "", WEBHOOK_SECRET: PARTNER_SECRET, PORT: String(port) },
-      stdio: ["ignore", "pipe", "inherit"],
+      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", WEBHOOK_SECRET: PARTNER_SECRET, PORT: String(port), ...env },
+      stdio: ["ignore", "pipe", "pipe"],
     });
     receiver.stdout!.on("data", (chunk: Buffer) => printed.push(...chunk.toString("utf8").split("\n").filter(Boolean)));
+    receiver.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
+    receiver.once("exit", (code) => {
+      if (code) console.error(`receiver exited ${code}: ${stderr.slice(-2000)}`);
+    });
     for (let i = 0; ; i++) {
       try {
         await (await fetch(receiverUrl, { method: "POST", body: "{}" })).body?.cancel();
