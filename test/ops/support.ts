@@ -30,7 +30,7 @@ export interface OpsStack {
 }
 
 export async function startOpsStack(
-  options: { env?: Record<string, string>; woodFault?: (n: number, id: string) => PartnerFault | null; woodOverrides?: Record<string, unknown>; /** Collects the sidecar's log lines (level info). */ logLines?: string[] } = {},
+  options: { env?: Record<string, string>; woodFault?: (n: number, id: string) => PartnerFault | null; woodOverrides?: Record<string, unknown>; /** Without the CONTROL partner. */ noControl?: boolean; /** Collects the sidecar's log lines (level info). */ logLines?: string[] } = {},
 ): Promise<OpsStack> {
   const dir = mkdtempSync(join(tmpdir(), "odc-ops-"));
   const odoo = new OdooSimulator({ nudgeSecret: NUDGE_SECRET });
@@ -46,7 +46,9 @@ export async function startOpsStack(
     {
       partners: [
         { code: "WOODCORNER", name: "Wood Corner", endpoint: `${wood.url}/webhooks`, signing_secrets: ["env:PARTNER_SECRET"], subscriptions: { event_types: ["purchase_order.confirmed"] }, ...options.woodOverrides },
-        { code: "CONTROL", name: "Control", endpoint: `${control.url}/webhooks`, signing_secrets: ["env:PARTNER_SECRET"], subscriptions: { event_types: ["purchase_order.confirmed"], partner_codes: ["*"] } },
+        ...(options.noControl
+          ? []
+          : [{ code: "CONTROL", name: "Control", endpoint: `${control.url}/webhooks`, signing_secrets: ["env:PARTNER_SECRET"], subscriptions: { event_types: ["purchase_order.confirmed"], partner_codes: ["*"] } }]),
       ],
     },
     { PARTNER_SECRET },
