@@ -76,10 +76,7 @@ export class NatsPublisher implements Transport {
     let session: Session;
     try {
       session = await this.connection();
-      if (this.recheck) {
-        await this.ensureStream(session.nc);
-        this.recheck = false;
-      }
+      if (this.recheck) await this.recheckStream(session.nc);
     } catch (err) {
       return this.failure(err, timeoutMs);
     }
@@ -165,6 +162,23 @@ export class NatsPublisher implements Transport {
         if (s.nc === nc && this.session === current) this.session = null;
       }, () => {});
     });
+  }
+
+  /** One check at a time, however many attempts are in flight when the stream needs it. */
+  private rechecking: Promise<void> | null = null;
+  private recheckStream(nc: NatsConnection): Promise<void> {
+    if (!this.rechecking) {
+      this.recheck = false;
+      this.rechecking = this.ensureStream(nc)
+        .catch((err) => {
+          this.recheck = true;
+          throw err;
+        })
+        .finally(() => {
+          this.rechecking = null;
+        });
+    }
+    return this.rechecking;
   }
 
   /**
