@@ -21,6 +21,7 @@ import { gatherStatus, type StatusDocument } from "./ops/status.ts";
 import { ReadinessProbe } from "./ops/readiness.ts";
 import { statusPageRoutes } from "./ops/page.ts";
 import { registerStatusGauges } from "./ops/status-metrics.ts";
+import { AuditLog } from "./ops/audit.ts";
 import { closeStore, openStore, type StoreDb } from "./store/db.ts";
 
 export interface SidecarObserver extends DeliveryObserver, DrainObserver {
@@ -51,6 +52,7 @@ export class Sidecar {
   readonly inbound: Inbound;
   readonly pauses: PauseStore;
   readonly activity = new PartnerActivity();
+  readonly audit: AuditLog;
   private readonly secrets: string[];
   private readonly readiness: ReadinessProbe;
   private server: ServerType | null = null;
@@ -65,6 +67,7 @@ export class Sidecar {
     this.store = new DeliveryStore(this.db);
     this.pauses = new PauseStore(this.db);
     this.secrets = secretValuesOf(options.partners, { apiKey: env.ODOO_API_KEY, secret: env.ODC_NUDGE_SECRET, token: [env.ODC_ADMIN_TOKEN, env.ODC_READ_TOKEN] });
+    this.audit = new AuditLog(this.db, env.ODC_AUDIT_RETENTION_DAYS * 86_400_000, this.secrets);
     this.odoo = new OdooClient({ url: env.ODOO_URL, db: env.ODOO_DB, login: env.ODOO_USER, apiKey: env.ODOO_API_KEY, concurrency: env.ODOO_CONCURRENCY, timeoutMs: env.ODOO_TIMEOUT_MS, logger: log });
     this.metrics = new Metrics(() => this.store.counts());
     registerStatusGauges(this.metrics.registry, () => this.status());
@@ -141,9 +144,9 @@ export class Sidecar {
         ["/", nudgeRoutes(env.ODC_NUDGE_SECRET, () => this.drain.wake(), log)],
         ["/", openApiRoutes()],
         ...(this.inbound.admin ? [["/admin/inbound", this.inbound.admin] as const] : []),
-        ...(env.ODC_ADMIN_TOKEN ? [["/admin", statusRoutes(env.ODC_ADMIN_TOKEN, () => this.status())] as const] : []),
+        ...(env.ODC_ADMIN_TOKEN ? [["/admin", statusRoutes(env.ODC_ADMIN_TOKEN, () => this.status(), this.audit)] as const] : []),
         ...(env.ODC_ADMIN_TOKEN
-          ? [["/admin", adminRoutes(env.ODC_ADMIN_TOKEN, this.store, () => this.dispatcher.wakeAll(), { pauses: this.pauses, known: (code) => this.dispatcher.has(code), resumed: (code) => this.dispatcher.wake(code) })] as const]
+          ? [["/admin", adminRoutes(env.ODC_ADMIN_TOKEN, this.store, () => this.dispatcher.wakeAll(), { pauses: this.pauses, known: (code) => this.dispatcher.has(code), resumed: (code) => this.dispatcher.wake(code) }, (actor, action, subject, detail) => this.audit.record(actor, action, subject, detail))] as const]
           : []),
         ["/inbound", this.inbound.routes],
       ],
@@ -189,6 +192,7 @@ export class Sidecar {
       this.server = serveApp(this.app, { hostname: env.ODC_HOST, port: env.ODC_PORT, fastPath: this.inbound.fastPath }, (info: AddressInfo) => resolve(info.port));
       this.server.once("error", reject);
     });
+    this.audit.start();
     this.drain.start();
     this.reporter.start();
     this.inbound.worker.start();
@@ -200,6 +204,7 @@ export class Sidecar {
   /** Stops taking work, lets attempts in flight finish (bounded), flushes results, closes. */
   async stop(graceMs = 5_000): Promise<void> {
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    this.audit.stop();
     await this.drain.stop();
     await this.inbound.worker.stop();
     await this.dispatcher.stop(graceMs);

@@ -137,6 +137,13 @@ describe("odc dead-letters / replay / inbound quarantine", () => {
     expect(wood.accepted.map((e) => e.webhookId).sort()).toEqual(rows.map((r) => r.event_uuid).sort());
     expect(JSON.parse((await odc(["replay", "--all", "--json"], env)).stdout)).toEqual({ replayed: 0 });
     expect((await odc(["dead-letters"], env)).stdout).toContain("0 dead letter(s)");
+    // The replay is in the audit trail, with who ran it and what it selected (the --all that
+    // found nothing made no replay call, so it left no entry).
+    const audit = JSON.parse((await odc(["audit", "--json", "--action", "dead_letters.replay"], env)).stdout) as { entries: { actor: string; subject: string | null; detail: { replayed: number; delivery_ids: number[] } }[] };
+    expect(audit.entries).toHaveLength(1);
+    expect(audit.entries[0]).toMatchObject({ actor: expect.stringMatching(/^admin-token \(cli:/), detail: { replayed: 3 } });
+    expect(audit.entries[0]!.detail.delivery_ids).toHaveLength(3);
+    expect((await odc(["audit"], env)).stdout).toMatch(/dead_letters\.replay/);
 
     const quarantine = await odc(["inbound", "quarantine", "--json"], env);
     expect(quarantine.code).toBe(0);

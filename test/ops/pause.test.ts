@@ -91,6 +91,22 @@ describe("odc pause / resume: persisted, a paused partner gets no request", () =
     expect(partnerOf(doc, "WOODCORNER")).toMatchObject({ paused: false, deliveries: { pending: 0, delivered: 4 } });
     // A second resume changes nothing.
     expect(await (await stack.admin("/partners/WOODCORNER/resume", { method: "POST" })).json()).toMatchObject({ changed: false });
+
+    // The audit trail kept each action, who did it and why, across the restart; newest first.
+    const audit = (await (await stack.admin("/audit")).json()) as { entries: { actor: string; action: string; subject: string; detail: Record<string, unknown> }[] };
+    expect(audit.entries.map((e) => [e.action, e.subject, e.detail.changed])).toEqual([
+      ["partner.resume", "WOODCORNER", false],
+      ["partner.resume", "WOODCORNER", true],
+      ["partner.pause", "WOODCORNER", true],
+    ]);
+    expect(audit.entries[2]).toMatchObject({ actor: "admin-token (cli:alice)", detail: { reason: "supplier maintenance" } });
+    expect(audit.entries[1]!.detail).toMatchObject({ paused_by: "admin-token (cli:alice)" });
+    expect(((await (await stack.admin("/audit?action=partner.pause")).json()) as { entries: unknown[] }).entries).toHaveLength(1);
+    expect((await stack.admin("/audit?action=drop")).status).toBe(400);
+    expect((await stack.admin("/audit?limit=100000")).status).toBe(400);
+    expect((await stack.admin("/audit?since=yesterday")).status).toBe(400);
+    expect((await stack.admin("/audit?evil=1")).status).toBe(400);
+    expect((await fetch(`${stack.url}/admin/audit`)).status).toBe(401);
   });
 
   it("refuses bad input with a 4xx and changes nothing", async () => {
@@ -109,5 +125,7 @@ describe("odc pause / resume: persisted, a paused partner gets no request", () =
     const doc = await status(stack);
     expect(doc.partners.every((p) => !p.paused)).toBe(true);
     expect(((await (await stack.admin("/partners/paused")).json()) as { paused: unknown[] }).paused).toEqual([]);
+    // Refused requests leave no audit entry.
+    expect(((await (await stack.admin("/audit")).json()) as { entries: unknown[] }).entries).toEqual([]);
   });
 });

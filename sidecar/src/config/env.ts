@@ -46,6 +46,8 @@ export const envSchema = z
     /** Business attention: a confirmed PO unacknowledged this long after its delivery, a dispatched shipment with no milestone this long. */
     ODC_ATTENTION_ACK_MS: duration(24 * 3_600_000),
     ODC_ATTENTION_MILESTONE_MS: duration(24 * 3_600_000),
+    /** How long the audit trail of operators' actions (pause, resume, replay) is kept. */
+    ODC_AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(365),
     /** Inbound events per `connector.inbound.apply_events` call (the addon takes at most 200). */
     ODC_INBOUND_BATCH: z.coerce.number().int().min(1).max(200).default(100),
     /** apply_events calls in flight at once (they share ODOO_CONCURRENCY with the outbox). */

@@ -14,6 +14,9 @@ export interface PauseControl {
   resumed(partner: string): void;
 }
 
+/** Where operators' actions are recorded (the audit trail), with who asked. */
+export type AuditSink = (actor: string, action: "partner.pause" | "partner.resume" | "dead_letters.replay", subject: string | null, detail: Record<string, unknown>) => void;
+
 const PARTNER_CODE = /^[A-Za-z0-9._-]{1,64}$/;
 const ACTOR = /^[A-Za-z0-9._@:-]{1,64}$/;
 const pauseBodySchema = z.object({ reason: z.string().max(200).optional() }).strict();
@@ -47,7 +50,7 @@ function toFilter(f: z.infer<typeof filterSchema>): DeadLetterFilter {
  * Admin API: dead letters and their replay. Bearer token compared in constant time; off
  * (404) when no token is configured.
  */
-export function adminRoutes(token: string, store: DeliveryStore, onReplay: () => void, pausing?: PauseControl): Hono {
+export function adminRoutes(token: string, store: DeliveryStore, onReplay: () => void, pausing?: PauseControl, audit?: AuditSink): Hono {
   const app = new Hono();
   app.use("*", requireAdminToken(token));
 
@@ -90,6 +93,13 @@ export function adminRoutes(token: string, store: DeliveryStore, onReplay: () =>
     if (!f.delivery_ids && !f.event_ids && !f.partner && !f.since && !f.until) throw new HttpError(400, "bad_request", "name what to replay: delivery_ids, event_ids, partner, since/until");
     const replayed = store.replayDead(toFilter(f));
     if (replayed > 0) onReplay();
+    audit?.(actorOf(c.req.header("x-odc-actor")), "dead_letters.replay", f.partner ?? null, {
+      ...(f.delivery_ids ? { delivery_ids: f.delivery_ids.length > 50 ? `${f.delivery_ids.length} ids` : f.delivery_ids } : {}),
+      ...(f.event_ids ? { event_ids: f.event_ids.length > 50 ? `${f.event_ids.length} ids` : f.event_ids } : {}),
+      ...(f.since ? { since: f.since } : {}),
+      ...(f.until ? { until: f.until } : {}),
+      replayed,
+    });
     return c.json({ replayed }, 202);
   });
 
@@ -124,15 +134,19 @@ export function adminRoutes(token: string, store: DeliveryStore, onReplay: () =>
     app.post("/partners/:code/pause", async (c) => {
       const partner = partnerOf(c.req.param("code"));
       const reason = await reasonOf(c);
-      const changed = pausing.pauses.pause(partner, actorOf(c.req.header("x-odc-actor")), reason);
+      const actor = actorOf(c.req.header("x-odc-actor"));
+      const changed = pausing.pauses.pause(partner, actor, reason);
+      audit?.(actor, "partner.pause", partner, { reason, changed });
       return c.json({ ...present(partner), changed });
     });
 
     app.post("/partners/:code/resume", async (c) => {
       const partner = partnerOf(c.req.param("code"));
       await reasonOf(c);
+      const was = pausing.pauses.get(partner);
       const changed = pausing.pauses.resume(partner);
       if (changed) pausing.resumed(partner);
+      audit?.(actorOf(c.req.header("x-odc-actor")), "partner.resume", partner, { changed, ...(was ? { paused_since: new Date(was.pausedAt).toISOString(), paused_by: was.pausedBy } : {}) });
       return c.json({ ...present(partner), changed });
     });
   }

@@ -21,6 +21,7 @@ export const ADMIN_USAGE = `admin commands (talk to a running sidecar):
   pause <partner> [--reason TEXT]     the partner gets no request; its queue waits (survives restarts)
   resume <partner>
   inbound quarantine [--partner P] [--limit N]
+  audit [--since ISO] [--action partner.pause|partner.resume|dead_letters.replay] [--limit N]
 
   options: --url URL (or ODC_ADMIN_URL, default http://127.0.0.1:8787)
            --token TOKEN (or ODC_ADMIN_TOKEN)   --json (machine-readable output)
@@ -346,7 +347,37 @@ const inboundCommand: Handler = async (args, io) => {
   return EXIT.ok;
 };
 
+interface AuditEntry {
+  id: number;
+  at: string;
+  actor: string;
+  action: string;
+  subject: string | null;
+  detail: unknown;
+}
+
+const auditCommand: Handler = async (args, io) => {
+  const { values } = parse(args, { since: { type: "string" }, action: { type: "string" }, limit: { type: "string" } });
+  const q = new URLSearchParams();
+  const since = isoArg("since", values.since);
+  const limit = limitArg(values.limit);
+  if (values.action !== undefined && !["partner.pause", "partner.resume", "dead_letters.replay"].includes(values.action)) throw new CliExit(EXIT.usage, "--action: partner.pause, partner.resume or dead_letters.replay");
+  if (since) q.set("since", since);
+  if (values.action) q.set("action", values.action);
+  if (limit) q.set("limit", String(limit));
+  const res = await clientOf(values, io).call<{ entries: AuditEntry[] }>("GET", `/admin/audit${q.size ? `?${q}` : ""}`);
+  if (values.json) {
+    io.out(JSON.stringify(res, null, 2) + "\n");
+    return EXIT.ok;
+  }
+  const t = table(["at", "actor", "action", "subject", "detail"]);
+  for (const e of res.entries) t.push([e.at, e.actor, e.action, dash(e.subject), e.detail ? JSON.stringify(e.detail).slice(0, 120) : "-"]);
+  io.out(`${res.entries.length} audit entr${res.entries.length === 1 ? "y" : "ies"}\n${res.entries.length ? t.toString() + "\n" : ""}`);
+  return EXIT.ok;
+};
+
 export const adminCommands: Record<string, Handler> = {
+  audit: auditCommand,
   status: statusCommand,
   "dead-letters": deadLettersCommand,
   replay: replayCommand,

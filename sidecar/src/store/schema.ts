@@ -158,3 +158,25 @@ export const partnerPauses = sqliteTable("partner_pauses", {
 });
 
 export type PartnerPauseRow = typeof partnerPauses.$inferSelect;
+
+/**
+ * What operators did through the admin API (pause, resume, replay): when, who (which token,
+ * and the name a client gave, e.g. `cli:alice`), what, and its details. Never a secret.
+ */
+export const auditLog = sqliteTable(
+  "audit_log",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    at: integer("at").notNull(),
+    actor: text("actor").notNull(),
+    /** partner.pause | partner.resume | dead_letters.replay */
+    action: text("action").notNull(),
+    /** The partner, or null for a replay by selectors. */
+    subject: text("subject"),
+    /** JSON: the reason, the selectors and how many were replayed. */
+    detail: text("detail"),
+  },
+  (t) => [index("audit_log_at_idx").on(t.at)],
+);
+
+export type AuditRow = typeof auditLog.$inferSelect;
