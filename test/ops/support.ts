@@ -30,7 +30,7 @@ export interface OpsStack {
 }
 
 export async function startOpsStack(
-  options: { env?: Record<string, string>; woodFault?: (n: number, id: string) => PartnerFault | null; woodOverrides?: Record<string, unknown>; /** Without the CONTROL partner. */ noControl?: boolean; /** Collects the sidecar's log lines (level info). */ logLines?: string[] } = {},
+  options: { env?: Record<string, string>; woodFault?: (n: number, id: string) => PartnerFault | null; woodOverrides?: Record<string, unknown>; /** Without the CONTROL partner. */ noControl?: boolean; /** More partners, with the secrets their references name. */ extraPartners?: unknown[]; secrets?: Record<string, string>; /** Collects the sidecar's log lines (level info). */ logLines?: string[] } = {},
 ): Promise<OpsStack> {
   const dir = mkdtempSync(join(tmpdir(), "odc-ops-"));
   const odoo = new OdooSimulator({ nudgeSecret: NUDGE_SECRET });
@@ -49,9 +49,10 @@ export async function startOpsStack(
         ...(options.noControl
           ? []
           : [{ code: "CONTROL", name: "Control", endpoint: `${control.url}/webhooks`, signing_secrets: ["env:PARTNER_SECRET"], subscriptions: { event_types: ["purchase_order.confirmed"], partner_codes: ["*"] } }]),
+        ...(options.extraPartners ?? []),
       ],
     },
-    { PARTNER_SECRET },
+    { PARTNER_SECRET, ...options.secrets },
   );
   const make = async () => {
     const lines = options.logLines;

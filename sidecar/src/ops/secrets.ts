@@ -19,6 +19,12 @@ export function secretValuesOf(...roots: unknown[]): string[] {
     if (typeof value === "object") for (const [k, v] of Object.entries(value)) walk(v, keyIsSecret || SECRET_KEY.test(k), depth + 1);
   };
   for (const r of roots) walk(r, false, 0);
+  // The forms a credential travels in, which an echoing proxy's error page may hold: HTTP Basic
+  // (`key:` and the bare key, base64).
+  for (const v of [...out]) {
+    out.add(Buffer.from(`${v}:`).toString("base64"));
+    out.add(Buffer.from(v).toString("base64"));
+  }
   // Longest first, so a secret that contains another is replaced whole.
   return [...out].sort((a, b) => b.length - a.length);
 }
