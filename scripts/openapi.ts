@@ -201,6 +201,28 @@ export function buildOpenApi(): Json {
       "/admin/status": {
         get: { tags: ["admin"], summary: "Status document (what the status page and odc status show)", security: admin, responses: { "200": json("status", { type: "object" }), "401": unauthorized } },
       },
+      "/admin/audit": {
+        get: {
+          tags: ["admin"],
+          summary: "Operators' actions (pause, resume, replay), newest first",
+          security: admin,
+          parameters: [
+            query("since", "ISO 8601 date-time", isoDateTime),
+            query("action", "one action", { type: "string", enum: ["partner.pause", "partner.resume", "dead_letters.replay"] }),
+            query("before_id", "page: entries with a smaller id", { type: "integer", minimum: 1 }),
+            query("limit", "1-1000 (default 100)", { type: "integer", minimum: 1, maximum: 1000 }),
+          ],
+          responses: {
+            "200": json("a page of entries", {
+              type: "object",
+              required: ["entries", "next_before_id"],
+              properties: { entries: { type: "array", items: { $ref: "#/components/schemas/AuditEntry" } }, next_before_id: { type: ["integer", "null"], description: "pass as before_id for the next page" } },
+            }),
+            "400": errorResponse("bad query"),
+            "401": unauthorized,
+          },
+        },
+      },
       "/admin/dead-letters": {
         get: {
           tags: ["admin"],
@@ -307,6 +329,11 @@ export function buildOpenApi(): Json {
         InboundDocumentList: documentList,
         InboundAccepted: inboundAccepted,
         PauseState: pauseState,
+        AuditEntry: {
+          type: "object",
+          required: ["id", "at", "actor", "action", "subject", "detail"],
+          properties: { id: { type: "integer" }, at: isoDateTime, actor: { type: "string" }, action: { type: "string" }, subject: { type: ["string", "null"] }, detail: { description: "what the action did, secrets scrubbed" } },
+        },
       },
     },
   };

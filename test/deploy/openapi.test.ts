@@ -140,6 +140,9 @@ describe("contracts/openapi.json against the running app", () => {
     expect(paused.body).toMatchObject({ paused: [{ partner: "WOODCORNER", paused: true }] });
     expect((await check("POST", "/admin/partners/{code}/resume", "/admin/partners/WOODCORNER/resume", { headers: auth })).status).toBe(200);
     expect((await check("POST", "/admin/partners/{code}/pause", "/admin/partners/NOSUCH/pause", { headers: auth })).status).toBe(404);
+    const audit = await check("GET", "/admin/audit", "/admin/audit", { headers: auth });
+    expect(audit.body).toMatchObject({ entries: expect.arrayContaining([expect.objectContaining({ action: "partner.pause" })]) });
+    expect((await check("GET", "/admin/audit", "/admin/audit?action=nothing", { headers: auth })).status).toBe(400);
     expect((await check("GET", "/admin/inbound/documents", "/admin/inbound/documents?limit=10", { headers: auth })).status).toBe(200);
     expect((await check("GET", "/admin/inbound/quarantine", "/admin/inbound/quarantine", { headers: auth })).status).toBe(200);
     expect((await check("GET", "/admin/inbound/documents/{id}/body", "/admin/inbound/documents/999999/body", { headers: auth })).status).toBe(404);
