@@ -273,11 +273,14 @@ ${python}
   \`X-Stop-Retrying: true\` ends the retries of that event.
 - **Duplicates**: delivery is at least once. A crash or a lost answer can bring the same
   event again, always with the same \`webhook-id\` (= \`id\`): ignore one you have taken and
-  answer 2xx. A person at the distributor may also send an event again on purpose.
+  answer 2xx. A person at the distributor may also send an event again (after a problem on
+  your side, for instance): it carries the same id too, so if you had taken it, just answer 2xx.
 - **Order**: events of one subject (one purchase order, one picking) reach you in the order
   of their \`sequence\` (1, 2, 3 ... per subject); a later one is never sent before an earlier
-  one is taken or dead. Events of different subjects may arrive in any order, and several at
-  once (the distributor sets your rate limit and concurrency).
+  one is taken or dead. The numbers can have gaps (an event the distributor cancelled, or one
+  not meant for you, is never sent): never wait for a missing number. Events of different
+  subjects may arrive in any order, and several at once (the distributor sets your rate
+  limit and concurrency).
 - **Pauses**: while you fail repeatedly the connector stops sending to you for a while, then
   tries one request; nothing is lost meanwhile. Deliveries can also be limited to a daily
   window agreed with you.
