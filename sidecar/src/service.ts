@@ -203,11 +203,16 @@ export class Sidecar {
 
   /** Stops taking work, lets attempts in flight finish (bounded), flushes results, closes. */
   async stop(graceMs = 5_000): Promise<void> {
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    // Everything stops taking work at once: waiting for one (an HTTP request or a claim call in
+    // flight) before telling the next would let the lanes start new requests meanwhile. What is
+    // on the wire finishes (bounded by graceMs); what was not started waits in the store and in Odoo.
     this.audit.stop();
-    await this.drain.stop();
-    await this.inbound.worker.stop();
-    await this.dispatcher.stop(graceMs);
+    await Promise.all([
+      new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve())),
+      this.drain.stop(),
+      this.inbound.worker.stop(),
+      this.dispatcher.stop(graceMs),
+    ]);
     await this.reporter.reportOnce().catch(() => false);
     await this.reporter.stop();
     await closeStore(this.db);

@@ -44,7 +44,7 @@ describe("SIGTERM to `node bin/odc.mjs serve` with a slow partner", () => {
     cleanups.push(() => sidecar.kill("SIGKILL"));
 
     const vendor = odoo.addVendor("Wood Corner", "WOODCORNER");
-    const rows = Array.from({ length: 12 }, () => odoo.approve(odoo.addPurchaseOrder(vendor.id, demoLines()).id));
+    const rows = Array.from({ length: 40 }, () => odoo.approve(odoo.addPurchaseOrder(vendor.id, demoLines()).id));
     await waitFor(() => partner.accepted.length >= 4, "four requests on the wire", BOUND_MS);
     const answeredBefore = partner.requests.filter((r) => r.outcome === "accepted").length;
     const onTheWire = new Set(partner.accepted.map((e) => e.webhookId));
