@@ -16,7 +16,7 @@ import { openApiRoutes } from "./ops/openapi.ts";
 import { Metrics } from "./ops/metrics.ts";
 import { PartnerActivity } from "./ops/activity.ts";
 import { statusRoutes } from "./ops/admin.ts";
-import { secretValuesOf } from "./ops/secrets.ts";
+import { secretValuesOf } from "./lib/secrets.ts";
 import { gatherStatus, type StatusDocument } from "./ops/status.ts";
 import { ReadinessProbe } from "./ops/readiness.ts";
 import { statusPageRoutes } from "./ops/page.ts";

@@ -1,9 +1,11 @@
 import { readFileSync } from "node:fs";
+import { createServer } from "node:http";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { encodeWith } from "../../sidecar/src/partners/registry.ts";
 import { contractsDir } from "../../sidecar/src/partners/test-support/fixtures.ts";
 import { CxmlSupplier, EasypostSimulator, PeppolAccessPoint, type CxmlSupplierOptions } from "../simulator/suppliers.ts";
+import { closeServer, listenLoopback } from "../simulator/loopback.ts";
 import { demoLines, startStack, waitFor, type Stack } from "../support/harness.ts";
 
 /**
@@ -197,5 +199,31 @@ describe("partner formats on the wire", () => {
     expect(peppol.refused.at(-1)?.reason).toMatch(/CustomizationID/);
     expect(cxml.orders).toHaveLength(1);
     expect(peppol.documents).toHaveLength(1);
+  });
+
+  it("a partner that echoes our credentials in its error page: the message kept, logged and recorded in Odoo holds none of them", async () => {
+    // An echoing proxy before EasyPost: 502 with every request header and the body we sent.
+    const echo = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on("data", (c: Buffer) => chunks.push(c));
+      req.on("end", () => res.writeHead(502, { "content-type": "text/plain" }).end(`bad gateway; you sent ${JSON.stringify(req.headers)} and ${Buffer.concat(chunks).toString("utf8")} key=${SECRETS.EASYPOST_KEY}`));
+    });
+    const url = await listenLoopback(echo);
+    servers.push({ stop: () => closeServer(echo) });
+    stack = await startStack({
+      partnerOverrides: { subscriptions: { event_types: ["purchase_order.confirmed"], partner_codes: ["NOBODY"] } },
+      secrets: SECRETS,
+      extraPartners: [{ code: "EASYPOST", format: "easypost", endpoint: `${url}/v2`, subscriptions: { event_types: ["shipment.ready"] }, retry: { schedule_ms: [60_000], jitter: 0 }, easypost: { api_key: "env:EASYPOST_KEY" } }],
+    });
+    const { row } = stack.odoo.readyDelivery("EASYPOST");
+    await waitFor(() => row.state === "failed" && row.last_error !== null, "the failure recorded in Odoo");
+    const kept = stack.sidecar.store.db.$client.prepare("select last_error from deliveries").get() as { last_error: string };
+    const basic = Buffer.from(`${SECRETS.EASYPOST_KEY}:`).toString("base64");
+    for (const text of [row.last_error!, kept.last_error]) {
+      expect(text).toContain("bad gateway");
+      expect(text).toContain("[redacted]");
+      expect(text).not.toContain(SECRETS.EASYPOST_KEY);
+      expect(text).not.toContain(basic);
+    }
   });
 });

@@ -2,7 +2,7 @@ import { readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { prepare } from "../delivery/wire.ts";
-import { secretValuesOf } from "../ops/secrets.ts";
+import { secretValuesOf } from "../lib/secrets.ts";
 import { INBOUND_EVENT_TYPES } from "../partners/registry.ts";
 import { ConfigError } from "./env.ts";
 import { OUTBOUND_EVENT_TYPES } from "./formats.ts";

@@ -8,6 +8,7 @@ import { httpTransport, type AttemptOutcome, type Prepared, type PartnerAnswer, 
 import { CircuitBreaker } from "./breaker.ts";
 import { describeRefusal } from "../partners/registry.ts";
 import { GroupCommit } from "../lib/group-commit.ts";
+import { scrub, secretValuesOf } from "../lib/secrets.ts";
 import { SlidingWindow } from "../lib/sliding-window.ts";
 import { nextAttemptAt } from "./schedule.ts";
 import { msUntilOpen } from "./window.ts";
@@ -82,6 +83,8 @@ class PartnerLane {
   disabled: string | null = null;
   /** Where and how this partner's requests go (its format's encoding and authentication). */
   private readonly target: WireTarget;
+  /** This partner's secret values and their encodings, scrubbed from every answer kept. */
+  private readonly secrets: readonly string[];
 
   constructor(
     readonly partner: Partner,
@@ -96,6 +99,7 @@ class PartnerLane {
   ) {
     if (!partner.wire) throw new Error(`partner ${partner.code} has no outbound settings`);
     this.target = { endpoint: partner.endpoint, wire: partner.wire };
+    this.secrets = secretValuesOf(partner.wire, { secrets: partner.signingSecrets });
     const { concurrency, rate, breaker_threshold, breaker_cooldown_ms } = partner.limits;
     this.transport =
       partner.wire.format === "nats"
@@ -253,7 +257,7 @@ class PartnerLane {
       return null;
     }
     try {
-      const outcome = await this.transport.send(request, this.partner.limits.timeout_ms);
+      const outcome = this.withoutSecrets(await this.transport.send(request, this.partner.limits.timeout_ms));
       // Refused by the transport's configuration: released unsent, not recorded as an attempt.
       return this.refusedByTransport() ? null : outcome;
     } finally {
@@ -303,7 +307,9 @@ class PartnerLane {
 
   /** The answer read as the format means it; a booking stored for Odoo before the delivery is recorded. */
   private settle(raw: AttemptOutcome, rows: readonly DueDelivery[]): AttemptOutcome {
-    const { outcome, booking } = interpretAnswer(this.target.wire, raw);
+    const interpreted = interpretAnswer(this.target.wire, raw);
+    const outcome = this.withoutSecrets(interpreted.outcome);
+    const booking = interpreted.booking;
     if (!booking) return outcome;
     try {
       if (!this.answers) throw new Error("no store for answers");
@@ -313,6 +319,17 @@ class PartnerLane {
       this.log.error({ err, partner: this.partner.code, event: rows[0]!.eventId }, "storing the partner's booking answer failed; the delivery will be retried");
       return { ok: false, errorClass: "bad_answer", message: "the answer could not be stored; retried", retryable: true };
     }
+  }
+
+  /**
+   * A partner (or a proxy before it) may echo our credentials in an error page: the message
+   * kept with the delivery, logged and recorded in Odoo's outbox (which staff read) never
+   * holds this partner's secrets, in any form they travel in.
+   */
+  private withoutSecrets(outcome: AttemptOutcome): AttemptOutcome {
+    if (outcome.ok) return outcome;
+    const message = scrub(outcome.message, this.secrets);
+    return message === outcome.message ? outcome : { ...outcome, message };
   }
 
   private updateBreaker(outcome: AttemptOutcome): void {

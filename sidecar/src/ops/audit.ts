@@ -1,7 +1,7 @@
 import { and, desc, eq, gte, lt } from "drizzle-orm";
 import type { StoreDb } from "../store/db.ts";
 import { auditLog } from "../store/schema.ts";
-import { scrub } from "./secrets.ts";
+import { scrub } from "../lib/secrets.ts";
 
 export interface AuditEntry {
   id: number;

@@ -2,7 +2,7 @@ import type { LaneStatus, PartnerPause } from "../delivery/index.ts";
 import type { StoreDb } from "../store/db.ts";
 import type { PartnerActivity } from "./activity.ts";
 import { attentionOf, type Attention, type AttentionBounds } from "./attention.ts";
-import { scrubDeep } from "./secrets.ts";
+import { scrubDeep } from "../lib/secrets.ts";
 
 /** What the status model is gathered from: all of it already in the sidecar. */
 export interface StatusSources {
