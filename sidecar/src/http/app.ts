@@ -54,7 +54,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
     const startedAt = performance.now();
     await next();
     const path = c.req.path;
-    if (path !== "/healthz" && path !== "/metrics") logRequest(log, { requestId, method: c.req.method, path, status: c.get("status") ?? c.res.status, startedAt });
+    if (path !== "/healthz" && path !== "/readyz" && path !== "/metrics") logRequest(log, { requestId, method: c.req.method, path, status: c.get("status") ?? c.res.status, startedAt });
   });
 
   const answer = (c: Context<AppEnv>, err: HttpError) => c.body(errorJson(err, c.get("requestId")), err.status, { ...err.headers, "content-type": "application/json" });
