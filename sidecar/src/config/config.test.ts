@@ -1,10 +1,13 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadEnv } from "./env.ts";
 import { parsePartners, partnersFor } from "./partners.ts";
+import { OUTBOUND_EVENT_TYPES } from "./formats.ts";
+import { INBOUND_EVENT_TYPES } from "../partners/registry.ts";
+import { contractsDir } from "../partners/test-support/fixtures.ts";
 
 const base = {
   ODOO_URL: "http://127.0.0.1:8069",
@@ -164,6 +167,13 @@ describe("partners file: what each format sends", () => {
   it("a canonical partner sends any event type, batched or not", () => {
     const [p] = parsePartners({ partners: [partner({ subscriptions: { event_types: ["stock.adjusted", "shipment.ready"] }, delivery: { mode: "batched", max_events: 5, max_wait_ms: 10 } })] }, ENV);
     expect(p!.wire).toEqual({ format: "canonical", secrets: [SECRET] });
+  });
+});
+
+describe("event types", () => {
+  it("the backbone's outbound list is exactly the contract's events that are not inbound", () => {
+    const contract = readdirSync(join(contractsDir, "events")).map((f) => f.replace(".schema.json", ""));
+    expect([...OUTBOUND_EVENT_TYPES].sort()).toEqual(contract.filter((t) => !(INBOUND_EVENT_TYPES as readonly string[]).includes(t)).sort());
   });
 });
 
