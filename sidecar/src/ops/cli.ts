@@ -3,6 +3,7 @@ import { parseArgs, type ParseArgsConfig } from "node:util";
 import Table from "cli-table3";
 import { SingleBar, Presets } from "cli-progress";
 import type { PartnerStatus, StatusDocument } from "./status.ts";
+import type { AuditEntry } from "./audit.ts";
 
 /**
  * `odc status | dead-letters | replay | pause | resume | inbound quarantine`: IT's commands on
@@ -346,15 +347,6 @@ const inboundCommand: Handler = async (args, io) => {
   io.out(`${res.documents.length} quarantined document(s)\n${res.documents.length ? t.toString() + "\n" : ""}`);
   return EXIT.ok;
 };
-
-interface AuditEntry {
-  id: number;
-  at: string;
-  actor: string;
-  action: string;
-  subject: string | null;
-  detail: unknown;
-}
 
 const auditCommand: Handler = async (args, io) => {
   const { values } = parse(args, { since: { type: "string" }, action: { type: "string" }, limit: { type: "string" } });
