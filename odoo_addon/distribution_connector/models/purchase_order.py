@@ -1,4 +1,4 @@
-from odoo import _, fields, models
+from odoo import _, api, fields, models, tools
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
@@ -226,6 +226,15 @@ class PurchaseOrder(models.Model):
         order = self.sudo()
         vendor = order.partner_id.commercial_partner_id
         lines = order.order_line._connector_is_orderable()
+        # Every address the payload carries, read in one query per table rather than one per
+        # address: this runs inside the user's confirmation.
+        partners = (
+            order.picking_type_id.warehouse_id.partner_id | order.company_id.partner_id | order.dest_address_id
+            | order.user_id.partner_id | vendor
+        )
+        partners.commercial_partner_id.mapped("is_company")
+        partners.state_id.mapped("code")
+        partners.country_id.mapped("code")
         return purchase_payload.build_purchase_order_data(
             po_number=order.name,
             vendor_reference=order.partner_ref,
@@ -302,14 +311,21 @@ class PurchaseOrder(models.Model):
         """The line's VAT category and rate (purchase_payload.build_tax), as Odoo's Peppol exports classify it."""
         company = self.company_id.partner_id.commercial_partner_id
         vendor = self.partner_id.commercial_partner_id
-        europe = self.env.ref("base.europe", raise_if_not_found=False)
         return purchase_payload.build_tax(
             [{"amount_type": tax.amount_type, "amount": tax.amount} for tax in line.taxes_id],
             buyer_country=company.country_id.code or None,
             vendor_country=vendor.country_id.code or None,
             vendor_has_vat=bool(vendor.vat),
-            eea_countries=europe.country_ids.mapped("code") if europe else (),
+            eea_countries=self._connector_eea_country_codes(),
         )
+
+    @api.model
+    @tools.ormcache()
+    def _connector_eea_country_codes(self):
+        """The countries of Odoo's "European Union" group (base.europe), kept per registry: read
+        once, not in every confirmation. A change of the group shows after the next restart."""
+        europe = self.env.ref("base.europe", raise_if_not_found=False)
+        return tuple(europe.sudo().country_ids.mapped("code")) if europe else ()
 
     def _connector_mark_sent(self, delivered_at_by_order):
         """The sidecar delivered a version of these orders to their vendor: waiting for an answer.

@@ -92,7 +92,9 @@ class PurchaseOrderLine(models.Model):
     def _connector_vendor_aux_code(self):
         """What tells variants apart when the vendor's code covers them all: the variant's attribute values."""
         info = self._connector_vendor_info()
-        if not info or info.product_id or self.product_id.product_tmpl_id.product_variant_count < 2:
+        # combination_indices is read with the product's other fields: a product without
+        # attribute values costs no query here (counting the template's variants did, per line).
+        if not info or info.product_id or not self.product_id.combination_indices:
             return None
         return self.product_id.product_template_attribute_value_ids._get_combination_name() or None
 
