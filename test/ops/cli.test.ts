@@ -1,10 +1,8 @@
-import { execFile } from "node:child_process";
-import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { StatusDocument } from "../../sidecar/src/ops/status.ts";
 import { demoLines, NUDGE_SECRET, PARTNER_SECRET, waitFor } from "../support/harness.ts";
-import { freePort, ROOT } from "../support/processes.ts";
-import { ADMIN_TOKEN, READ_TOKEN, startOpsStack, type OpsStack } from "./support.ts";
+import { freePort } from "../support/processes.ts";
+import { ADMIN_TOKEN, odc, READ_TOKEN, startOpsStack, type OpsStack, type Run } from "./support.ts";
 
 let stack: OpsStack | null = null;
 afterEach(async () => {
@@ -12,21 +10,6 @@ afterEach(async () => {
   stack = null;
 });
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** The real `odc` process (async: the sidecar under test runs in this process and must answer). */
-function odc(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [join(ROOT, "bin/odc.mjs"), ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env }, timeout: 30_000 }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === "number" ? ((err as { code: number }).code) : -1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 const asAdmin = (s: OpsStack) => ({ ODC_ADMIN_URL: s.url, ODC_ADMIN_TOKEN: ADMIN_TOKEN });
 const noSecrets = (s: OpsStack, ...runs: Run[]) => {
   for (const r of runs) for (const secret of [ADMIN_TOKEN, READ_TOKEN, PARTNER_SECRET, NUDGE_SECRET, s.odoo.apiKey]) expect(r.stdout + r.stderr).not.toContain(secret);

@@ -1,10 +1,7 @@
-import { execFile } from "node:child_process";
-import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { StatusDocument } from "../../sidecar/src/ops/status.ts";
 import { demoLines, waitFor } from "../support/harness.ts";
-import { ROOT } from "../support/processes.ts";
-import { ADMIN_TOKEN, READ_TOKEN, startOpsStack, type OpsStack } from "./support.ts";
+import { READ_TOKEN, odcStatus, startOpsStack, type OpsStack } from "./support.ts";
 
 const EVENTS = 10_000;
 const HOUR_MS = 3_600_000;
@@ -14,12 +11,6 @@ afterEach(async () => {
   stack = null;
 });
 
-const odcStatus = (url: string) =>
-  new Promise<{ code: number; stdout: string }>((resolve) =>
-    execFile(process.execPath, [join(ROOT, "bin/odc.mjs"), "status"], { cwd: ROOT, env: { PATH: process.env.PATH ?? "", ODC_ADMIN_URL: url, ODC_ADMIN_TOKEN: ADMIN_TOKEN } }, (err, stdout) =>
-      resolve({ code: err ? Number((err as { code?: number }).code) : 0, stdout }),
-    ),
-  );
 
 interface Views {
   doc: StatusDocument;

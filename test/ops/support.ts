@@ -1,3 +1,4 @@
+import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,6 +9,7 @@ import { Sidecar } from "../../sidecar/src/service.ts";
 import { OdooSimulator } from "../simulator/odoo.ts";
 import { PartnerReceiver, type PartnerFault } from "../simulator/partner.ts";
 import { NUDGE_SECRET, PARTNER_SECRET } from "../support/harness.ts";
+import { ROOT } from "../support/processes.ts";
 
 export const ADMIN_TOKEN = "admin-token-for-ops-tests-0123456789";
 export const READ_TOKEN = "read-token-for-ops-tests-0123456789";
@@ -85,3 +87,22 @@ export async function startOpsStack(
   };
   return stack;
 }
+
+export interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** The real `odc` process (async: the sidecar under test runs in this process and must answer). */
+export function odc(args: string[], env: Record<string, string> = {}): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [join(ROOT, "bin/odc.mjs"), ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env }, timeout: 30_000 }, (err, stdout, stderr) => {
+      const code = err ? (typeof (err as { code?: unknown }).code === "number" ? ((err as { code: number }).code) : -1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** `odc status` as IT runs it against this stack's admin API. */
+export const odcStatus = (url: string): Promise<Run> => odc(["status"], { ODC_ADMIN_URL: url, ODC_ADMIN_TOKEN: ADMIN_TOKEN });
