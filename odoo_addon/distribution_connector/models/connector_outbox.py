@@ -38,6 +38,8 @@ RESULT_SOURCE_STATES = {
 }
 # When one call reports an event more than once, the most final outcome wins.
 RESULT_PRECEDENCE = {"failed": 0, "dead": 1, "delivered": 2}
+# reconcile_view: at most this many event ids per call, and this many leased rows listed.
+RECONCILE_MAX_IDS = 5000
 
 
 def send_nudge(url, body, signature, database=None):
@@ -438,6 +440,82 @@ class ConnectorOutbox(models.Model):
             "updated": len(updated),
             "unknown": [event_id for event_id in event_ids if event_id not in known],
             "ignored": [event_id for event_id in event_ids if event_id in known and event_id not in updated_uuids],
+        }
+
+    @api.model
+    def reconcile_view(self, event_ids=None, consumer=None, limit=1000):
+        """What the outbox holds for the sidecar's reconciliation; changes nothing.
+
+        ``event_ids`` (at most 5000 UUIDs): those rows, whatever their state. ``consumer``: also
+        the rows ``leased`` to that consumer, and the ``leased`` rows whose lease has run out
+        (whoever holds them), oldest first, at most ``limit`` (1 to 5000) of them;
+        ``leased_truncated`` says when there were more. ``now`` is the database's clock, to
+        judge leases by. Same company scope as ``claim_batch``. See contracts/odoo-rpc.md.
+        """
+        self._check_integration_access()
+        if event_ids is None:
+            event_ids = []
+        if not isinstance(event_ids, list) or len(event_ids) > RECONCILE_MAX_IDS:
+            raise ValidationError(_("event_ids must be a list of at most %s event ids", RECONCILE_MAX_IDS))
+        try:
+            ids = [results_tools._canonical_uuid(event_id) for event_id in event_ids]
+        except results_tools.InvalidInput as exc:
+            raise ValidationError(str(exc)) from None
+        if consumer is not None and (
+            not isinstance(consumer, str)
+            or not 1 <= len(consumer) <= results_tools.CONSUMER_MAX_LENGTH
+            or not results_tools._CONSUMER_RE.fullmatch(consumer)
+        ):
+            raise ValidationError(_("consumer must be a string of 1 to 128 letters, digits or . _ : -"))
+        if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= RECONCILE_MAX_IDS:
+            raise ValidationError(_("limit must be an integer from 1 to %s", RECONCILE_MAX_IDS))
+        self.flush_model()
+        cr = self.env.cr
+        cr.execute(SQL("SELECT now() AT TIME ZONE 'UTC'"))
+        now = cr.fetchone()[0]
+        columns = SQL(
+            "id, event_uuid, state, replay, lease_consumer, lease_generation, lease_until, attempts"
+        )
+        found = {}
+        if ids:
+            cr.execute(SQL(
+                "SELECT %s FROM connector_outbox WHERE event_uuid = ANY(%s) AND %s",
+                columns, ids, self._company_filter(),
+            ))
+            found.update((row[0], row) for row in cr.fetchall())
+        truncated = False
+        if consumer is not None:
+            # "state IN (...)" lets PostgreSQL walk the claim path's partial index.
+            cr.execute(SQL(
+                """
+                SELECT %(columns)s FROM connector_outbox
+                 WHERE state IN ('pending', 'leased') AND state = 'leased'
+                   AND (lease_consumer = %(consumer)s OR lease_until < %(now)s)
+                   AND %(company_filter)s
+                 ORDER BY id LIMIT %(limit)s
+                """,
+                columns=columns, consumer=consumer, now=now, company_filter=self._company_filter(), limit=limit + 1,
+            ))
+            leased = cr.fetchall()
+            truncated = len(leased) > limit
+            found.update((row[0], row) for row in leased[:limit])
+        return {
+            "now": envelope_tools.utc_iso(now),
+            "leased_truncated": truncated,
+            "rows": [
+                {
+                    "outbox_id": row_id,
+                    "event_id": event_uuid,
+                    "state": state,
+                    "replay": bool(replay),
+                    "lease_consumer": lease_consumer or None,
+                    "lease_generation": lease_generation or None,
+                    "lease_until": envelope_tools.utc_iso(lease_until),
+                    "attempts": attempts or 0,
+                }
+                for row_id, event_uuid, state, replay, lease_consumer, lease_generation, lease_until, attempts
+                in (found[key] for key in sorted(found))
+            ],
         }
 
     @api.model

@@ -17,3 +17,4 @@ from . import test_attention
 from . import test_settings_retention
 from . import test_emit_concurrency
 from . import test_results_concurrency
+from . import test_outbox_reconcile
