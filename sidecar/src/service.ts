@@ -10,7 +10,7 @@ import { serveApp } from "./http/server.ts";
 import { Inbound, type ApplyObserver } from "./inbound/index.ts";
 import { OdooClient } from "./odoo/client.ts";
 import { OdooOutbox, type OutboxResult } from "./odoo/outbox.ts";
-import { ConsumerIdentity, OutboxDrain, type DrainObserver, ResultReporter, nudgeRoutes } from "./outbox/index.ts";
+import { ConsumerIdentity, OutboxDrain, type DrainObserver, Reconciler, ResultReporter, nudgeRoutes } from "./outbox/index.ts";
 import { opsRoutes } from "./ops/routes.ts";
 import { openApiRoutes } from "./ops/openapi.ts";
 import { Metrics } from "./ops/metrics.ts";
@@ -22,6 +22,7 @@ import { ReadinessProbe } from "./ops/readiness.ts";
 import { statusPageRoutes } from "./ops/page.ts";
 import { registerStatusGauges } from "./ops/status-metrics.ts";
 import { AuditLog } from "./ops/audit.ts";
+import { HistoryRetention } from "./ops/history.ts";
 import { closeStore, openStore, type StoreDb } from "./store/db.ts";
 
 export interface SidecarObserver extends DeliveryObserver, DrainObserver {
@@ -53,6 +54,8 @@ export class Sidecar {
   readonly pauses: PauseStore;
   readonly activity = new PartnerActivity();
   readonly audit: AuditLog;
+  readonly reconciler: Reconciler;
+  private readonly history: HistoryRetention;
   private readonly secrets: string[];
   private readonly readiness: ReadinessProbe;
   private server: ServerType | null = null;
@@ -102,6 +105,7 @@ export class Sidecar {
       { booked: (partner, answer, eventId) => this.inbound.booked(partner, answer, eventId) },
       this.pauses,
     );
+    const claimer = ConsumerIdentity.start(env.ODC_DB_PATH, env.ODC_CONSUMER_ID);
     this.drain = new OutboxDrain(
       outbox,
       this.store,
@@ -111,7 +115,7 @@ export class Sidecar {
         leaseSeconds: env.ODC_LEASE_SECONDS,
         pollMs: env.ODC_POLL_INTERVAL_MS,
         maxBacklog: env.ODC_MAX_BACKLOG,
-        claimer: ConsumerIdentity.start(env.ODC_DB_PATH, env.ODC_CONSUMER_ID),
+        claimer,
       },
       log,
       () => {
@@ -136,6 +140,29 @@ export class Sidecar {
       worker: { batch: env.ODC_INBOUND_BATCH, concurrency: env.ODC_INBOUND_CONCURRENCY, retryMaxMs: env.ODC_INBOUND_RETRY_MAX_MS },
       ...(observer.inbound ? { observer: observer.inbound } : {}),
     });
+    this.reconciler = new Reconciler(
+      outbox,
+      this.store,
+      this.drain,
+      claimer,
+      { stuck: (before, limit) => this.inbound.store.stuck(before, limit), retryNow: (ids, actor, cause) => this.inbound.store.retryNow(ids, actor, cause), wake: () => this.inbound.worker.wake() },
+      { intervalMs: env.ODC_RECONCILE_INTERVAL_MS },
+      log.child({ component: "reconcile" }),
+      (report) => {
+        for (const [kind, k] of Object.entries(report.kinds)) if (k.repaired > 0) this.metrics.reconcileRepaired.inc({ kind }, k.repaired);
+        // Repairs may have stored events and results: the lanes and the reporter go on from there.
+        this.dispatcher.wakeAll();
+        this.reporter.wake();
+      },
+    );
+    this.history = new HistoryRetention([(before) => this.store.pruneTransitions(before), (before) => this.inbound.store.pruneTransitions(before)], env.ODC_HISTORY_RETENTION_DAYS * 86_400_000);
+    const histories = {
+      event: (id: string) => this.store.history(id),
+      document: (id: number) => {
+        const d = this.inbound.store.document(id);
+        return d ? { document: d, transitions: this.inbound.store.history(id) } : undefined;
+      },
+    };
     this.app = createApp({
       log,
       mounts: [
@@ -144,7 +171,7 @@ export class Sidecar {
         ["/", nudgeRoutes(env.ODC_NUDGE_SECRET, () => this.drain.wake(), log)],
         ["/", openApiRoutes()],
         ...(this.inbound.admin ? [["/admin/inbound", this.inbound.admin] as const] : []),
-        ...(env.ODC_ADMIN_TOKEN ? [["/admin", statusRoutes(env.ODC_ADMIN_TOKEN, () => this.status(), this.audit)] as const] : []),
+        ...(env.ODC_ADMIN_TOKEN ? [["/admin", statusRoutes(env.ODC_ADMIN_TOKEN, () => this.status(), this.audit, { history: histories, reconcile: (dryRun, actor) => this.reconciler.run(dryRun, actor), secrets: this.secrets })] as const] : []),
         ...(env.ODC_ADMIN_TOKEN
           ? [["/admin", adminRoutes(env.ODC_ADMIN_TOKEN, this.store, () => this.dispatcher.wakeAll(), { pauses: this.pauses, known: (code) => this.dispatcher.has(code), resumed: (code) => this.dispatcher.wake(code) }, (actor, action, subject, detail) => this.audit.record(actor, action, subject, detail))] as const]
           : []),
@@ -178,6 +205,7 @@ export class Sidecar {
         sidecar: () => ({ started_at: this.startedAt, claiming: this.drain.holding ? "paused: backlog full" : "active" }),
         odoo: () => ({ claim_error: this.drain.lastError, last_claim_at: this.drain.lastClaimAt, report_error: this.reporter.lastError, inbound_error: this.inbound.worker.lastError }),
         inbound: () => this.inbound.health(),
+        reconcile: () => this.reconciler.last,
         attentionBounds: { ackMs: this.options.env.ODC_ATTENTION_ACK_MS, milestoneMs: this.options.env.ODC_ATTENTION_MILESTONE_MS },
         secrets: this.secrets,
       },
@@ -193,7 +221,9 @@ export class Sidecar {
       this.server.once("error", reject);
     });
     this.audit.start();
+    this.history.start();
     this.drain.start();
+    this.reconciler.start();
     this.reporter.start();
     this.inbound.worker.start();
     this.dispatcher.wakeAll();
@@ -207,7 +237,9 @@ export class Sidecar {
     // flight) before telling the next would let the lanes start new requests meanwhile. What is
     // on the wire finishes (bounded by graceMs); what was not started waits in the store and in Odoo.
     this.audit.stop();
+    this.history.stop();
     await Promise.all([
+      this.reconciler.stop(),
       new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve())),
       this.drain.stop(),
       this.inbound.worker.stop(),

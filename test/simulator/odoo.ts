@@ -402,12 +402,61 @@ export class OdooSimulator {
     return { updated, unknown, ignored };
   }
 
+  /** `reconcile_view`, as the addon answers it (contracts/odoo-rpc.md): reads, changes nothing. */
+  reconcileView(kwargs: Record<string, unknown>): unknown {
+    const invalid = (msg: string) => new RpcFault("odoo.exceptions.ValidationError", msg);
+    const eventIds = kwargs.event_ids ?? [];
+    const consumer = kwargs.consumer ?? null;
+    const limit = kwargs.limit ?? 1000;
+    if (!Array.isArray(eventIds) || eventIds.length > 5000) throw invalid("event_ids must be a list of at most 5000 event ids");
+    const ids = eventIds.map((id: unknown) => {
+      if (typeof id !== "string") throw invalid("event_id must be a string");
+      if (UUID_RE.test(id)) return id.toLowerCase();
+      // Python's uuid.UUID also reads these forms, which are then not canonical.
+      if (/^(urn:uuid:)?\{?[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}\}?$/i.test(id)) throw invalid(`event_id '${id}' is not a canonical UUID`);
+      throw invalid(`event_id '${id}' is not a UUID`);
+    });
+    if (consumer !== null && (typeof consumer !== "string" || !/^[A-Za-z0-9._:-]{1,128}$/.test(consumer))) throw invalid("consumer must be a string of 1 to 128 letters, digits or . _ : -");
+    if (typeof limit !== "number" || !Number.isInteger(limit) || limit < 1 || limit > 5000) throw invalid("limit must be an integer from 1 to 5000");
+    const now = Date.now();
+    const found = new Map<number, SimOutboxRow>();
+    for (const id of ids) {
+      const row = this.outboxByUuid.get(id);
+      if (row) found.set(row.id, row);
+    }
+    let truncated = false;
+    if (consumer !== null) {
+      let n = 0;
+      for (const row of this.outbox) {
+        if (row.state !== "leased" || (row.lease_consumer !== consumer && (row.lease_until ?? 0) >= now)) continue;
+        if (n === limit) {
+          truncated = true;
+          break;
+        }
+        found.set(row.id, row);
+        n++;
+      }
+    }
+    const at = (ms: number | null) => (ms === null ? null : iso(new Date(Math.floor(ms / 1000) * 1000)));
+    return {
+      now: at(now),
+      leased_truncated: truncated,
+      rows: [...found.values()]
+        .sort((a, b) => a.id - b.id)
+        .map((r) => ({ outbox_id: r.id, event_id: r.event_uuid, state: r.state, replay: r.replay, lease_consumer: r.lease_consumer, lease_generation: r.lease_generation, lease_until: at(r.lease_until), attempts: r.attempts })),
+    };
+  }
+
   private dispatch(model: string, method: string, args: unknown[], kwargs: Record<string, unknown>): { result: unknown; rows: number } {
     if (method.startsWith("_")) throw new RpcFault("odoo.exceptions.AccessError", `Private methods (such as ${method}) cannot be called remotely.`);
     switch (`${model}/${method}`) {
       case "connector.outbox/claim_batch": {
         const result = this.claimBatch({ ...(args[0] !== undefined ? { limit: args[0] } : {}), ...(args[1] !== undefined ? { lease_seconds: args[1] } : {}), ...(args[2] !== undefined ? { raw_payload: args[2] } : {}), ...(args[3] !== undefined ? { consumer: args[3] } : {}), ...(args[4] !== undefined ? { generation: args[4] } : {}), ...kwargs }) as { events: unknown[] };
         return { result, rows: result.events.length };
+      }
+      case "connector.outbox/reconcile_view": {
+        const result = this.reconcileView({ ...(args[0] !== undefined ? { event_ids: args[0] } : {}), ...(args[1] !== undefined ? { consumer: args[1] } : {}), ...(args[2] !== undefined ? { limit: args[2] } : {}), ...kwargs }) as { rows: unknown[] };
+        return { result, rows: result.rows.length };
       }
       case "connector.outbox/record_results": {
         const results = args[0] ?? kwargs.results;

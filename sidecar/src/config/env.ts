@@ -48,6 +48,10 @@ export const envSchema = z
     ODC_ATTENTION_MILESTONE_MS: duration(24 * 3_600_000),
     /** How long the audit trail of operators' actions (pause, resume, replay) is kept. */
     ODC_AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(365),
+    /** How long the state changes of each delivery and inbound document are kept (dead letters and quarantined documents: until resolved). */
+    ODC_HISTORY_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
+    /** How often Odoo's outbox is reconciled with the store; 0: only on demand (`odc reconcile`). */
+    ODC_RECONCILE_INTERVAL_MS: z.coerce.number().int().min(0).max(7 * 86_400_000).default(15 * 60_000),
     /** Inbound events per `connector.inbound.apply_events` call (the addon takes at most 200). */
     ODC_INBOUND_BATCH: z.coerce.number().int().min(1).max(200).default(100),
     /** apply_events calls in flight at once (they share ODOO_CONCURRENCY with the outbox). */

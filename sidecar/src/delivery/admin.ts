@@ -91,9 +91,10 @@ export function adminRoutes(token: string, store: DeliveryStore, onReplay: () =>
     if (!parsed.success) throw new HttpError(400, "bad_request", parsed.error.issues.map((i) => `${i.path.join(".") || "(body)"}: ${i.message}`).join("; "));
     const f = parsed.data;
     if (!f.delivery_ids && !f.event_ids && !f.partner && !f.since && !f.until) throw new HttpError(400, "bad_request", "name what to replay: delivery_ids, event_ids, partner, since/until");
-    const replayed = store.replayDead(toFilter(f));
+    const actor = actorOf(c.req.header("x-odc-actor"));
+    const replayed = store.replayDead(toFilter(f), Date.now(), actor);
     if (replayed > 0) onReplay();
-    audit?.(actorOf(c.req.header("x-odc-actor")), "dead_letters.replay", f.partner ?? null, {
+    audit?.(actor, "dead_letters.replay", f.partner ?? null, {
       ...(f.delivery_ids ? { delivery_ids: f.delivery_ids.length > 50 ? `${f.delivery_ids.length} ids` : f.delivery_ids } : {}),
       ...(f.event_ids ? { event_ids: f.event_ids.length > 50 ? `${f.event_ids.length} ids` : f.event_ids } : {}),
       ...(f.since ? { since: f.since } : {}),

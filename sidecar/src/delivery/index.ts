@@ -5,6 +5,6 @@
  */
 export { Dispatcher, type AnswerSink, type DeliveryObserver, type LaneStatus, type PauseState } from "./dispatcher.ts";
 export { PauseStore, type PartnerPause } from "./pause.ts";
-export { DeliveryStore, subjectKeyOf, type AttemptRecord, type DeadLetterFilter, type DueDelivery, type IngestOutcome, type PendingReport } from "./store.ts";
+export { DeliveryStore, subjectKeyOf, type AttemptRecord, type DeadLetterFilter, type DeliveryTransition, type DueDelivery, type EventHistory, type IngestOutcome, type PendingReport } from "./store.ts";
 export type { AttemptOutcome, ErrorClass, PartnerAnswer } from "./attempt.ts";
 export { adminRoutes } from "./admin.ts";

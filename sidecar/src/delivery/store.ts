@@ -54,6 +54,36 @@ export type AttemptRecord =
   | { id: number; ok: true; status: number; at: number; tries?: number }
   | { id: number; ok: false; errorClass: ErrorClass; message: string; status?: number | undefined; nextAttemptAt: number | null; tries?: number };
 
+/** Who changed a delivery's state, for its history: the sidecar itself unless told otherwise. */
+export const SIDECAR_ACTOR = "sidecar";
+/** Staff pressed Retry in Odoo (the claim came back as a replay). */
+export const ODOO_ACTOR = "odoo (staff Retry)";
+
+/** One state change of a delivery, or of its event towards Odoo (deliveryId null). */
+export interface DeliveryTransition {
+  id: number;
+  at: number;
+  eventId: string;
+  deliveryId: number | null;
+  partner: string | null;
+  fromState: string | null;
+  toState: string;
+  cause: string | null;
+  actor: string;
+  attempts: number | null;
+  nextAttemptAt: number | null;
+}
+
+/** An event as its history shows it: the row, its deliveries and every change kept. */
+export interface EventHistory {
+  event: { id: string; outboxId: number; type: string; subjectKey: string; sequence: number; receivedAt: number; finalState: string | null; finalError: string | null; reportPending: boolean; reportedAt: number | null };
+  deliveries: { id: number; partner: string; state: string; attempts: number; nextAttemptAt: number; lastError: string | null; deliveredAt: number | null }[];
+  transitions: DeliveryTransition[];
+}
+
+const CAUSE_MAX = 500;
+const causeOf = (s: string | null | undefined) => (s ? s.slice(0, CAUSE_MAX) : null);
+
 export const subjectKeyOf = (e: CanonicalEvent) => `${e.subject.model}:${e.subject.id}`;
 
 /**
@@ -75,7 +105,12 @@ export class DeliveryStore {
       reopenDelivery: c.prepare(
         `INSERT INTO deliveries (event_id, partner, subject_key, sequence, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT (event_id, partner) DO UPDATE SET state = 'pending', attempts = 0, next_attempt_at = excluded.next_attempt_at,
-           created_at = excluded.created_at, last_error_class = NULL, last_error = NULL, last_status = NULL`,
+           created_at = excluded.created_at, last_error_class = NULL, last_error = NULL, last_status = NULL
+         RETURNING id`,
+      ),
+      // The history: one row per state change, in the transaction that makes it.
+      transition: c.prepare(
+        `INSERT INTO delivery_transitions (at, event_id, delivery_id, partner, from_state, to_state, cause, actor, attempts, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       clearFinal: c.prepare(`UPDATE events SET final_state = NULL, final_error = NULL, final_partner = NULL, report_pending = 0 WHERE id = ?`),
       setFinal: c.prepare(`UPDATE events SET final_state = ?, final_error = ?, final_partner = ?, report_pending = 1 WHERE id = ?`),
@@ -102,11 +137,11 @@ export class DeliveryStore {
       pendingCount: c.prepare(`SELECT count(*) AS n FROM deliveries WHERE state = 'pending'`),
       delivered: c.prepare(
         `UPDATE deliveries SET state = 'delivered', attempts = attempts + @tries, last_status = @status, delivered_at = @at, last_error_class = NULL, last_error = NULL
-          WHERE id = @id AND state = 'pending' RETURNING event_id, partner`,
+          WHERE id = @id AND state = 'pending' RETURNING event_id, partner, attempts`,
       ),
       failed: c.prepare(
         `UPDATE deliveries SET state = @state, attempts = attempts + @tries, next_attempt_at = coalesce(@next, next_attempt_at), last_error_class = @errorClass, last_error = @message, last_status = @status
-          WHERE id = @id AND state = 'pending' RETURNING event_id, partner`,
+          WHERE id = @id AND state = 'pending' RETURNING event_id, partner, attempts, next_attempt_at`,
       ),
       eventCounts: c.prepare(
         `SELECT coalesce(sum(state = 'pending'), 0) AS pending, coalesce(sum(state = 'dead'), 0) AS dead,
@@ -141,12 +176,15 @@ export class DeliveryStore {
         if (inserted.changes === 0) {
           if (replay) {
             outcome.replayed++;
-            for (const partner of partners) st.reopenDelivery.run(event.id, partner, subjectKey, event.sequence, now, now);
+            for (const partner of partners) {
+              const reopened = st.reopenDelivery.get(event.id, partner, subjectKey, event.sequence, now, now) as { id: number };
+              st.transition.run(now, event.id, reopened.id, partner, null, "pending", "staff pressed Retry in Odoo: delivered again", ODOO_ACTOR, 0, now);
+            }
             if (none) st.setFinal.run("delivered", null, null, event.id);
             else st.clearFinal.run(event.id);
           } else {
             outcome.duplicates++;
-            st.reReport.run(event.id);
+            if (st.reReport.run(event.id).changes > 0) st.transition.run(now, event.id, null, null, null, "report_pending", "claimed again (its lease ran out): its result goes to Odoo again", SIDECAR_ACTOR, null, null);
           }
           continue;
         }
@@ -180,6 +218,7 @@ export class DeliveryStore {
           })
           .onConflictDoUpdate({ target: events.id, set: { finalState: "dead", finalError: reason.slice(0, 2000), reportPending: 1 } })
           .run();
+        this.statements.transition.run(now, e.id, null, null, null, "dead", causeOf(reason), SIDECAR_ACTOR, null, null);
       }
     });
   }
@@ -236,14 +275,18 @@ export class DeliveryStore {
   recordOutcomes(outcomes: readonly AttemptRecord[]): number {
     const st = this.statements;
     let finalized = 0;
+    const now = Date.now();
     this.db.$client.transaction(() => {
       for (const o of outcomes) {
-        let row: { event_id: string; partner: string } | undefined;
-        if (o.ok) row = st.delivered.get({ status: o.status, at: o.at, id: o.id, tries: o.tries ?? 1 }) as typeof row;
-        else {
+        let row: { event_id: string; partner: string; attempts: number; next_attempt_at?: number } | undefined;
+        if (o.ok) {
+          row = st.delivered.get({ status: o.status, at: o.at, id: o.id, tries: o.tries ?? 1 }) as typeof row;
+          if (row) st.transition.run(o.at, row.event_id, o.id, row.partner, "pending", "delivered", `HTTP ${o.status}`, SIDECAR_ACTOR, row.attempts, null);
+        } else {
           const dead = o.nextAttemptAt === null;
           const message = o.message.slice(0, 2000);
           row = st.failed.get({ state: dead ? "dead" : "pending", next: o.nextAttemptAt, errorClass: o.errorClass, message, status: o.status ?? null, id: o.id, tries: o.tries ?? 1 }) as typeof row;
+          if (row) st.transition.run(now, row.event_id, o.id, row.partner, "pending", dead ? "dead" : "pending", causeOf(`${o.errorClass}: ${message}`), SIDECAR_ACTOR, row.attempts, dead ? null : (row.next_attempt_at ?? null));
           if (!dead) {
             if (row && st.setInterimFailed.run(message, row.partner, row.event_id).changes > 0) finalized++;
             continue;
@@ -275,10 +318,97 @@ export class DeliveryStore {
    * Clears the report flag of events whose state is still the one reported: an event that
    * moved on while the call was in flight (failed, then delivered) stays flagged.
    */
-  markReported(reported: readonly { id: string; state: string }[], now = Date.now()): void {
+  markReported(reported: readonly { id: string; state: string }[], now = Date.now(), actor = SIDECAR_ACTOR, cause = "recorded in Odoo"): void {
+    const st = this.statements;
     this.db.$client.transaction(() => {
-      for (const r of reported) this.statements.markReported.run(now, r.id, r.state);
+      for (const r of reported) if (st.markReported.run(now, r.id, r.state).changes > 0) st.transition.run(now, r.id, null, null, "report_pending", r.state, cause, actor, null, null);
     })();
+  }
+
+  /** An event-level change with no state of the store behind it (a repair in Odoo by reconciliation). */
+  noteEvent(eventId: string, toState: string, cause: string, actor: string, now = Date.now()): void {
+    this.statements.transition.run(now, eventId, null, null, null, toState, causeOf(cause), actor, null, null);
+  }
+
+  /** The results to record in Odoo for these events, whatever their report flag (reconciliation re-records them). */
+  reportsFor(eventIds: readonly string[]): PendingReport[] {
+    if (eventIds.length === 0) return [];
+    return this.db.$client
+      .prepare(
+        `SELECT e.id AS id, e.final_state AS state, e.final_error AS error, e.final_partner AS partner,
+                (SELECT coalesce(sum(d.attempts), 0) FROM deliveries d WHERE d.event_id = e.id) AS attempts
+           FROM events e WHERE e.id IN (SELECT value FROM json_each(?)) AND e.final_state IS NOT NULL ORDER BY e.outbox_id`,
+      )
+      .all(JSON.stringify(eventIds)) as PendingReport[];
+  }
+
+  /** What the store holds of these events: final state, report flag, deliveries still pending. */
+  eventStates(eventIds: readonly string[]): Map<string, { finalState: string | null; reportPending: boolean; pending: number }> {
+    const out = new Map<string, { finalState: string | null; reportPending: boolean; pending: number }>();
+    for (let i = 0; i < eventIds.length; i += 1000) {
+      const rows = this.db.$client
+        .prepare(
+          `SELECT e.id AS id, e.final_state AS finalState, e.report_pending AS reportPending,
+                  (SELECT count(*) FROM deliveries d WHERE d.event_id = e.id AND d.state = 'pending') AS pending
+             FROM events e WHERE e.id IN (SELECT value FROM json_each(?))`,
+        )
+        .all(JSON.stringify(eventIds.slice(i, i + 1000))) as { id: string; finalState: string | null; reportPending: number; pending: number }[];
+      for (const r of rows) out.set(r.id, { finalState: r.finalState, reportPending: r.reportPending === 1, pending: r.pending });
+    }
+    return out;
+  }
+
+  /** The latest events the store finished (delivered or dead) and recorded in Odoo, newest first. */
+  recentlyFinished(limit: number): { id: string; state: "delivered" | "dead" }[] {
+    return this.db.$client
+      .prepare(`SELECT id, final_state AS state FROM events WHERE report_pending = 0 AND final_state IN ('delivered', 'dead') ORDER BY rowid DESC LIMIT ?`)
+      .all(limit) as { id: string; state: "delivered" | "dead" }[];
+  }
+
+  /** An event's history: the row, its deliveries and their state changes, oldest first. */
+  history(eventId: string): EventHistory | undefined {
+    const e = this.event(eventId);
+    if (!e) return undefined;
+    const c = this.db.$client;
+    const deliveriesOf = c
+      .prepare(`SELECT id, partner, state, attempts, next_attempt_at AS nextAttemptAt, last_error AS lastError, delivered_at AS deliveredAt FROM deliveries WHERE event_id = ? ORDER BY id`)
+      .all(eventId) as EventHistory["deliveries"];
+    const transitions = c
+      .prepare(
+        `SELECT id, at, event_id AS eventId, delivery_id AS deliveryId, partner, from_state AS fromState, to_state AS toState, cause, actor, attempts, next_attempt_at AS nextAttemptAt
+           FROM delivery_transitions WHERE event_id = ? ORDER BY id LIMIT 5000`,
+      )
+      .all(eventId) as DeliveryTransition[];
+    return {
+      event: { id: e.id, outboxId: e.outboxId, type: e.type, subjectKey: e.subjectKey, sequence: e.sequence, receivedAt: e.receivedAt, finalState: e.finalState, finalError: e.finalError, reportPending: e.reportPending === 1, reportedAt: e.reportedAt },
+      deliveries: deliveriesOf,
+      transitions,
+    };
+  }
+
+  /**
+   * Deletes state changes older than `before`, oldest first, in batches, except those of
+   * deliveries that are dead and of events whose result is dead (kept until resolved).
+   * Rows go in insertion order, so a batch with nothing old in it ends the pruning.
+   */
+  pruneTransitions(before: number, batch = 5000): number {
+    const del = this.db.$client.prepare(
+      `DELETE FROM delivery_transitions WHERE id IN (
+         SELECT t.id FROM (SELECT * FROM delivery_transitions WHERE id > ? ORDER BY id LIMIT ?) t
+          WHERE t.at < ?
+            AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = t.event_id AND d.state = 'dead')
+            AND NOT EXISTS (SELECT 1 FROM events e WHERE e.id = t.event_id AND e.final_state = 'dead'))`,
+    );
+    const last = this.db.$client.prepare(`SELECT max(id) AS id, min(at) AS minAt FROM (SELECT id, at FROM delivery_transitions WHERE id > ? ORDER BY id LIMIT ?)`);
+    let total = 0;
+    let after = 0;
+    for (;;) {
+      const window = last.get(after, batch) as { id: number | null; minAt: number | null };
+      if (window.id === null || window.minAt === null || window.minAt >= before) break;
+      total += del.run(after, batch, before).changes;
+      after = window.id;
+    }
+    return total;
   }
 
   /** Dead deliveries, newest first, with the reason kept. */
@@ -298,14 +428,15 @@ export class DeliveryStore {
    * Re-opens dead deliveries (one by one, by partner, or by time range): attempts start over
    * and the event's final state is cleared until the new attempts end.
    */
-  replayDead(filter: DeadLetterFilter, now = Date.now()): number {
+  replayDead(filter: DeadLetterFilter, now = Date.now(), actor = "admin-token"): number {
     return this.db.transaction((tx) => {
       const reopened = tx
         .update(deliveries)
         .set({ state: "pending", attempts: 0, nextAttemptAt: now, createdAt: now, lastErrorClass: null, lastError: null, lastStatus: null })
         .where(and(...deadConditions(filter)))
-        .returning({ eventId: deliveries.eventId })
+        .returning({ id: deliveries.id, eventId: deliveries.eventId, partner: deliveries.partner })
         .all();
+      for (const r of reopened) this.statements.transition.run(now, r.eventId, r.id, r.partner, "dead", "pending", "dead letter replayed", actor, 0, now);
       const ids = [...new Set(reopened.map((r) => r.eventId))];
       for (let i = 0; i < ids.length; i += 500) {
         tx.update(events).set({ finalState: null, finalError: null, reportPending: 0 }).where(inArray(events.id, ids.slice(i, i + 500))).run();

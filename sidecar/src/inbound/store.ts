@@ -139,6 +139,31 @@ export interface InboundListRow {
   bodyBytes: number;
 }
 
+/** One state change of an inbound document. */
+export interface InboundTransition {
+  id: number;
+  at: number;
+  documentId: number;
+  fromState: string | null;
+  toState: string;
+  cause: string | null;
+  actor: string;
+  attempts: number | null;
+  nextAttemptAt: number | null;
+}
+
+/** A document waiting (received or pending) longer than it should, for reconciliation. */
+export interface StuckInbound {
+  id: number;
+  partner: string;
+  status: "received" | "pending";
+  receivedAt: number;
+  nextAttemptAt: number;
+  attempts: number;
+}
+
+const causeOf = (s: string | null | undefined) => (s ? s.slice(0, 500) : null);
+
 /** The inbound side of the store: dedupe + raw storage in one transaction, then apply outcomes. */
 export class InboundStore {
   private readonly st;
@@ -196,7 +221,10 @@ export class InboundStore {
       coalesce: c.prepare(
         `UPDATE inbound_documents SET status = 'coalesced', coalesced_into = @into, detail = @detail, decided_at = @now WHERE id = @id AND status = 'pending'`,
       ),
-      postpone: c.prepare(`UPDATE inbound_documents SET attempts = attempts + 1, next_attempt_at = @next, last_error = @error WHERE id = @id AND status = 'pending'`),
+      postpone: c.prepare(`UPDATE inbound_documents SET attempts = attempts + 1, next_attempt_at = @next, last_error = @error WHERE id = @id AND status = 'pending' RETURNING attempts`),
+      // The history: one row per state change, in the transaction that makes it (the door's
+      // own insert is not one: the document's received_at says when it came).
+      transition: c.prepare(`INSERT INTO inbound_transitions (at, document_id, from_state, to_state, cause, actor, attempts, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
       // Two index scans: received rows are not in inbound_decoded_status_idx.
       counts: c.prepare(
         `SELECT status, count(*) AS n FROM inbound_documents WHERE status <> 'received' GROUP BY status
@@ -283,7 +311,9 @@ export class InboundStore {
     this.db.$client.transaction(() => {
       for (const { id, doc } of documents) {
         try {
-          this.st.decoded.run(doc.type, doc.eventId, doc.subjectRef, doc.subjectKey, doc.testMode ? 1 : 0, doc.bodySha256, doc.occurredAt, doc.event, doc.status, doc.nextAttemptAt, doc.detail?.slice(0, 2000) ?? null, doc.status, now, id);
+          if (this.st.decoded.run(doc.type, doc.eventId, doc.subjectRef, doc.subjectKey, doc.testMode ? 1 : 0, doc.bodySha256, doc.occurredAt, doc.event, doc.status, doc.nextAttemptAt, doc.detail?.slice(0, 2000) ?? null, doc.status, now, id).changes > 0) {
+            this.st.transition.run(now, id, "received", doc.status, causeOf(doc.detail) ?? "decoded", "sidecar", null, doc.status === "pending" ? doc.nextAttemptAt : null);
+          }
         } catch (err) {
           if ((err as { code?: string }).code !== "SQLITE_CONSTRAINT_UNIQUE") throw err;
           const row = this.st.mergedRow.get(id) as { partner: string; scope: string; messageId: string; receipts: number; lastReceivedAt: number };
@@ -318,17 +348,89 @@ export class InboundStore {
   decide(decisions: readonly InboundDecision[], coalesced: readonly { id: number; into: string }[], now = Date.now()): void {
     this.db.$client.transaction(() => {
       for (const d of decisions) {
-        this.st.decide.run({ id: d.id, status: d.status, detail: d.detail?.slice(0, 2000) ?? null, record: d.record, duplicate: d.duplicate ? 1 : 0, now });
+        if (this.st.decide.run({ id: d.id, status: d.status, detail: d.detail?.slice(0, 2000) ?? null, record: d.record, duplicate: d.duplicate ? 1 : 0, now }).changes > 0) {
+          this.st.transition.run(now, d.id, "pending", d.status, causeOf(d.detail) ?? `Odoo answered ${d.status}`, "odoo (apply_events)", null, null);
+        }
       }
-      for (const c of coalesced) this.st.coalesce.run({ id: c.id, into: c.into, detail: `superseded by the later update ${c.into} of the same shipment`, now });
+      for (const c of coalesced) {
+        const detail = `superseded by the later update ${c.into} of the same shipment`;
+        if (this.st.coalesce.run({ id: c.id, into: c.into, detail, now }).changes > 0) this.st.transition.run(now, c.id, "pending", "coalesced", detail, "sidecar", null, null);
+      }
     })();
   }
 
   /** A failed call: the documents stay pending, tried again at `next`. */
-  postpone(ids: readonly number[], next: number, error: string): void {
+  postpone(ids: readonly number[], next: number, error: string, now = Date.now()): void {
     this.db.$client.transaction(() => {
-      for (const id of ids) this.st.postpone.run({ id, next, error: error.slice(0, 2000) });
+      for (const id of ids) {
+        const row = this.st.postpone.get({ id, next, error: error.slice(0, 2000) }) as { attempts: number } | undefined;
+        if (row) this.st.transition.run(now, id, "pending", "pending", causeOf(error), "sidecar", row.attempts, next);
+      }
     })();
+  }
+
+  /** Documents still received or pending that came in before `receivedBefore`, oldest first. */
+  stuck(receivedBefore: number, limit: number): StuckInbound[] {
+    return this.db.$client
+      .prepare(
+        `SELECT id, partner, status, received_at AS receivedAt, next_attempt_at AS nextAttemptAt, attempts FROM (
+           SELECT * FROM inbound_documents WHERE status = 'received' AND received_at < @before
+           UNION ALL SELECT * FROM inbound_documents WHERE status = 'pending' AND received_at < @before)
+          ORDER BY id LIMIT @limit`,
+      )
+      .all({ before: receivedBefore, limit }) as StuckInbound[];
+  }
+
+  /** Pending documents to be tried again now (reconciliation): their wait is cut short; recorded. Returns how many. */
+  retryNow(ids: readonly number[], actor: string, cause: string, now = Date.now()): number {
+    const st = this.db.$client.prepare(`UPDATE inbound_documents SET next_attempt_at = ? WHERE id = ? AND status = 'pending' RETURNING attempts`);
+    let n = 0;
+    this.db.$client.transaction(() => {
+      for (const id of ids) {
+        const row = st.get(now, id) as { attempts: number } | undefined;
+        if (!row) continue;
+        this.st.transition.run(now, id, "pending", "pending", causeOf(cause), actor, row.attempts, now);
+        n++;
+      }
+    })();
+    return n;
+  }
+
+  /** A document's state changes, oldest first (none for one that never changed since the door). */
+  history(id: number): InboundTransition[] {
+    return this.db.$client
+      .prepare(
+        `SELECT id, at, document_id AS documentId, from_state AS fromState, to_state AS toState, cause, actor, attempts, next_attempt_at AS nextAttemptAt
+           FROM inbound_transitions WHERE document_id = ? ORDER BY id LIMIT 5000`,
+      )
+      .all(id) as InboundTransition[];
+  }
+
+  /** The document's row without its body, or undefined. */
+  document(id: number): InboundListRow | undefined {
+    return this.list({ beforeId: id + 1 }, 1).find((r) => r.id === id);
+  }
+
+  /**
+   * Deletes state changes older than `before`, oldest first, in batches, except those of
+   * quarantined documents (unknown_reference, rejected: kept until resolved).
+   */
+  pruneTransitions(before: number, batch = 5000): number {
+    const del = this.db.$client.prepare(
+      `DELETE FROM inbound_transitions WHERE id IN (
+         SELECT t.id FROM (SELECT * FROM inbound_transitions WHERE id > ? ORDER BY id LIMIT ?) t
+          WHERE t.at < ? AND NOT EXISTS (SELECT 1 FROM inbound_documents d WHERE d.id = t.document_id AND d.status IN ('unknown_reference', 'rejected')))`,
+    );
+    const last = this.db.$client.prepare(`SELECT max(id) AS id, min(at) AS minAt FROM (SELECT id, at FROM inbound_transitions WHERE id > ? ORDER BY id LIMIT ?)`);
+    let total = 0;
+    let after = 0;
+    for (;;) {
+      const window = last.get(after, batch) as { id: number | null; minAt: number | null };
+      if (window.id === null || window.minAt === null || window.minAt >= before) break;
+      total += del.run(after, batch, before).changes;
+      after = window.id;
+    }
+    return total;
   }
 
   counts(): Record<string, number> {

@@ -54,6 +54,37 @@ const recordAnswer = z.object({
   ignored: z.array(z.string()).default([]),
 });
 
+const reconcileRow = z.object({
+  outbox_id: z.number().int().positive(),
+  event_id: z.string().min(1),
+  state: z.enum(["pending", "leased", "delivered", "failed", "dead", "cancelled"]),
+  replay: z.boolean(),
+  lease_consumer: z.string().nullable(),
+  lease_generation: z.number().int().nullable(),
+  lease_until: z.string().nullable(),
+  attempts: z.number().int().min(0),
+});
+const reconcileAnswer = z.object({ now: z.string().min(1), leased_truncated: z.boolean(), rows: z.array(reconcileRow).max(10_000) });
+
+/** One outbox row as `reconcile_view` shows it (times as epoch ms). */
+export interface OutboxRowView {
+  outboxId: number;
+  eventId: string;
+  state: "pending" | "leased" | "delivered" | "failed" | "dead" | "cancelled";
+  replay: boolean;
+  leaseConsumer: string | null;
+  leaseGeneration: number | null;
+  leaseUntil: number | null;
+  attempts: number;
+}
+
+export interface ReconcileView {
+  /** Odoo's clock, to judge leases by. */
+  now: number;
+  leasedTruncated: boolean;
+  rows: OutboxRowView[];
+}
+
 export interface ClaimResult {
   leaseToken: string;
   events: ClaimedEvent[];
@@ -93,6 +124,35 @@ export class OdooOutbox {
       else events.push(row);
     });
     return { leaseToken: answer.data.lease_token, events, malformed };
+  }
+
+  /**
+   * What the outbox holds for reconciliation (contracts/odoo-rpc.md, reconcile_view): the rows
+   * of `eventIds` (at most 5000), and with `consumer` the rows leased to it or with an expired
+   * lease (at most `limit`). Reads only.
+   */
+  async reconcileView(options: { eventIds?: readonly string[]; consumer?: string; limit?: number }): Promise<ReconcileView> {
+    const kwargs: Record<string, unknown> = { event_ids: options.eventIds ?? [] };
+    if (options.consumer !== undefined) kwargs.consumer = options.consumer;
+    if (options.limit !== undefined) kwargs.limit = options.limit;
+    const raw = await this.odoo.execute("connector.outbox", "reconcile_view", [], kwargs);
+    const answer = reconcileAnswer.safeParse(raw);
+    if (!answer.success) throw new OdooProtocolError(`reconcile_view answer is malformed: ${answer.error.issues[0]?.message ?? "?"}`);
+    const time = (s: string | null) => (s === null ? null : Date.parse(s));
+    return {
+      now: Date.parse(answer.data.now),
+      leasedTruncated: answer.data.leased_truncated,
+      rows: answer.data.rows.map((r) => ({
+        outboxId: r.outbox_id,
+        eventId: r.event_id.toLowerCase(),
+        state: r.state,
+        replay: r.replay,
+        leaseConsumer: r.lease_consumer,
+        leaseGeneration: r.lease_generation,
+        leaseUntil: time(r.lease_until),
+        attempts: r.attempts,
+      })),
+    };
   }
 
   async recordResults(results: readonly OutboxResult[]): Promise<z.infer<typeof recordAnswer>> {

@@ -1,7 +1,10 @@
-import { and, desc, eq, gte, lt } from "drizzle-orm";
+import { and, asc, desc, eq, gte, inArray, lt, lte } from "drizzle-orm";
 import type { StoreDb } from "../store/db.ts";
 import { auditLog } from "../store/schema.ts";
 import { scrub } from "../lib/secrets.ts";
+
+/** What the audit trail records: operators' actions through the admin API. */
+export const AUDIT_ACTIONS = ["partner.pause", "partner.resume", "dead_letters.replay", "outbox.reconcile"] as const;
 
 export interface AuditEntry {
   id: number;
@@ -42,6 +45,19 @@ export class AuditLog {
       .from(auditLog)
       .where(c.length ? and(...c) : undefined)
       .orderBy(desc(auditLog.id))
+      .limit(limit)
+      .all()
+      .map((r) => ({ id: r.id, at: new Date(r.at).toISOString(), actor: r.actor, action: r.action, subject: r.subject, detail: r.detail ? (JSON.parse(r.detail) as unknown) : null }));
+  }
+
+  /** Entries about these subjects (partners) with one of these actions, between two times, oldest first. */
+  forSubjects(subjects: readonly string[], actions: readonly string[], since: number, until: number, limit = 200): AuditEntry[] {
+    if (subjects.length === 0 || actions.length === 0) return [];
+    return this.db
+      .select()
+      .from(auditLog)
+      .where(and(gte(auditLog.at, since), lte(auditLog.at, until), inArray(auditLog.subject, [...subjects]), inArray(auditLog.action, [...actions])))
+      .orderBy(asc(auditLog.id))
       .limit(limit)
       .all()
       .map((r) => ({ id: r.id, at: new Date(r.at).toISOString(), actor: r.actor, action: r.action, subject: r.subject, detail: r.detail ? (JSON.parse(r.detail) as unknown) : null }));

@@ -3,7 +3,10 @@ import { parseArgs, type ParseArgsConfig } from "node:util";
 import Table from "cli-table3";
 import { SingleBar, Presets } from "cli-progress";
 import type { PartnerStatus, StatusDocument } from "./status.ts";
-import type { AuditEntry } from "./audit.ts";
+import { AUDIT_ACTIONS, type AuditEntry } from "./audit.ts";
+import type { DocumentHistoryView, EventHistoryView, HistoryEntry } from "./history.ts";
+import { RECONCILE_LABELS } from "./page.ts";
+import type { ReconcileReport } from "../outbox/index.ts";
 
 /**
  * `odc status | dead-letters | replay | pause | resume | inbound quarantine`: IT's commands on
@@ -22,7 +25,11 @@ export const ADMIN_USAGE = `admin commands (talk to a running sidecar):
   pause <partner> [--reason TEXT]     the partner gets no request; its queue waits (survives restarts)
   resume <partner>
   inbound quarantine [--partner P] [--limit N]
-  audit [--since ISO] [--action partner.pause|partner.resume|dead_letters.replay] [--limit N]
+  audit [--since ISO] [--action partner.pause|partner.resume|dead_letters.replay|outbox.reconcile] [--limit N]
+  history <event-id> | history --document <id>
+                                      every state change of an event's deliveries, or of an inbound document
+  reconcile [--dry-run]               compare Odoo's outbox with the store, repair what is safe
+                                      (exit 1 when mismatches are left; --dry-run: when any is found)
 
   options: --url URL (or ODC_ADMIN_URL, default http://127.0.0.1:8787)
            --token TOKEN (or ODC_ADMIN_TOKEN)   --json (machine-readable output)
@@ -160,6 +167,11 @@ export function renderStatus(doc: StatusDocument): string {
   lines.push(
     `Deliveries: ${doc.deliveries.pending} pending (oldest ${age(doc.deliveries.oldest_pending_age_s)}), ${doc.deliveries.dead} dead, ${doc.deliveries.delivered} delivered, ${doc.deliveries.report_pending} results waiting for Odoo`,
   );
+  const r = doc.reconcile;
+  if (r) {
+    const found = Object.entries(r.kinds).filter(([, k]) => k.found > 0).map(([kind, k]) => `${kind} ${k.found} found, ${k.repaired} repaired`);
+    lines.push(`Reconciliation with Odoo: last run ${r.ran_at}${r.dry_run ? " (dry run)" : ""}: ${r.error ? `failed: ${r.error}` : found.length === 0 ? "no mismatch" : `${found.join("; ")}; ${r.left} left`}`);
+  }
   const partners = table(["partner", "state", "circuit", "pending", "oldest", "dead", "in flight", "rate in use", "last success", "last error"]);
   for (const p of doc.partners) {
     partners.push([
@@ -353,7 +365,7 @@ const auditCommand: Handler = async (args, io) => {
   const q = new URLSearchParams();
   const since = isoArg("since", values.since);
   const limit = limitArg(values.limit);
-  if (values.action !== undefined && !["partner.pause", "partner.resume", "dead_letters.replay"].includes(values.action)) throw new CliExit(EXIT.usage, "--action: partner.pause, partner.resume or dead_letters.replay");
+  if (values.action !== undefined && !(AUDIT_ACTIONS as readonly string[]).includes(values.action)) throw new CliExit(EXIT.usage, `--action: one of ${AUDIT_ACTIONS.join(", ")}`);
   if (since) q.set("since", since);
   if (values.action) q.set("action", values.action);
   if (limit) q.set("limit", String(limit));
@@ -368,7 +380,71 @@ const auditCommand: Handler = async (args, io) => {
   return EXIT.ok;
 };
 
+const historyTable = (entries: readonly HistoryEntry[]) => {
+  const t = table(["at", "what", "from → to", "cause", "actor", "attempts", "next attempt"]);
+  for (const e of entries) {
+    const what = e.scope === "delivery" ? `delivery ${e.delivery_id} (${dash(e.partner)})` : e.scope === "partner" ? `partner ${dash(e.partner)}` : e.scope;
+    t.push([e.at, what, `${e.from ?? "-"} → ${e.to}`, (e.cause ?? "-").slice(0, 100), e.actor, dash(e.attempts), dash(e.next_attempt_at)]);
+  }
+  return t.toString();
+};
+
+const historyCommand: Handler = async (args, io) => {
+  const hasDocument = args.some((a) => a === "--document" || a.startsWith("--document="));
+  const { values, positionals } = parse(args, { document: { type: "string" } }, hasDocument ? 0 : 1);
+  const client = clientOf(values, io);
+  if (values.document !== undefined) {
+    if (!/^[1-9]\d{0,15}$/.test(values.document)) throw new CliExit(EXIT.usage, "--document: a document id (a positive whole number)");
+    const res = await client.call<DocumentHistoryView>("GET", `/admin/inbound/documents/${values.document}/history`);
+    if (values.json) io.out(JSON.stringify(res, null, 2) + "\n");
+    else {
+      const d = res.document;
+      io.out(`inbound document ${d.document_id} from ${d.partner}: ${d.type}${d.subject_ref ? ` about ${d.subject_ref}` : ""}, now ${d.status}${d.detail ? ` (${d.detail.slice(0, 120)})` : ""}\n${historyTable(res.history)}\n`);
+    }
+    return EXIT.ok;
+  }
+  const id = positionals[0]!;
+  if (!UUID.test(id)) throw new CliExit(EXIT.usage, "event id: a UUID (the event's id, as in odc dead-letters)");
+  const res = await client.call<EventHistoryView>("GET", `/admin/events/${id.toLowerCase()}/history`);
+  if (values.json) {
+    io.out(JSON.stringify(res, null, 2) + "\n");
+    return EXIT.ok;
+  }
+  const e = res.event;
+  const deliveries = res.deliveries.map((d) => `${d.partner} ${d.state} after ${d.attempts} attempt(s)${d.next_attempt_at ? `, next ${d.next_attempt_at}` : ""}`).join("; ") || "no delivery";
+  io.out(
+    `event ${e.id}: ${e.type} of ${e.subject} #${e.sequence} (outbox row ${e.outbox_id})\n` +
+      `now: ${deliveries}; result ${e.final_state ?? "not final"}${e.result_waiting_for_odoo ? ", waiting to be recorded in Odoo" : e.recorded_in_odoo_at ? `, recorded in Odoo ${e.recorded_in_odoo_at}` : ""}\n` +
+      `${historyTable(res.history)}\n`,
+  );
+  return EXIT.ok;
+};
+
+/** A reconciliation report as a table. */
+export function renderReconcile(r: ReconcileReport): string {
+  const left = Object.values(r.kinds).reduce((n, k) => n + k.left, 0);
+  const found = Object.values(r.kinds).reduce((n, k) => n + k.found, 0);
+  const lines = [
+    `odc reconcile at ${r.ran_at}${r.dry_run ? " (dry run: nothing changed)" : ""}: ${r.error ? `FAILED: ${r.error}` : found === 0 ? "Odoo's outbox and the store agree" : r.dry_run ? `${found} mismatch(es) found` : left === 0 ? `${found} mismatch(es) found, all repaired` : `${left} of ${found} mismatch(es) left for a person`}`,
+  ];
+  const t = table(["mismatch", "found", r.dry_run ? "would repair" : "repaired", "left", "examples (odc history <id>)"]);
+  for (const [kind, k] of Object.entries(r.kinds)) t.push([`${RECONCILE_LABELS[kind] ?? kind}\n${kind}`, k.found, r.dry_run ? "-" : k.repaired, k.left, k.sample.slice(0, 3).join("\n") || "-"]);
+  lines.push(t.toString());
+  for (const n of r.notes) lines.push(`note: ${n}`);
+  return lines.join("\n") + "\n";
+}
+
+const reconcileCommand: Handler = async (args, io) => {
+  const { values } = parse(args, { "dry-run": { type: "boolean", default: false } });
+  const report = await clientOf(values, io).call<ReconcileReport>("POST", "/admin/reconcile", { dry_run: values["dry-run"] });
+  io.out(values.json ? JSON.stringify(report, null, 2) + "\n" : renderReconcile(report));
+  const left = Object.values(report.kinds).reduce((n, k) => n + k.left, 0);
+  return report.error || left > 0 ? EXIT.failed : EXIT.ok;
+};
+
 export const adminCommands: Record<string, Handler> = {
+  history: historyCommand,
+  reconcile: reconcileCommand,
   audit: auditCommand,
   status: statusCommand,
   "dead-letters": deadLettersCommand,

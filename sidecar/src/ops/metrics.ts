@@ -21,6 +21,7 @@ export class Metrics {
   });
   readonly claimed = new Counter({ name: "odc_events_claimed_total", help: "Events claimed from the Odoo outbox", registers: [this.registry] });
   readonly recorded = new Counter({ name: "odc_results_recorded_total", help: "Results recorded in Odoo", labelNames: ["state"] as const, registers: [this.registry] });
+  readonly reconcileRepaired = new Counter({ name: "odc_reconcile_repaired_total", help: "Mismatches between Odoo's outbox and the store repaired by reconciliation", labelNames: ["kind"] as const, registers: [this.registry] });
   readonly deliveries: Gauge<"state">;
 
   constructor(countsByState: () => Record<string, number>) {

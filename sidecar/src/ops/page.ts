@@ -24,6 +24,15 @@ function age(s: number | null): string {
   return `${Math.floor(s / 86_400)} d ${Math.floor((s % 86_400) / 3600)} h`;
 }
 
+/** The mismatch kinds in words (outbox/reconcile.ts). */
+export const RECONCILE_LABELS: Record<string, string> = {
+  leased_unknown: "Leased to this sidecar in Odoo, unknown to its store",
+  finished_unrecorded: "Finished here, never recorded in Odoo",
+  lease_expired: "Lease expired in Odoo, not claimed again",
+  failed_delivered: "Failed in Odoo, delivered here",
+  inbound_stuck: "Inbound documents stuck before apply",
+};
+
 const dash = (v: unknown) => (v === null || v === undefined || v === "" ? "-" : String(v));
 
 /** State words, never colour alone: the class only adds a border and background. */
@@ -113,6 +122,19 @@ ${doc.partners.map(
 <tr><th scope="row">Backlog per carrier (pending deliveries)</th><td class="n">${backlog}</td><td>${detail(a.backlog_by_carrier)}</td></tr>
 </tbody>
 </table>
+</section>
+<section aria-labelledby="h-reconcile">
+<h2 id="h-reconcile">Reconciliation with Odoo's outbox</h2>
+${doc.reconcile === null
+  ? html`<p>Not run since the sidecar started (<code>odc reconcile</code> runs it now).</p>`
+  : html`<p>Last run <time datetime="${doc.reconcile.ran_at}">${doc.reconcile.ran_at}</time> (${doc.reconcile.dry_run ? "dry run, by " : "by "}${doc.reconcile.actor}): ${doc.reconcile.error ? html`<span class="state bad">failed</span> ${doc.reconcile.error}` : doc.reconcile.left === 0 ? html`<span class="state ok">nothing left</span>` : html`<span class="state bad">${doc.reconcile.left} left for a person</span>`}${doc.reconcile.notes.length ? html` <small>${doc.reconcile.notes.join("; ")}</small>` : ""}</p>
+<table>
+<caption>Mismatches found, repaired and left, by kind</caption>
+<thead><tr><th scope="col">Kind</th><th scope="col">Found</th><th scope="col">Repaired</th><th scope="col">Left</th></tr></thead>
+<tbody>
+${Object.entries(doc.reconcile.kinds).map(([kind, k]) => html`<tr><th scope="row">${RECONCILE_LABELS[kind] ?? kind}</th><td class="n">${k.found}</td><td class="n">${k.repaired}</td><td class="n">${k.left}</td></tr>`)}
+</tbody>
+</table>`}
 </section>
 </main>
 <footer><p class="muted">Read-only. Repair from the host with <code>odc</code> (see docs/operations.md). JSON: <code>GET /admin/status</code>.</p></footer>

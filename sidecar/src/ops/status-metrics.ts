@@ -35,6 +35,13 @@ export function registerStatusGauges(registry: Registry, status: () => StatusDoc
   gauge("odc_odoo_reachable", "1 when the last outbox claim reached Odoo", [], (g, d) => g.set(d.odoo.reachable ? 1 : 0));
   gauge("odc_inbound_waiting_documents", "Inbound documents received and not yet applied in Odoo", [], (g, d) => g.set(d.inbound.waiting));
   gauge("odc_inbound_quarantined_documents", "Inbound documents quarantined: no Odoo record matched, or Odoo rejected them", [], (g, d) => g.set(d.inbound.quarantined));
+  gauge("odc_reconcile_mismatches", "Mismatches between Odoo's outbox and the store found by the last reconciliation, by kind", ["kind"], (g, d) => {
+    for (const [kind, k] of Object.entries(d.reconcile?.kinds ?? {})) g.set({ kind }, k.found);
+  });
+  gauge("odc_reconcile_unrepaired", "Mismatches the last reconciliation found and could not repair (a person should look), by kind", ["kind"], (g, d) => {
+    for (const [kind, k] of Object.entries(d.reconcile?.kinds ?? {})) g.set({ kind }, k.left);
+  });
+  gauge("odc_reconcile_last_run_timestamp_seconds", "When reconciliation last ran (0: not since the start)", [], (g, d) => g.set(d.reconcile ? Date.parse(d.reconcile.ran_at) / 1000 : 0));
   gauge("odc_attention", "Business attention counts (ops/attention.ts)", ["kind", "key"], (g, d) => {
     const a = d.attention;
     const put = (kind: string, by: Record<string, number>) => {

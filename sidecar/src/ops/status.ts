@@ -3,6 +3,7 @@ import type { StoreDb } from "../store/db.ts";
 import type { PartnerActivity } from "./activity.ts";
 import { attentionOf, type Attention, type AttentionBounds } from "./attention.ts";
 import { scrubDeep } from "../lib/secrets.ts";
+import type { ReconcileReport } from "../outbox/index.ts";
 
 /** What the status model is gathered from: all of it already in the sidecar. */
 export interface StatusSources {
@@ -16,6 +17,8 @@ export interface StatusSources {
   odoo(): { claim_error: string | null; last_claim_at: number | null; report_error: string | null; inbound_error: string | null };
   inbound(): { documents: Record<string, number>; last_error: string | null; last_applied_at: string | null };
   attentionBounds: AttentionBounds;
+  /** The last reconciliation run, if any since the start. */
+  reconcile?(): ReconcileReport | null;
   /** Configured secret values, scrubbed from the whole document. */
   secrets: readonly string[];
 }
@@ -53,6 +56,8 @@ export interface StatusDocument {
   partners: PartnerStatus[];
   inbound: { waiting: number; quarantined: number; exceptions: number; by_status: Record<string, number>; last_error: string | null; last_applied_at: string | null };
   attention: Attention;
+  /** The last reconciliation of Odoo's outbox with the store (null before the first run). */
+  reconcile: { ran_at: string; dry_run: boolean; actor: string; error: string | null; notes: string[]; left: number; kinds: Record<string, { found: number; repaired: number; left: number }> } | null;
 }
 
 const iso = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
@@ -146,9 +151,22 @@ export function gatherStatus(s: StatusSources, now = Date.now()): StatusDocument
   const n = (k: string) => docs[k] ?? 0;
   const sidecar = s.sidecar();
   const reachable = odoo.claim_error === null;
+  const last = s.reconcile?.() ?? null;
+  const reconcile = last
+    ? {
+        ran_at: last.ran_at,
+        dry_run: last.dry_run,
+        actor: last.actor,
+        error: last.error,
+        notes: last.notes,
+        left: Object.values(last.kinds).reduce((n, k) => n + k.left, 0),
+        kinds: Object.fromEntries(Object.entries(last.kinds).map(([k, v]) => [k, { found: v.found, repaired: v.repaired, left: v.left }])),
+      }
+    : null;
   const doc: StatusDocument = {
     generated_at: iso(now)!,
-    ok: reachable && partners.every((p) => p.health === "ok" || p.health === "paused"),
+    // Mismatches reconciliation could not repair need a person.
+    ok: reachable && partners.every((p) => p.health === "ok" || p.health === "paused") && (reconcile?.left ?? 0) === 0,
     sidecar: { uptime_s: Math.round((now - sidecar.started_at) / 1000), claiming: sidecar.claiming },
     odoo: { reachable, last_error: odoo.claim_error ?? odoo.report_error ?? odoo.inbound_error, last_claim_at: iso(odoo.last_claim_at), report_error: odoo.report_error, inbound_error: odoo.inbound_error },
     deliveries: { ...total, report_pending: reportPending, oldest_pending_age_s: ageS(oldestAll, now) },
@@ -162,6 +180,7 @@ export function gatherStatus(s: StatusSources, now = Date.now()): StatusDocument
       last_applied_at: inbound.last_applied_at,
     },
     attention: attentionOf(s.db, s.attentionBounds, now),
+    reconcile,
   };
   return scrubDeep(doc, s.secrets);
 }

@@ -48,6 +48,16 @@ export class ConsumerIdentity {
     return this.current;
   }
 
+  /**
+   * Rows leased to this consumer under `generation` (or earlier) are not in the store
+   * (reconciliation found them): the next claim, a generation past it, takes them back.
+   */
+  advancePast(generation: number): void {
+    if (generation < this.current) return;
+    this.current = Math.min(generation, GENERATION_MAX - 1);
+    this.next();
+  }
+
   /** A claim's answer may have been lost: the next claim takes its rows back. */
   next(): void {
     this.current = this.current >= GENERATION_MAX ? 1 : this.current + 1;

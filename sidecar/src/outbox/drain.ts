@@ -51,7 +51,27 @@ export class OutboxDrain {
   }
 
   /** One claim; true when the batch was full (more may be waiting). */
-  async claimOnce(): Promise<boolean> {
+  claimOnce(): Promise<boolean> {
+    return this.exclusive(() => this.claimUnlocked());
+  }
+
+  /**
+   * Runs `fn` while no claim is in flight, and holds claims off until it is done: what Odoo
+   * shows leased to this replica is then in the store, or its claim failed (reconciliation
+   * reads Odoo's outbox this way). `claim` claims once from inside.
+   */
+  exclusive<T>(fn: (claim: () => Promise<boolean>) => Promise<T>): Promise<T> {
+    const run = this.lock.then(() => fn(() => this.claimUnlocked()));
+    this.lock = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
+  private lock: Promise<void> = Promise.resolve();
+
+  private async claimUnlocked(): Promise<boolean> {
     // Backpressure: while this many deliveries wait here, new events wait in Odoo (pending,
     // visible to staff) rather than here, and rows whose lease runs out are not claimed
     // again and again while a partner is down.

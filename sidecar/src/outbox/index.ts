@@ -7,3 +7,4 @@ export { ResultReporter } from "./report.ts";
 export { nudgeRoutes } from "./nudge-route.ts";
 export { ConsumerIdentity } from "./consumer.ts";
 export { NUDGE_HEADER, NUDGE_MAX_BYTES, signNudge, verifyNudge } from "./nudge.ts";
+export { MISMATCH_KINDS, Reconciler, type InboundReconcileSource, type MismatchCount, type MismatchKind, type ReconcileReport } from "./reconcile.ts";

@@ -180,3 +180,50 @@ export const auditLog = sqliteTable(
 );
 
 export type AuditRow = typeof auditLog.$inferSelect;
+
+/**
+ * Every state change of a delivery (and of its event towards Odoo), written in the transaction
+ * that makes it: when, from and to which state, why (the partner's answer, the replay, the
+ * repair), by whom (`sidecar`, `odoo` for a staff Retry, the admin token and the CLI's user,
+ * `reconcile`), and the retry schedule (attempts so far, next attempt). The claim itself is not
+ * a row: the event's `received_at` says when. Kept `ODC_HISTORY_RETENTION_DAYS`, dead
+ * deliveries' rows until they are resolved.
+ */
+export const deliveryTransitions = sqliteTable(
+  "delivery_transitions",
+  {
+    id: integer("id").primaryKey(),
+    at: integer("at").notNull(),
+    eventId: text("event_id").notNull(),
+    /** Null for the event's own changes (its result recorded in Odoo). */
+    deliveryId: integer("delivery_id"),
+    partner: text("partner"),
+    fromState: text("from_state"),
+    toState: text("to_state").notNull(),
+    cause: text("cause"),
+    actor: text("actor").notNull(),
+    attempts: integer("attempts"),
+    nextAttemptAt: integer("next_attempt_at"),
+  },
+  (t) => [index("delivery_transitions_event_idx").on(t.eventId)],
+);
+
+/** The same for inbound documents: decoded, applied (Odoo's outcome), retried, coalesced, retried by reconcile. */
+export const inboundTransitions = sqliteTable(
+  "inbound_transitions",
+  {
+    id: integer("id").primaryKey(),
+    at: integer("at").notNull(),
+    documentId: integer("document_id").notNull(),
+    fromState: text("from_state"),
+    toState: text("to_state").notNull(),
+    cause: text("cause"),
+    actor: text("actor").notNull(),
+    attempts: integer("attempts"),
+    nextAttemptAt: integer("next_attempt_at"),
+  },
+  (t) => [index("inbound_transitions_document_idx").on(t.documentId)],
+);
+
+export type DeliveryTransitionRow = typeof deliveryTransitions.$inferSelect;
+export type InboundTransitionRow = typeof inboundTransitions.$inferSelect;
