@@ -1,7 +1,7 @@
 {
     "name": "Distribution Connector",
     "summary": "Transactional outbox of purchase and logistics events, partners' news applied in Odoo, integration status for staff",
-    "version": "18.0.1.0.0",
+    "version": "18.0.2.0.0",
     "category": "Inventory/Inventory",
     "author": "Odoo Distribution Connector contributors",
     "license": "LGPL-3",

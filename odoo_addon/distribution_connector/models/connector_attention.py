@@ -46,18 +46,17 @@ class ConnectorAttention(models.Model):
         "purchase.order": [
             "state", "name", "partner_id", "picking_type_id", "company_id", "receipt_status",
             "connector_answer_status", "connector_answer_after", "connector_ack_at", "connector_supplier_detail",
-            "connector_last_inbound_id",
         ],
         "stock.picking": [
             "state", "name", "partner_id", "picking_type_id", "company_id", "carrier_id", "date_done",
-            "connector_carrier_status", "connector_last_milestone", "connector_last_milestone_at",
-            "connector_last_inbound_id",
         ],
         "connector.outbox": [
             "state", "subject_model", "subject_id", "subject_ref", "event_type", "last_error", "partner_code",
             "company_id",
         ],
-        "connector.document.status": ["res_model", "res_id", "sent_at"],
+        "connector.document.status": [
+            "res_model", "res_id", "sent_at", "carrier_status", "last_milestone", "last_milestone_at", "last_inbound_id",
+        ],
         "connector.inbound": ["outcome", "reviewed", "record_ref", "subject_ref", "detail", "partner_code", "company_id"],
     }
 
@@ -107,27 +106,29 @@ class ConnectorAttention(models.Model):
                AND COALESCE(po.receipt_status, 'pending') != 'full'
             UNION ALL
             SELECT sp.id * %(f)s + 3, 'no_milestone', sp.name,
-                   COALESCE(sp.connector_last_milestone, 'dispatched, no carrier news'),
-                   COALESCE(sp.connector_last_milestone_at, sp.date_done), dc.connector_partner_code,
+                   COALESCE(news.last_milestone, 'dispatched, no carrier news'),
+                   COALESCE(news.last_milestone_at, sp.date_done), dc.connector_partner_code,
                    sp.partner_id, pt.warehouse_id, sp.carrier_id, sp.company_id, 'stock.picking', sp.id
               FROM stock_picking sp
               JOIN stock_picking_type pt ON pt.id = sp.picking_type_id
               JOIN delivery_carrier dc ON dc.id = sp.carrier_id
+              LEFT JOIN connector_document_status news ON news.res_model = 'stock.picking' AND news.res_id = sp.id
              WHERE pt.code = 'outgoing' AND sp.state = 'done'
-               AND COALESCE(sp.connector_carrier_status, 'unknown')
+               AND COALESCE(news.carrier_status, 'unknown')
                    NOT IN ('delivered', 'returned', 'cancelled', 'exception', 'attempt_failed')
-               AND COALESCE(sp.connector_last_milestone_at, sp.date_done) < %(now)s - make_interval(hours => %(milestone_hours)s)
+               AND COALESCE(news.last_milestone_at, sp.date_done) < %(now)s - make_interval(hours => %(milestone_hours)s)
                AND EXISTS (SELECT 1 FROM connector_outbox o
                             WHERE o.subject_model = 'stock.picking' AND o.subject_id = sp.id
                               AND o.event_type = 'shipment.dispatched')
             UNION ALL
-            SELECT sp.id * %(f)s + 4, 'carrier_exception', sp.name, sp.connector_last_milestone,
-                   sp.connector_last_milestone_at, dc.connector_partner_code,
+            SELECT sp.id * %(f)s + 4, 'carrier_exception', sp.name, news.last_milestone,
+                   news.last_milestone_at, dc.connector_partner_code,
                    sp.partner_id, pt.warehouse_id, sp.carrier_id, sp.company_id, 'stock.picking', sp.id
-              FROM stock_picking sp
+              FROM connector_document_status news
+              JOIN stock_picking sp ON news.res_model = 'stock.picking' AND sp.id = news.res_id
               JOIN stock_picking_type pt ON pt.id = sp.picking_type_id
               LEFT JOIN delivery_carrier dc ON dc.id = sp.carrier_id
-             WHERE sp.connector_carrier_status IN ('exception', 'attempt_failed') AND sp.state != 'cancel'
+             WHERE news.carrier_status IN ('exception', 'attempt_failed') AND sp.state != 'cancel'
             UNION ALL
             SELECT o.id * %(f)s + 5, 'dead_event', COALESCE(o.subject_ref, o.subject_model) || ' · ' || o.event_type,
                    o.last_error, o.write_date, o.partner_code,
@@ -148,12 +149,13 @@ class ConnectorAttention(models.Model):
                AND (i.outcome IN ('unknown_reference', 'rejected')
                     -- an exception the document itself shows (and lists above) is not listed twice
                     OR (i.outcome = 'exception'
-                        AND NOT EXISTS (SELECT 1 FROM purchase_order po
-                                         WHERE po.connector_last_inbound_id = i.id
+                        AND NOT EXISTS (SELECT 1 FROM connector_document_status news
+                                          JOIN purchase_order po ON news.res_model = 'purchase.order' AND po.id = news.res_id
+                                         WHERE news.last_inbound_id = i.id
                                            AND %(status)s IN ('rejected', 'exception'))
-                        AND NOT EXISTS (SELECT 1 FROM stock_picking sp
-                                         WHERE sp.connector_last_inbound_id = i.id
-                                           AND sp.connector_carrier_status IN ('exception', 'attempt_failed'))))
+                        AND NOT EXISTS (SELECT 1 FROM connector_document_status news
+                                         WHERE news.res_model = 'stock.picking' AND news.last_inbound_id = i.id
+                                           AND news.carrier_status IN ('exception', 'attempt_failed'))))
             UNION ALL
             SELECT o.id * %(f)s + 7, 'backlog', COALESCE(o.subject_ref, o.subject_model) || ' · ' || o.event_type,
                    o.state || COALESCE(': ' || o.last_error, ''), o.create_date, o.partner_code,

@@ -202,10 +202,11 @@ class ConnectorInbound(models.Model):
             "picking_ids": [(6, 0, outcome.pickings.ids)] if outcome.pickings else False,
             "company_id": company.id,
         })
+        # Beside the documents, not on them (see connector.document.status).
         if outcome.purchases:
-            outcome.purchases.sudo().write({"connector_last_inbound_id": row.id})
+            outcome.purchases._connector_record_news({"last_inbound_id": row.id})
         if outcome.pickings:
-            outcome.pickings.sudo().write({"connector_last_inbound_id": row.id})
+            outcome.pickings._connector_record_news({"last_inbound_id": row.id})
         return row
 
     def _answer(self, duplicate):

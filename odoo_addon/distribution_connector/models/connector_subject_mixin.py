@@ -17,6 +17,51 @@ class ConnectorSubjectMixin(models.AbstractModel):
     connector_inbound_count = fields.Integer(
         string="Partner Messages", compute="_compute_connector_inbound_count"
     )
+    # Kept in connector.document.status, never on the document (see there): the sidecar's
+    # calls record partners' news while a person may be working on the document.
+    connector_last_inbound_id = fields.Many2one(
+        "connector.inbound", string="Last Partner Message", readonly=True,
+        compute="_compute_connector_news", inverse="_inverse_connector_news",
+        search="_search_connector_last_inbound_id",
+    )
+
+    # Document field -> connector.document.status field, computed by _compute_connector_news.
+    _connector_news_fields = {"connector_last_inbound_id": "last_inbound_id"}
+
+    def _compute_connector_news(self):
+        news = self.env["connector.document.status"].sudo()._news_by_id(self._name, self.ids)
+        for record in self:
+            row = news.get(record.id) or {}
+            for name, source in self._connector_news_fields.items():
+                value = row.get(source)
+                record[name] = (self.env["connector.inbound"].browse(value) if value else False) \
+                    if name == "connector_last_inbound_id" else (value or False)
+
+    def _inverse_connector_news(self):
+        for record in self.filtered("id"):
+            record._connector_record_news({
+                source: record[name] for name, source in self._connector_news_fields.items()
+            })
+
+    def _connector_record_news(self, values):
+        """Record partners' news about these documents (``values`` in connector.document.status terms).
+
+        Never through ``write``: that would also update the document's row (write_date).
+        """
+        self.env["connector.document.status"].sudo()._record_news(self._name, self.ids, values)
+
+    def _search_connector_last_inbound_id(self, operator, value):
+        return self._connector_search_news("last_inbound_id", operator, value)
+
+    @api.model
+    def _connector_search_news(self, source, operator, value):
+        """Domain on a news field, as a domain on the documents' ids."""
+        Status = self.env["connector.document.status"].sudo()
+        if operator in ("=", "!=") and not value:
+            with_value = Status.search([("res_model", "=", self._name), (source, "!=", False)]).mapped("res_id")
+            return [("id", "not in" if operator == "=" else "in", with_value)]
+        matching = Status.search([("res_model", "=", self._name), (source, operator, value)]).mapped("res_id")
+        return [("id", "in", matching)]
 
     @api.depends_context("uid")
     def _compute_connector_outbox_count(self):

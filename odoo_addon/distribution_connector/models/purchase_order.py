@@ -58,9 +58,6 @@ class PurchaseOrder(models.Model):
     connector_ack_version = fields.Integer(copy=False, readonly=True)
     connector_ack_ref = fields.Char(string="Vendor Document", copy=False, readonly=True)
     connector_supplier_detail = fields.Char(string="Vendor Answer", copy=False, readonly=True)
-    connector_last_inbound_id = fields.Many2one(
-        "connector.inbound", string="Last Partner Message", copy=False, readonly=True, index="btree_not_null"
-    )
 
     def write(self, vals):
         if ORDER_TRACKED_FIELDS.intersection(vals):

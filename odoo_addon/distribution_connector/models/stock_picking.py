@@ -19,15 +19,26 @@ class StockPicking(models.Model):
     _inherit = ["stock.picking", "connector.subject.mixin"]
     _connector_inbound_field = "picking_ids"
 
+    # The carrier's news lives in connector.document.status, never on the picking (a person may
+    # be validating it when a milestone arrives): these fields show it.
     connector_carrier_status = fields.Selection(
         # A list, not a tuple: Odoo keeps the labels of list selections only.
-        list(carrier_status.STATUSES), string="Carrier Status", copy=False, readonly=True,
+        list(carrier_status.STATUSES), string="Carrier Status", readonly=True,
+        compute="_compute_connector_news", inverse="_inverse_connector_news", search="_search_connector_carrier_status",
         help="Last status the carrier reported for this shipment.",
     )
-    connector_last_milestone = fields.Char(string="Last Milestone", copy=False, readonly=True)
-    connector_last_milestone_at = fields.Datetime(string="Milestone Time", copy=False, readonly=True)
-    connector_eta = fields.Datetime(string="Estimated Delivery", copy=False, readonly=True)
-    connector_tracking_url = fields.Char(string="Tracking Link", copy=False, readonly=True)
+    connector_last_milestone = fields.Char(
+        string="Last Milestone", readonly=True, compute="_compute_connector_news", inverse="_inverse_connector_news"
+    )
+    connector_last_milestone_at = fields.Datetime(
+        string="Milestone Time", readonly=True, compute="_compute_connector_news", inverse="_inverse_connector_news"
+    )
+    connector_eta = fields.Datetime(
+        string="Estimated Delivery", readonly=True, compute="_compute_connector_news", inverse="_inverse_connector_news"
+    )
+    connector_tracking_url = fields.Char(
+        string="Tracking Link", readonly=True, compute="_compute_connector_news", inverse="_inverse_connector_news"
+    )
     connector_label_url = fields.Char(string="Label", copy=False, readonly=True)
     connector_booked_at = fields.Datetime(string="Label Bought", copy=False, readonly=True)
     connector_asn_ref = fields.Char(string="Ship Notice", copy=False, readonly=True, index="btree_not_null")
@@ -35,9 +46,18 @@ class StockPicking(models.Model):
     connector_asn_note = fields.Text(string="Expected per Ship Notice", copy=False, readonly=True)
     # What the picking said before its current ship notice, to revert when the vendor deletes it.
     connector_asn_revert = fields.Json(copy=False, readonly=True)
-    connector_last_inbound_id = fields.Many2one(
-        "connector.inbound", string="Last Partner Message", copy=False, readonly=True, index="btree_not_null"
-    )
+
+    _connector_news_fields = {
+        "connector_last_inbound_id": "last_inbound_id",
+        "connector_carrier_status": "carrier_status",
+        "connector_last_milestone": "last_milestone",
+        "connector_last_milestone_at": "last_milestone_at",
+        "connector_eta": "eta",
+        "connector_tracking_url": "tracking_url",
+    }
+
+    def _search_connector_carrier_status(self, operator, value):
+        return self._connector_search_news("carrier_status", operator, value)
 
     def init(self):
         super().init()

@@ -1,6 +1,7 @@
 """Partner news about delivery orders and receipts, applied through connector.inbound.apply_events:
 carrier bookings and tracking milestones, and vendors' ship notices. The fields live with the
-model in stock_picking.py; this file only reads partners' documents onto them.
+model in stock_picking.py; this file only reads partners' documents onto them. Tracking news is
+informative and goes to connector.document.status, not onto the picking.
 """
 
 from odoo import _, api, fields, models
@@ -86,8 +87,8 @@ class StockPickingInbound(models.Model):
             "carrier_tracking_ref": reference,
             "connector_label_url": label,
             "connector_booked_at": booked_at,
-            "connector_carrier_status": carrier_status.booking_status(picking.connector_carrier_status),
         })
+        picking._connector_record_news({"carrier_status": carrier_status.booking_status(picking.connector_carrier_status)})
         service = " ".join(part for part in (data.get("carrier"), data.get("service")) if part)
         detail = _("tracking %(ref)s%(service)s", ref=reference, service=" (%s)" % service if service else "")
         outcome = inbound_tools.Outcome("applied", detail, record=picking, pickings=picking)
@@ -116,19 +117,17 @@ class StockPickingInbound(models.Model):
         if decision == carrier_status.STALE:
             return inbound_tools.Outcome("stale", reason, record=picking, pickings=picking)
         milestone = self._connector_milestone_text(data)
-        values = {
-            "connector_carrier_status": new_status,
-            "connector_last_milestone": milestone,
-            "connector_last_milestone_at": new_at,
-        }
+        # Informative: recorded beside the picking, which a person may be validating right now.
+        values = {"carrier_status": new_status, "last_milestone": milestone, "last_milestone_at": new_at}
         eta = inbound_tools.partner_time_to_utc(data.get("estimated_delivery"), tz_name)
         if eta:
-            values["connector_eta"] = eta
+            values["eta"] = eta
         if data.get("public_url"):
-            values["connector_tracking_url"] = data["public_url"]
+            values["tracking_url"] = data["public_url"]
+        picking._connector_record_news(values)
         if not picking.carrier_tracking_ref:
-            values["carrier_tracking_ref"] = data["tracking_number"]
-        picking.write(values)
+            # Once per shipment at most: later news finds the picking by this number.
+            picking.write({"carrier_tracking_ref": data["tracking_number"]})
         needs_person = new_status in carrier_status.ATTENTION_STATUSES
         outcome = inbound_tools.Outcome("exception" if needs_person else "applied", milestone, record=picking, pickings=picking)
         if needs_person:

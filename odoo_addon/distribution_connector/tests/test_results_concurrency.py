@@ -4,7 +4,9 @@ from unittest.mock import patch
 from odoo import SUPERUSER_ID, Command, api, sql_db
 from odoo.tests import TransactionCase, tagged
 
+from ..models import connector_inbound
 from ..models.connector_outbox import ConnectorOutbox
+from . import inbound_data as data
 
 CODE = "ODC-CONCURRENT"
 
@@ -27,6 +29,9 @@ class TestResultsWhileStaffValidate(TransactionCase):
         super().setUp()
         self.db = sql_db.db_connect(self.env.cr.dbname)
         patcher = patch.object(ConnectorOutbox, "_check_integration_access", lambda self: None)
+        patcher.start()
+        self.addCleanup(patcher.stop)
+        patcher = patch.object(connector_inbound, "check_integration_user", lambda env: None)
         patcher.start()
         self.addCleanup(patcher.stop)
         self.created = {}
@@ -71,6 +76,8 @@ class TestResultsWhileStaffValidate(TransactionCase):
         ])
         deliveries.action_confirm()
         deliveries.action_assign()
+        for index, delivery in enumerate(deliveries):
+            delivery.carrier_tracking_ref = "CONCURRENT-%s" % index
         env.flush_all()
         self.created = {
             "orders": orders.ids, "receipts": orders.picking_ids.ids, "deliveries": deliveries.ids,
@@ -91,7 +98,9 @@ class TestResultsWhileStaffValidate(TransactionCase):
             ("DELETE FROM connector_outbox WHERE partner_code = %s", [CODE]),
             ("DELETE FROM connector_outbox_sequence WHERE (subject_model = 'purchase.order' AND subject_id = ANY(%s))"
              " OR (subject_model = 'stock.picking' AND subject_id = ANY(%s))", [c["orders"], pickings]),
-            ("DELETE FROM connector_document_status WHERE res_model = 'purchase.order' AND res_id = ANY(%s)", [c["orders"]]),
+            ("DELETE FROM connector_document_status WHERE (res_model = 'purchase.order' AND res_id = ANY(%s))"
+             " OR (res_model = 'stock.picking' AND res_id = ANY(%s))", [c["orders"], pickings]),
+            ("DELETE FROM connector_inbound WHERE partner_code = %s", [CODE]),
             ("DELETE FROM stock_valuation_layer WHERE product_id = ANY(%s)", [c["products"]]),
             ("DELETE FROM stock_move_line WHERE product_id = ANY(%s)", [c["products"]]),
             ("DELETE FROM stock_move WHERE product_id = ANY(%s)", [c["products"]]),
@@ -101,10 +110,10 @@ class TestResultsWhileStaffValidate(TransactionCase):
             ("DELETE FROM delivery_carrier WHERE id = %s", [c["carrier"]]),
         ]
         with self.db.cursor() as cr:
-            for query, params in statements[:3]:
+            for query, params in statements[:4]:
                 cr.execute(query, params)
             cr.commit()
-            for query, params in statements[3:]:
+            for query, params in statements[4:]:
                 cr.execute(query, params)
             cr.commit()
 
@@ -173,3 +182,39 @@ class TestResultsWhileStaffValidate(TransactionCase):
                 " GROUP BY event_type", [CODE],
             )
             self.assertEqual(dict(cr.fetchall()), {"receipt.validated": 2, "shipment.dispatched": 2})
+
+    def _apply_tracking(self, cr, picking_id, status, at):
+        """A carrier's milestone, applied on the sidecar's connection as a short transaction that must not wait."""
+        cr.execute("SET LOCAL lock_timeout = '2s'")
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        picking = env["stock.picking"].browse(picking_id)
+        number = picking.carrier_tracking_ref
+        [answer] = env["connector.inbound"].apply_events([
+            data.item("carrier.tracking_updated", CODE, number, data.tracking(number, status, at), occurred_at=at)
+        ])
+        self.assertEqual(answer["outcome"], "applied", answer)
+        cr.commit()
+
+    def test_staff_validate_while_tracking_arrives(self):
+        """Tracking news is informative: applying it never writes the delivery order a person validates."""
+        c = self.created
+        with self.assertNoLogs("odoo.sql_db", level=logging.ERROR), \
+                self.db.cursor() as staff_cr, self.db.cursor() as sidecar_cr:
+            staff = api.Environment(staff_cr, SUPERUSER_ID, {"tracking_disable": True})
+            # 1. The person's snapshot is taken, the milestone is applied and committed, then
+            #    the person validates.
+            staff["stock.picking"].browse(c["deliveries"][0]).read(["state", "carrier_tracking_ref"])
+            self._apply_tracking(sidecar_cr, c["deliveries"][0], "pre_transit", "2026-12-03T08:00:00Z")
+            self._validate(staff, c["deliveries"][0])
+            staff_cr.commit()
+            # 2. The person's validation holds the row while milestones arrive.
+            self._validate(staff, c["deliveries"][1])
+            self._apply_tracking(sidecar_cr, c["deliveries"][1], "pre_transit", "2026-12-03T08:00:00Z")
+            self._apply_tracking(sidecar_cr, c["deliveries"][1], "in_transit", "2026-12-03T09:00:00Z")
+            staff_cr.commit()
+        with self.db.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            deliveries = env["stock.picking"].browse(c["deliveries"])
+            self.assertEqual(deliveries.mapped("state"), ["done", "done"])
+            self.assertEqual(deliveries.mapped("connector_carrier_status"), ["pre_transit", "in_transit"])
+            self.assertTrue(all(deliveries.mapped("connector_last_inbound_id")))
