@@ -93,6 +93,23 @@ const inboundAccepted: Json = {
   },
 };
 
+const historyEntry: Json = {
+  type: "object",
+  required: ["at", "scope", "delivery_id", "partner", "from", "to", "cause", "actor", "attempts", "next_attempt_at"],
+  properties: {
+    at: isoDateTime,
+    scope: { type: "string", enum: ["event", "delivery", "partner", "document"] },
+    delivery_id: { type: ["integer", "null"] },
+    partner: { type: ["string", "null"] },
+    from: { type: ["string", "null"] },
+    to: { type: "string" },
+    cause: { type: ["string", "null"], description: "the partner's answer, the replay, the repair" },
+    actor: { type: "string", description: "sidecar, odoo (staff Retry), the admin token and the CLI's user, reconcile (...)" },
+    attempts: { type: ["integer", "null"] },
+    next_attempt_at: nullable(isoDateTime),
+  },
+};
+
 const admin = [{ bearerAdmin: [] }];
 const query = (name: string, description: string, schema: Json = { type: "string" }): Json => ({ name, in: "query", required: false, description, schema });
 const path = (name: string, description: string, schema: Json = { type: "string" }): Json => ({ name, in: "path", required: true, description, schema });
@@ -204,11 +221,11 @@ export function buildOpenApi(): Json {
       "/admin/audit": {
         get: {
           tags: ["admin"],
-          summary: "Operators' actions (pause, resume, replay), newest first",
+          summary: "Operators' actions (pause, resume, replay, reconcile), newest first",
           security: admin,
           parameters: [
             query("since", "ISO 8601 date-time", isoDateTime),
-            query("action", "one action", { type: "string", enum: ["partner.pause", "partner.resume", "dead_letters.replay"] }),
+            query("action", "one action", { type: "string", enum: ["partner.pause", "partner.resume", "dead_letters.replay", "outbox.reconcile"] }),
             query("before_id", "page: entries with a smaller id", { type: "integer", minimum: 1 }),
             query("limit", "1-1000 (default 100)", { type: "integer", minimum: 1, maximum: 1000 }),
           ],
@@ -221,6 +238,34 @@ export function buildOpenApi(): Json {
             "400": errorResponse("bad query"),
             "401": unauthorized,
           },
+        },
+      },
+      "/admin/events/{id}/history": {
+        get: {
+          tags: ["admin"],
+          summary: "Every state change of an event's deliveries, its result in Odoo, repairs, and its partners' pauses",
+          security: admin,
+          parameters: [path("id", "event id", { type: "string", format: "uuid" })],
+          responses: { "200": json("the event, its deliveries and their history, oldest first", { $ref: "#/components/schemas/EventHistory" }), "400": errorResponse("not a UUID"), "401": unauthorized, "404": errorResponse("no such event in the store") },
+        },
+      },
+      "/admin/inbound/documents/{id}/history": {
+        get: {
+          tags: ["admin"],
+          summary: "Every state change of an inbound document",
+          security: admin,
+          parameters: [path("id", "document id", { type: "integer", minimum: 1 })],
+          responses: { "200": json("the document and its history, oldest first", { $ref: "#/components/schemas/DocumentHistory" }), "400": errorResponse("not a document id"), "401": unauthorized, "404": errorResponse("no such document") },
+        },
+      },
+      "/admin/reconcile": {
+        post: {
+          tags: ["admin"],
+          summary: "Compare Odoo's outbox with the store now; repair what is safe (dry_run: only report)",
+          security: admin,
+          parameters: [{ name: "X-Odc-Actor", in: "header", required: false, description: "who asked, for the audit trail and the histories", schema: { type: "string" } }],
+          requestBody: { required: false, content: { "application/json": { schema: { type: "object", additionalProperties: false, properties: { dry_run: { type: "boolean", default: false } } } } } },
+          responses: { "200": json("what the run found, repaired and left", { $ref: "#/components/schemas/ReconcileReport" }), "400": errorResponse("bad body"), "401": unauthorized, "413": errorResponse("body over 4 KiB") },
         },
       },
       "/admin/dead-letters": {
@@ -329,6 +374,44 @@ export function buildOpenApi(): Json {
         InboundDocumentList: documentList,
         InboundAccepted: inboundAccepted,
         PauseState: pauseState,
+        HistoryEntry: historyEntry,
+        EventHistory: {
+          type: "object",
+          required: ["event", "deliveries", "history"],
+          properties: {
+            event: { type: "object", required: ["id", "outbox_id", "type", "subject", "sequence", "claimed_at", "final_state"], properties: { id: { type: "string" }, outbox_id: { type: "integer" }, type: { type: "string" }, subject: { type: "string" }, sequence: { type: "integer" }, claimed_at: isoDateTime, final_state: { type: ["string", "null"] }, final_error: { type: ["string", "null"] }, result_waiting_for_odoo: { type: "boolean" }, recorded_in_odoo_at: nullable(isoDateTime) } },
+            deliveries: { type: "array", items: { type: "object", required: ["delivery_id", "partner", "state", "attempts"], properties: { delivery_id: { type: "integer" }, partner: { type: "string" }, state: { type: "string" }, attempts: { type: "integer" }, next_attempt_at: nullable(isoDateTime), last_error: { type: ["string", "null"] }, delivered_at: nullable(isoDateTime) } } },
+            history: { type: "array", items: { $ref: "#/components/schemas/HistoryEntry" } },
+          },
+        },
+        DocumentHistory: {
+          type: "object",
+          required: ["document", "history"],
+          properties: {
+            document: { type: "object", required: ["document_id", "partner", "type", "status", "received_at"], properties: { document_id: { type: "integer" }, partner: { type: "string" }, type: { type: "string" }, status: { type: "string" }, event_id: { type: ["string", "null"] }, subject_ref: { type: ["string", "null"] }, received_at: isoDateTime, receipts: { type: "integer" }, attempts: { type: "integer" }, detail: { type: ["string", "null"] } } },
+            history: { type: "array", items: { $ref: "#/components/schemas/HistoryEntry" } },
+          },
+        },
+        ReconcileReport: {
+          type: "object",
+          required: ["ran_at", "dry_run", "actor", "kinds", "notes", "error"],
+          properties: {
+            ran_at: isoDateTime,
+            dry_run: { type: "boolean" },
+            actor: { type: "string" },
+            kinds: {
+              type: "object",
+              required: ["leased_unknown", "finished_unrecorded", "lease_expired", "failed_delivered", "inbound_stuck"],
+              additionalProperties: {
+                type: "object",
+                required: ["found", "repaired", "left", "sample"],
+                properties: { found: { type: "integer", minimum: 0 }, repaired: { type: "integer", minimum: 0 }, left: { type: "integer", minimum: 0 }, sample: { type: "array", maxItems: 20, items: { type: "string" } } },
+              },
+            },
+            notes: { type: "array", items: { type: "string" } },
+            error: { type: ["string", "null"], description: "the run failed (Odoo unreachable)" },
+          },
+        },
         AuditEntry: {
           type: "object",
           required: ["id", "at", "actor", "action", "subject", "detail"],

@@ -143,6 +143,13 @@ describe("contracts/openapi.json against the running app", () => {
     const audit = await check("GET", "/admin/audit", "/admin/audit", { headers: auth });
     expect(audit.body).toMatchObject({ entries: expect.arrayContaining([expect.objectContaining({ action: "partner.pause" })]) });
     expect((await check("GET", "/admin/audit", "/admin/audit?action=nothing", { headers: auth })).status).toBe(400);
+    expect((await check("GET", "/admin/events/{id}/history", "/admin/events/nope/history", { headers: auth })).status).toBe(400);
+    expect((await check("GET", "/admin/events/{id}/history", "/admin/events/6d260e0a-1a2b-4c3d-8e9f-0123456789ab/history", { headers: auth })).status).toBe(404);
+    expect((await check("GET", "/admin/inbound/documents/{id}/history", "/admin/inbound/documents/0/history", { headers: auth })).status).toBe(400);
+    expect((await check("GET", "/admin/inbound/documents/{id}/history", "/admin/inbound/documents/999999/history", { headers: auth })).status).toBe(404);
+    expect((await check("POST", "/admin/reconcile", "/admin/reconcile", post({ dry_run: "yes" }))).status).toBe(400);
+    const reconciled = await check("POST", "/admin/reconcile", "/admin/reconcile", post({ dry_run: true }));
+    expect(reconciled.body).toMatchObject({ dry_run: true, error: null });
     expect((await check("GET", "/admin/inbound/documents", "/admin/inbound/documents?limit=10", { headers: auth })).status).toBe(200);
     expect((await check("GET", "/admin/inbound/quarantine", "/admin/inbound/quarantine", { headers: auth })).status).toBe(200);
     expect((await check("GET", "/admin/inbound/documents/{id}/body", "/admin/inbound/documents/999999/body", { headers: auth })).status).toBe(404);
