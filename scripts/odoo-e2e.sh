@@ -16,3 +16,5 @@ export SIDECAR_URL="http://127.0.0.1:$SIDECAR_PORT" NUDGE_SECRET="${NUDGE_SECRET
 npx tsx test/real-odoo/e2e.ts
 # Each partner in its own format: cXML (taken and refused), EasyPost booking onto the picking.
 npx tsx test/real-odoo/formats.ts
+# A document's whole life: PO confirmed, changed twice, cancelled; delivery order ready, cancelled.
+npx tsx test/real-odoo/lifecycle.ts
