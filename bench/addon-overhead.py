@@ -20,6 +20,7 @@ the median of the per-pair ratios is given too. No sidecar URL is set, so no nud
 nudge is a daemon thread started after commit, outside the user's request).
 
 Usage: ODOO_HOME=/path/to/odoo18 [ODOO_DB_USER=...] python3 bench/addon-overhead.py [--n 100] [--rounds 2]
+       [--profile confirm|receive|ship]  (where the addon's time goes in one step, by cProfile)
 Prints the Markdown of the "Addon overhead" section of bench/README.md and one JSON line.
 """
 
@@ -43,7 +44,7 @@ WARMUP = 3
 # Worker: runs with Odoo's interpreter, both registries in one process
 # ----------------------------------------------------------------------------------------------
 
-def worker(plain_db, addon_db, n, rounds, seed):
+def worker(plain_db, addon_db, n, rounds, seed, profile=None):
     sys.path.insert(0, os.environ["ODOO_HOME"])
     import odoo
     from odoo import Command, api
@@ -57,6 +58,10 @@ def worker(plain_db, addon_db, n, rounds, seed):
         "--without-demo=all", "--log-level=warn",
     ])
     rng = random.Random(seed)
+    profiler = plain_profiler = None
+    if profile:
+        import cProfile
+        profiler, plain_profiler = cProfile.Profile(), cProfile.Profile()
     databases = {False: plain_db, True: addon_db}
     registries = {addon: Registry(db) for addon, db in databases.items()}
     queries = {False: 0, True: 0}
@@ -150,16 +155,23 @@ def worker(plain_db, addon_db, n, rounds, seed):
                 raise RuntimeError("picking %s not validated at once: %r" % (picking_id, result))
         return run
 
-    def paired(ids, operation):
+    def paired(ids, operation, step=None):
         """Run ``operation(id)`` on both databases, pair by pair in random order; return the times
-        and the number of SQL statements per operation."""
+        and the number of SQL statements per operation. With ``--profile`` naming this step, the
+        addon side runs under cProfile (its times are then not comparable: read the profile only)."""
+        profiled = profiler is not None and step == profile
         times = {False: [], True: []}
         queries.update({False: 0, True: 0})
         for index in range(len(ids[False])):
             order = [False, True]
             rng.shuffle(order)
             for addon in order:
+                side = (profiler if addon else plain_profiler) if profiled else None
+                if side:
+                    side.enable()
                 seconds, _result = request(addon, operation(ids[addon][index]))
+                if side:
+                    side.disable()
                 times[addon].append(seconds)
         times["queries"] = {addon: queries[addon] / len(ids[addon]) for addon in (False, True)}
         return times
@@ -173,11 +185,22 @@ def worker(plain_db, addon_db, n, rounds, seed):
     samples = []
     for _round in range(rounds):
         orders = make_orders(n)
-        confirmed = paired(orders, confirm)
-        received = paired(receipts_of(orders), validate)
-        shipped = paired(make_deliveries(n), validate)
+        confirmed = paired(orders, confirm, "confirm")
+        received = paired(receipts_of(orders), validate, "receive")
+        shipped = paired(make_deliveries(n), validate, "ship")
         samples.append({"confirm": confirmed, "receive": received, "ship": shipped})
     outbox_rows = request(True, lambda env: env["connector.outbox"].sudo().search_count([]))[1]
+    if profiler is not None:
+        import io
+        import pstats
+        out = io.StringIO()
+        stats = pstats.Stats(profiler, stream=out).sort_stats("cumulative")
+        stats.print_stats("distribution_connector", 40)
+        sys.stderr.write(out.getvalue())
+        if os.environ.get("BENCH_PROFILE_DUMP"):
+            # Both sides, to compare function by function where the addon adds time.
+            profiler.dump_stats(os.environ["BENCH_PROFILE_DUMP"] + ".addon")
+            plain_profiler.dump_stats(os.environ["BENCH_PROFILE_DUMP"] + ".plain")
     print("BENCH_WORKER " + json.dumps({"samples": samples, "outbox_rows": outbox_rows}))
 
 
@@ -195,10 +218,13 @@ def main():
     parser.add_argument("--rounds", type=int, default=2, help="rounds of N paired operations per step (default 2)")
     parser.add_argument("--keep", action="store_true", help="keep the two databases")
     parser.add_argument("--seed", type=int, default=20261126)
+    parser.add_argument("--profile", choices=("confirm", "receive", "ship"),
+                        help="profile the addon side of one step with cProfile and print where the addon's time goes "
+                             "(the figures of a profiled run are not comparable)")
     parser.add_argument("--worker", nargs=2, metavar=("PLAIN_DB", "ADDON_DB"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        worker(*args.worker, args.n, args.rounds, args.seed)
+        worker(*args.worker, args.n, args.rounds, args.seed, args.profile)
         return 0
     if not os.environ.get("ODOO_HOME"):
         print("ODOO_HOME not set: skipping the addon overhead benchmark")
@@ -221,7 +247,7 @@ def main():
         sh([*odoo, "-d", addon_db, "-i", MODULE, "--stop-after-init", "--log-level=warn"], capture_output=True)
         run = subprocess.run(
             [python, __file__, "--worker", plain_db, addon_db, "--n", str(args.n), "--rounds", str(args.rounds),
-             "--seed", str(args.seed)],
+             "--seed", str(args.seed), *(["--profile", args.profile] if args.profile else [])],
             capture_output=True, text=True,
             env=dict(os.environ, BENCH_DB_USER=db_user, BENCH_ADDONS_PATH=addons_path),
         )
@@ -229,6 +255,8 @@ def main():
         if run.returncode or not line:
             sys.stderr.write(run.stdout[-4000:] + run.stderr[-4000:])
             raise SystemExit("benchmark worker failed")
+        if args.profile:
+            sys.stderr.write(run.stderr)
     finally:
         if not args.keep:
             for db in (plain_db, addon_db):

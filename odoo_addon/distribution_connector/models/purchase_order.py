@@ -199,8 +199,9 @@ class PurchaseOrder(models.Model):
             """,
             SQL(", ").join(SQL("(%s, %s)", line_id, number) for line_id, number in numbers), last, self.id,
         ))
-        todo.invalidate_recordset(["connector_line_number"])
-        self.invalidate_recordset(["connector_last_line_number"])
+        # What the statement wrote, put in the cache: the payload reads it next, without a query.
+        self.env.cache.update_raw(todo, todo._fields["connector_line_number"], [number for _id, number in numbers])
+        self.env.cache.update_raw(self, self._fields["connector_last_line_number"], [last])
 
     def _connector_partner_code(self):
         self.ensure_one()
@@ -260,8 +261,7 @@ class PurchaseOrder(models.Model):
                 {
                     "line_number": line.connector_line_number,
                     "product_code": line.product_id.default_code,
-                    "vendor_product_code": line._connector_vendor_product_code(),
-                    "vendor_product_aux_code": line._connector_vendor_aux_code(),
+                    **dict(zip(("vendor_product_code", "vendor_product_aux_code"), line._connector_vendor_codes())),
                     "description": line.name,
                     "quantity": line.product_qty,
                     "unit_price": line.price_unit_discounted,

@@ -89,9 +89,15 @@ class PurchaseOrderLine(models.Model):
         """The vendor's own code for the product (product.supplierinfo), or None."""
         return self._connector_vendor_info().product_code or None
 
-    def _connector_vendor_aux_code(self):
-        """What tells variants apart when the vendor's code covers them all: the variant's attribute values."""
+    def _connector_vendor_codes(self):
+        """(vendor product code, auxiliary code) with the vendor's price list entry looked up once."""
         info = self._connector_vendor_info()
+        return info.product_code or None, self._connector_vendor_aux_code(info)
+
+    def _connector_vendor_aux_code(self, info=None):
+        """What tells variants apart when the vendor's code covers them all: the variant's attribute values."""
+        if info is None:
+            info = self._connector_vendor_info()
         # combination_indices is read with the product's other fields: a product without
         # attribute values costs no query here (counting the template's variants did, per line).
         if not info or info.product_id or not self.product_id.combination_indices:
