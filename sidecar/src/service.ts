@@ -206,7 +206,13 @@ export class Sidecar {
         odoo: () => ({ claim_error: this.drain.lastError, last_claim_at: this.drain.lastClaimAt, report_error: this.reporter.lastError, inbound_error: this.inbound.worker.lastError }),
         inbound: () => this.inbound.health(),
         reconcile: () => this.reconciler.last,
-        attentionBounds: { ackMs: this.options.env.ODC_ATTENTION_ACK_MS, milestoneMs: this.options.env.ODC_ATTENTION_MILESTONE_MS },
+        attentionBounds: {
+          ackMs: this.options.env.ODC_ATTENTION_ACK_MS,
+          milestoneMs: this.options.env.ODC_ATTENTION_MILESTONE_MS,
+          byPartner: Object.fromEntries(
+            this.options.partners.flatMap((p) => (p.attention ? [[p.code, { ackMs: p.attention.acknowledge_within_ms, milestoneMs: p.attention.milestone_within_ms }]] : [])),
+          ),
+        },
         secrets: this.secrets,
       },
       now,

@@ -37,4 +37,23 @@ describe("business attention on every view", () => {
     const page = await (await fetch(`${stack.url}/`, { headers: { authorization: `Bearer ${READ_TOKEN}` } })).text();
     expect(page).toMatch(/Purchase orders confirmed, not acknowledged after 0 s<\/th><td class="n">4<\/td><td>CONTROL: 2, WOODCORNER: 2<\/td>/);
   });
+
+  it("holds each supplier to its own bound where the partners file gives one", async () => {
+    // The default bound (a day) covers CONTROL; Wood Corner must answer at once.
+    stack = await startOpsStack({ woodOverrides: { attention: { acknowledge_within_ms: 1 } } });
+    const vendor = stack.odoo.addVendor("Wood Corner", "WOODCORNER");
+    const rows = [1, 2].map(() => stack!.odoo.approve(stack!.odoo.addPurchaseOrder(vendor.id, demoLines()).id));
+    await waitFor(() => rows.every((r) => r.state === "delivered"), "delivered");
+
+    await expect
+      .poll(async () => ((await (await stack!.admin("/status")).json()) as StatusDocument).attention.po_unacknowledged)
+      .toEqual({ total: 2, by_partner: { WOODCORNER: 2 } });
+    const doc = (await (await stack.admin("/status")).json()) as StatusDocument;
+    expect(doc.attention.bounds).toEqual({ ack_s: 86_400, milestone_s: 86_400, by_partner: { WOODCORNER: { ack_s: 0 } } });
+    const cli = await odcStatus(stack.url);
+    expect(cli.stdout).toMatch(/POs confirmed, not acknowledged after 1d0h\s*│ 2\s*│ WOODCORNER: 2/);
+    expect(cli.stdout).toContain("Partners with their own bounds: WOODCORNER: acknowledge within 0s");
+    const page = await (await fetch(`${stack.url}/`, { headers: { authorization: `Bearer ${READ_TOKEN}` } })).text();
+    expect(page).toContain("<p>Partners with their own bounds: WOODCORNER: acknowledge within 0 s.</p>");
+  });
 });

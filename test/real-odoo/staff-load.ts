@@ -8,6 +8,8 @@
  * sidecar records that order's delivery. Exit 0 when every event of these documents was
  * delivered and recorded.
  *
+ * STAFF_SIDECAR_DOWN=1 runs the same with the sidecar down while staff work; it starts after.
+ *
  * Needs ODOO_URL, ODOO_DB, ODOO_USER, ODOO_API_KEY (the integration user), ODOO_ADMIN_PASSWORD
  * (default "admin"), SIDECAR_PORT and NUDGE_SECRET (as given to odoo-serve.sh).
  */
@@ -54,7 +56,10 @@ async function main(): Promise<number> {
     { S: SECRET },
   );
   const sidecar = new Sidecar({ env, partners, log: createLogger(env.ODC_LOG_LEVEL) });
-  await sidecar.start();
+  // STAFF_SIDECAR_DOWN=1: staff work while no sidecar listens (every commit's nudge fails), and
+  // the sidecar starts only afterwards: the rows waited in Odoo and are all delivered then.
+  const downFirst = process.env.STAFF_SIDECAR_DOWN === "1";
+  if (!downFirst) await sidecar.start();
 
   const vendorId = await admin.execute<number>("res.partner", "create", [{ name: `Load Supplier ${run}`, is_company: true, connector_partner_code: supplierCode }]);
   const customerId = await admin.execute<number>("res.partner", "create", [{ name: `Load Customer ${run}`, is_company: true, street: "1 Main St", city: "Fremont", zip: "94538" }]);
@@ -106,7 +111,11 @@ async function main(): Promise<number> {
     }
   }
   const staffMs = Date.now() - started;
-  console.log(`staff: ${orders} POs confirmed and received, ${delivered} delivery orders validated in ${(staffMs / 1000).toFixed(1)} s`);
+  console.log(`staff: ${orders} POs confirmed and received, ${delivered} delivery orders validated in ${(staffMs / 1000).toFixed(1)} s${downFirst ? " with the sidecar down" : ""}`);
+  if (downFirst) {
+    await sidecar.start();
+    console.log("sidecar started");
+  }
 
   type Row = { event_uuid: string; state: string; event_type: string };
   const domain = ["|", "&", ["subject_model", "=", "purchase.order"], ["subject_id", "in", poIds], "&", ["subject_model", "=", "stock.picking"], ["subject_id", "in", pickingIds]];

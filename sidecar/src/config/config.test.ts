@@ -79,6 +79,15 @@ describe("partners file", () => {
     expect(issuesOf(() => parsePartners({ partners: [partner()] }, { S: "plain" })).join()).toContain("whsec_");
   });
 
+  it("takes a partner's own attention bounds, and refuses bad ones with the path", () => {
+    const [p] = parsePartners({ partners: [partner({ attention: { acknowledge_within_ms: 3_600_000 } })] }, { S: SECRET });
+    expect(p!.attention).toEqual({ acknowledge_within_ms: 3_600_000 });
+    expect(parsePartners({ partners: [partner()] }, { S: SECRET })[0]!.attention).toBeUndefined();
+    expect(issuesOf(() => parsePartners({ partners: [partner({ attention: { acknowledge_within_ms: 0 } })] }, { S: SECRET })).join()).toMatch(/attention\.acknowledge_within_ms/);
+    expect(issuesOf(() => parsePartners({ partners: [partner({ attention: { milestone_within_ms: "1h" } })] }, { S: SECRET })).join()).toMatch(/attention\.milestone_within_ms/);
+    expect(issuesOf(() => parsePartners({ partners: [partner({ attention: { ack_ms: 5 } })] }, { S: SECRET })).join()).toMatch(/attention.*ack_ms|ack_ms/);
+  });
+
   it("refuses duplicate partner codes", () => {
     expect(issuesOf(() => parsePartners({ partners: [partner(), partner()] }, { S: SECRET })).join()).toContain("duplicate partner code ACME");
   });

@@ -117,6 +117,19 @@ export const partnerSchema = z
       .refine((w) => w.start !== w.end, "start and end must differ")
       .optional(),
     enabled: z.boolean().default(true),
+    /**
+     * Business attention (docs/operations.md): this partner's own bounds, over ODC_ATTENTION_ACK_MS
+     * and ODC_ATTENTION_MILESTONE_MS. A supplier that answers within the hour gets
+     * `acknowledge_within_ms: 3600000`; a carrier whose first scan comes next morning a longer
+     * `milestone_within_ms` (matched on the carrier code the shipment carries).
+     */
+    attention: z
+      .object({
+        acknowledge_within_ms: z.number().int().min(1).max(90 * 86_400_000).optional(),
+        milestone_within_ms: z.number().int().min(1).max(90 * 86_400_000).optional(),
+      })
+      .strict()
+      .optional(),
     /** What this partner posts to `POST /inbound/<code>` (README "Inbound"). */
     inbound: inboundSchema.optional(),
   })

@@ -62,7 +62,7 @@ describe("business attention from the sidecar's store", () => {
     inbound(db, "WOODCORNER", "supplier.shipment_noticed", "ASN2", "applied", NOW - H);
 
     const a = attentionOf(db, bounds, NOW);
-    expect(a.bounds).toEqual({ ack_s: 86_400, milestone_s: 172_800 });
+    expect(a.bounds).toEqual({ ack_s: 86_400, milestone_s: 172_800, by_partner: {} });
     expect(a.po_unacknowledged).toEqual({ total: 1, by_partner: { WOODCORNER: 1 } });
     expect(a.ack_changes_pending).toEqual({ total: 1, by_partner: { WOODCORNER: 1 } });
     expect(a.shipments_without_milestone).toEqual({ total: 1, by_carrier: { DHL: 1 } });
@@ -72,6 +72,28 @@ describe("business attention from the sidecar's store", () => {
     // A later acknowledgement that accepts everything clears P2's pending changes.
     inbound(db, "WOODCORNER", "supplier.order_acknowledged", "P2", "applied", NOW - 10 * H, { status: "accepted" });
     expect(attentionOf(db, bounds, NOW).ack_changes_pending.total).toBe(0);
+    db.$client.close();
+  });
+
+  it("applies a partner's own bounds over the defaults, to that partner only", () => {
+    const db = openStore(":memory:");
+    // Two suppliers' POs delivered 2 h ago and a carrier's shipments dispatched 3 h ago: inside the defaults.
+    delivery(db, event(db, "purchase_order.confirmed", "purchase.order/Q1", 1, {}, NOW - 2 * H), "FAST", "delivered", NOW - 2 * H);
+    delivery(db, event(db, "purchase_order.confirmed", "purchase.order/Q2", 1, {}, NOW - 2 * H), "SLOW", "delivered", NOW - 2 * H);
+    event(db, "shipment.dispatched", "stock.picking/T1", 2, { tracking_ref: "X1", carrier: { partner_code: "UPS" } }, NOW - 3 * H, "UPS");
+    event(db, "shipment.dispatched", "stock.picking/T2", 2, { tracking_ref: "X2", carrier: { partner_code: "DHL" } }, NOW - 3 * H);
+    const defaults = { ackMs: 24 * H, milestoneMs: 48 * H };
+    expect(attentionOf(db, defaults, NOW).po_unacknowledged.total).toBe(0);
+    expect(attentionOf(db, defaults, NOW).shipments_without_milestone.total).toBe(0);
+
+    // FAST must answer within the hour; DHL (matched on the carrier code the payload carries) must scan within 2 h.
+    const own = { ...defaults, byPartner: { FAST: { ackMs: H }, DHL: { milestoneMs: 2 * H }, SLOW: { milestoneMs: H } } };
+    const a = attentionOf(db, own, NOW);
+    expect(a.po_unacknowledged).toEqual({ total: 1, by_partner: { FAST: 1 } });
+    expect(a.shipments_without_milestone).toEqual({ total: 1, by_carrier: { DHL: 1 } });
+    expect(a.bounds.by_partner).toEqual({ FAST: { ack_s: 3600 }, DHL: { milestone_s: 7200 }, SLOW: { milestone_s: 3600 } });
+    // A partner code that looks like SQL is only a key.
+    expect(attentionOf(db, { ...defaults, byPartner: { "x' OR 1=1 --": { ackMs: 1 } } }, NOW).po_unacknowledged.total).toBe(0);
     db.$client.close();
   });
 });

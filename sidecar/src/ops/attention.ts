@@ -5,10 +5,13 @@ export interface AttentionBounds {
   ackMs: number;
   /** A dispatched shipment claimed longer ago than this with no tracking milestone received. */
   milestoneMs: number;
+  /** Per partner code (the partners file's `attention` section): its own bounds, over the two above. */
+  byPartner?: Readonly<Record<string, { ackMs?: number | undefined; milestoneMs?: number | undefined }>>;
 }
 
 export interface Attention {
-  bounds: { ack_s: number; milestone_s: number };
+  /** The default bounds, and the partners that have their own (`by_partner`, only those). */
+  bounds: { ack_s: number; milestone_s: number; by_partner: Record<string, { ack_s?: number; milestone_s?: number }> };
   po_unacknowledged: { total: number; by_partner: Record<string, number> };
   ack_changes_pending: { total: number; by_partner: Record<string, number> };
   shipments_without_milestone: { total: number; by_carrier: Record<string, number> };
@@ -23,12 +26,14 @@ const CHANGE_STATUSES = ["changed", "partially_accepted", "backordered"];
  * The business attention counts, computed from the sidecar's own store only (the events it
  * claimed and the partners' documents it received), so a status read costs Odoo nothing:
  *
- * - po_unacknowledged: `purchase_order.confirmed` delivered to a supplier more than `ackMs` ago,
+ * - po_unacknowledged: `purchase_order.confirmed` delivered to a supplier more than `ackMs` ago
+ *   (or that supplier's own bound),
  *   no `supplier.order_acknowledged` received for that PO number since, PO not cancelled since;
  * - ack_changes_pending: the latest acknowledgement of a PO says changed, partially accepted or
  *   backordered, and Odoo has sent no `purchase_order.changed` for that PO after it (what the
  *   buyer accepting the changes in Odoo produces);
- * - shipments_without_milestone: `shipment.dispatched` claimed more than `milestoneMs` ago whose
+ * - shipments_without_milestone: `shipment.dispatched` claimed more than `milestoneMs` ago (or
+ *   the carrier's own bound) whose
  *   tracking reference has had no `carrier.tracking_updated` (or none at all), by carrier code;
  * - exceptions_open: inbound documents Odoo answered `exception` (a person decides in Odoo; the
  *   sidecar cannot see when they have, so this counts every exception it received), by partner;
@@ -36,6 +41,10 @@ const CHANGE_STATUSES = ["changed", "partially_accepted", "backordered"];
  */
 export function attentionOf(db: StoreDb, bounds: AttentionBounds, now: number): Attention {
   const c = db.$client;
+  // Per-partner bounds as one JSON parameter (partner code -> ms), joined with json_each.
+  const own = Object.entries(bounds.byPartner ?? {});
+  const ackBounds = JSON.stringify(Object.fromEntries(own.flatMap(([code, b]) => (b.ackMs === undefined ? [] : [[code, b.ackMs]]))));
+  const milestoneBounds = JSON.stringify(Object.fromEntries(own.flatMap(([code, b]) => (b.milestoneMs === undefined ? [] : [[code, b.milestoneMs]]))));
   const grouped = (sql: string, params: Record<string, unknown> = {}) => {
     const rows = c.prepare(sql).all(params) as { k: string | null; n: number }[];
     const by: Record<string, number> = {};
@@ -48,12 +57,13 @@ export function attentionOf(db: StoreDb, bounds: AttentionBounds, now: number): 
   };
   const unack = grouped(
     `SELECT d.partner AS k, count(*) AS n FROM deliveries d JOIN events e ON e.id = d.event_id
-      WHERE e.type = 'purchase_order.confirmed' AND d.state = 'delivered' AND d.delivered_at <= @deadline
+      LEFT JOIN json_each(@ackBounds) b ON b.key = d.partner
+      WHERE e.type = 'purchase_order.confirmed' AND d.state = 'delivered' AND d.delivered_at <= @now - coalesce(b.value, @ackMs)
         AND coalesce(json_extract(e.payload, '$.subject.ref'), '') NOT IN
             (SELECT subject_ref FROM inbound_documents WHERE type = 'supplier.order_acknowledged' AND subject_ref IS NOT NULL AND status NOT IN ('received', 'rejected'))
         AND NOT EXISTS (SELECT 1 FROM events x WHERE x.subject_key = e.subject_key AND x.sequence > e.sequence AND x.type IN ('purchase_order.cancelled', 'purchase_order.confirmed'))
       GROUP BY d.partner`,
-    { deadline: now - bounds.ackMs },
+    { now, ackMs: bounds.ackMs, ackBounds },
   );
   const changes = grouped(
     `SELECT i.partner AS k, count(*) AS n FROM inbound_documents i
@@ -65,12 +75,13 @@ export function attentionOf(db: StoreDb, bounds: AttentionBounds, now: number): 
   );
   const milestones = grouped(
     `SELECT coalesce(e.routing_code, json_extract(e.payload, '$.data.carrier.partner_code')) AS k, count(*) AS n FROM events e
-      WHERE e.type = 'shipment.dispatched' AND e.received_at <= @deadline
+      LEFT JOIN json_each(@milestoneBounds) b ON b.key = coalesce(e.routing_code, json_extract(e.payload, '$.data.carrier.partner_code'))
+      WHERE e.type = 'shipment.dispatched' AND e.received_at <= @now - coalesce(b.value, @milestoneMs)
         AND coalesce(json_extract(e.payload, '$.data.tracking_ref'), '') NOT IN
             (SELECT subject_ref FROM inbound_documents WHERE type = 'carrier.tracking_updated' AND subject_ref IS NOT NULL AND status NOT IN ('received', 'rejected'))
         AND NOT EXISTS (SELECT 1 FROM events x WHERE x.subject_key = e.subject_key AND x.sequence > e.sequence AND x.type = 'shipment.cancelled')
       GROUP BY k`,
-    { deadline: now - bounds.milestoneMs },
+    { now, milestoneMs: bounds.milestoneMs, milestoneBounds },
   );
   const exceptions = grouped(`SELECT partner AS k, count(*) AS n FROM inbound_documents WHERE status = 'exception' GROUP BY partner`);
   const backlog = grouped(
@@ -78,11 +89,24 @@ export function attentionOf(db: StoreDb, bounds: AttentionBounds, now: number): 
       WHERE d.state = 'pending' AND e.type LIKE 'shipment.%' GROUP BY k`,
   );
   return {
-    bounds: { ack_s: Math.round(bounds.ackMs / 1000), milestone_s: Math.round(bounds.milestoneMs / 1000) },
+    bounds: {
+      ack_s: Math.round(bounds.ackMs / 1000),
+      milestone_s: Math.round(bounds.milestoneMs / 1000),
+      by_partner: Object.fromEntries(
+        own.map(([code, b]) => [code, { ...(b.ackMs === undefined ? {} : { ack_s: Math.round(b.ackMs / 1000) }), ...(b.milestoneMs === undefined ? {} : { milestone_s: Math.round(b.milestoneMs / 1000) }) }]),
+      ),
+    },
     po_unacknowledged: { total: unack.total, by_partner: unack.by },
     ack_changes_pending: { total: changes.total, by_partner: changes.by },
     shipments_without_milestone: { total: milestones.total, by_carrier: milestones.by },
     exceptions_open: { total: exceptions.total, by_partner: exceptions.by },
     backlog_by_carrier: backlog.by,
   };
+}
+
+/** "FAST: acknowledge within 1 h; DHL: milestone within 2 h" (ages as `age` writes them), or "" when no partner has its own bounds. */
+export function ownBounds(by: Attention["bounds"]["by_partner"], age: (s: number) => string): string {
+  return Object.entries(by)
+    .map(([code, b]) => `${code}: ${[b.ack_s === undefined ? null : `acknowledge within ${age(b.ack_s)}`, b.milestone_s === undefined ? null : `milestone within ${age(b.milestone_s)}`].filter(Boolean).join(", ")}`)
+    .join("; ");
 }

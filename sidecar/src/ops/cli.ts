@@ -6,6 +6,7 @@ import type { PartnerStatus, StatusDocument } from "./status.ts";
 import { AUDIT_ACTIONS, type AuditEntry } from "./audit.ts";
 import type { DocumentHistoryView, EventHistoryView, HistoryEntry } from "./history.ts";
 import { RECONCILE_LABELS } from "./page.ts";
+import { ownBounds } from "./attention.ts";
 import type { ReconcileReport } from "../outbox/index.ts";
 
 /**
@@ -201,6 +202,8 @@ export function renderStatus(doc: StatusDocument): string {
   attention.push(["Exceptions open (inbound)", a.exceptions_open.total, detail(a.exceptions_open.by_partner)]);
   attention.push(["Backlog per carrier (pending deliveries)", Object.values(a.backlog_by_carrier).reduce((x, y) => x + y, 0), detail(a.backlog_by_carrier)]);
   lines.push(attention.toString());
+  const own = ownBounds(a.bounds.by_partner ?? {}, age);
+  if (own) lines.push(`Partners with their own bounds: ${own}`);
   return lines.join("\n") + "\n";
 }
 

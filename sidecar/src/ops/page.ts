@@ -4,6 +4,7 @@ import { html, raw } from "hono/html";
 import type { HtmlEscapedString } from "hono/utils/html";
 import { HttpError } from "../http/errors.ts";
 import type { PartnerStatus, StatusDocument } from "./status.ts";
+import { ownBounds } from "./attention.ts";
 
 const digest = (s: string) => createHash("sha256").update(s).digest();
 
@@ -122,6 +123,7 @@ ${doc.partners.map(
 <tr><th scope="row">Backlog per carrier (pending deliveries)</th><td class="n">${backlog}</td><td>${detail(a.backlog_by_carrier)}</td></tr>
 </tbody>
 </table>
+${ownBounds(a.bounds.by_partner, age) ? html`<p>Partners with their own bounds: ${ownBounds(a.bounds.by_partner, age)}.</p>` : ""}
 </section>
 <section aria-labelledby="h-reconcile">
 <h2 id="h-reconcile">Reconciliation with Odoo's outbox</h2>
