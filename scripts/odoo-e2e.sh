@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The walking skeleton against a real Odoo 18: serves a database with the addon
 # (scripts/odoo-serve.sh), runs test/real-odoo/e2e.ts (real sidecar + loopback partner) and
-# test/real-odoo/formats.ts (cXML and EasyPost simulators),
+# test/real-odoo/formats.ts (cXML and EasyPost simulators), test/real-odoo/lifecycle.ts (a
+# document's whole life) and test/real-odoo/reconcile.ts (the four outbox mismatches),
 # stops Odoo. Skipped, with a message, when ODOO_HOME is unset.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,3 +19,5 @@ npx tsx test/real-odoo/e2e.ts
 npx tsx test/real-odoo/formats.ts
 # A document's whole life: PO confirmed, changed twice, cancelled; delivery order ready, cancelled.
 npx tsx test/real-odoo/lifecycle.ts
+# Reconciliation: the four outbox mismatches made on purpose in Odoo, found and repaired.
+npx tsx test/real-odoo/reconcile.ts
