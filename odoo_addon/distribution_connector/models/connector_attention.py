@@ -33,7 +33,8 @@ class ConnectorAttention(models.Model):
 
     The delays come from the settings: an order waits for its vendor's answer longer than
     ``ack_delay_hours`` after it was sent; a dispatched shipment has had no carrier news for
-    ``milestone_delay_hours``.
+    ``milestone_delay_hours``. A vendor (``connector_ack_delay_hours``) or a carrier
+    (``connector_milestone_delay_hours``) may have its own.
     """
 
     _name = "connector.attention"
@@ -43,6 +44,8 @@ class ConnectorAttention(models.Model):
     _rec_name = "name"
     # Pending ORM writes to these are flushed before the view is read.
     _depends = {
+        "res.partner": ["connector_partner_code", "connector_ack_delay_hours", "commercial_partner_id"],
+        "delivery.carrier": ["connector_partner_code", "connector_milestone_delay_hours"],
         "purchase.order": [
             "state", "name", "partner_id", "picking_type_id", "company_id", "receipt_status",
             "connector_answer_status", "connector_answer_after", "connector_ack_at", "connector_supplier_detail",
@@ -92,7 +95,7 @@ class ConnectorAttention(models.Model):
               LEFT JOIN stock_picking_type pt ON pt.id = po.picking_type_id
              WHERE po.state IN ('purchase', 'done')
                AND %(status)s = 'sent'
-               AND %(sent_at)s < %(now)s - make_interval(hours => %(ack_hours)s)
+               AND %(sent_at)s < %(now)s - make_interval(hours => COALESCE(NULLIF(vendor.connector_ack_delay_hours, 0), %(ack_hours)s))
             UNION ALL
             SELECT po.id * %(f)s + 2, 'vendor_exception', po.name, po.connector_supplier_detail,
                    COALESCE(po.connector_ack_at, po.write_date), vendor.connector_partner_code,
@@ -116,7 +119,8 @@ class ConnectorAttention(models.Model):
              WHERE pt.code = 'outgoing' AND sp.state = 'done'
                AND COALESCE(news.carrier_status, 'unknown')
                    NOT IN ('delivered', 'returned', 'cancelled', 'exception', 'attempt_failed')
-               AND COALESCE(news.last_milestone_at, sp.date_done) < %(now)s - make_interval(hours => %(milestone_hours)s)
+               AND COALESCE(news.last_milestone_at, sp.date_done)
+                   < %(now)s - make_interval(hours => COALESCE(NULLIF(dc.connector_milestone_delay_hours, 0), %(milestone_hours)s))
                AND EXISTS (SELECT 1 FROM connector_outbox o
                             WHERE o.subject_model = 'stock.picking' AND o.subject_id = sp.id
                               AND o.event_type = 'shipment.dispatched')

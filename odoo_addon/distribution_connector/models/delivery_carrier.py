@@ -14,6 +14,17 @@ class DeliveryCarrier(models.Model):
         help="Routing code of this carrier in the integration sidecar (letters, digits, '.', '_', '-').",
     )
 
+    connector_milestone_delay_hours = fields.Integer(
+        string="Tracking Delay (hours)",
+        help="This carrier's own delay before a dispatched shipment without its news needs attention; "
+        "empty: the delay in the integration settings.",
+    )
+
+    @api.constrains("connector_milestone_delay_hours")
+    def _check_connector_milestone_delay_hours(self):
+        if any(carrier.connector_milestone_delay_hours < 0 for carrier in self):
+            raise ValidationError(_("Delays are whole numbers of hours, at least 1 (empty: the settings' delay)."))
+
     @api.constrains("connector_partner_code")
     def _check_connector_partner_code(self):
         for carrier in self:

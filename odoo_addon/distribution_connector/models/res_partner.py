@@ -25,6 +25,11 @@ class ResPartner(models.Model):
         help="Routing code of this vendor in the integration sidecar (letters, digits, '.', '_', '-'). "
         "Set it on the company: its contacts use the company's code.",
     )
+    connector_ack_delay_hours = fields.Integer(
+        string="Vendor Answer Delay (hours)",
+        help="This vendor's own delay before an order without its answer needs attention; "
+        "empty: the delay in the integration settings. Set it on the company.",
+    )
     # The default makes the form of a new partner know it too (onchange does not compute it).
     connector_can_edit_partner_code = fields.Boolean(
         compute="_compute_connector_can_edit_partner_code",
@@ -34,6 +39,11 @@ class ResPartner(models.Model):
     @api.depends_context("uid")
     def _compute_connector_can_edit_partner_code(self):
         self.connector_can_edit_partner_code = is_partner_code_editor(self.env)
+
+    @api.constrains("connector_ack_delay_hours")
+    def _check_connector_ack_delay_hours(self):
+        if any(partner.connector_ack_delay_hours < 0 for partner in self):
+            raise ValidationError(_("Delays are whole numbers of hours, at least 1 (empty: the settings' delay)."))
 
     @api.constrains("connector_partner_code")
     def _check_connector_partner_code(self):

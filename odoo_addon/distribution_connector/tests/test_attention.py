@@ -1,6 +1,7 @@
 import datetime
 
 from odoo import fields
+from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 
 from . import inbound_data as data
@@ -31,6 +32,24 @@ class TestAttention(InboundCase):
         self.assertAlmostEqual(row.waiting_hours, 10, delta=0.1)
         self.apply_one(data.item("supplier.order_acknowledged", "WOODCORNER", order.name, data.ack(order.name)))
         self.assertFalse(self.of(order, "ack_overdue"))
+
+    def test_a_vendor_or_carrier_may_have_its_own_delay(self):
+        order = self.confirmed_order()
+        order.write({"connector_supplier_status": "sent", "connector_sent_at": self.hours_ago(3)})
+        self.assertFalse(self.of(order, "ack_overdue"))
+        order.partner_id.commercial_partner_id.connector_ack_delay_hours = 2
+        self.assertTrue(self.of(order, "ack_overdue"))
+        order.partner_id.commercial_partner_id.connector_ack_delay_hours = 0  # empty: the settings' delay
+        self.assertFalse(self.of(order, "ack_overdue"))
+        picking = self.delivery_order(done=True)
+        picking.date_done = self.hours_ago(5)
+        self.assertFalse(self.of(picking, "no_milestone"))
+        self.carrier.connector_milestone_delay_hours = 4
+        self.assertTrue(self.of(picking, "no_milestone"))
+        with self.assertRaises(ValidationError):
+            self.carrier.connector_milestone_delay_hours = -1
+        with self.assertRaises(ValidationError):
+            order.partner_id.commercial_partner_id.connector_ack_delay_hours = -3
 
     def test_a_bad_delay_falls_back_to_the_default(self):
         order = self.confirmed_order()
