@@ -1,3 +1,4 @@
+import { writeFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import type { StatusDocument } from "../../sidecar/src/ops/status.ts";
 import { demoLines, waitFor } from "../support/harness.ts";
@@ -88,5 +89,26 @@ describe("a partner down for an hour with 10,000 events waiting", () => {
     expect(after.cli.stdout).toMatch(/│ WOODCORNER\s+│ \S+\s+│ closed\s+│ 0\s+│ -\s+│ 0/);
     expect(after.cli.stdout).toMatch(/POs confirmed, not acknowledged after 0s\s+│ 10000/);
     expect(after.page).toMatch(/<td class="n">0<\/td><td>-<\/td><td class="n">0<\/td>/);
+
+    // ODC_RECORD_DRILL=<file>: keep what IT saw, for the README's recorded run.
+    const record = process.env.ODC_RECORD_DRILL;
+    if (record) {
+      const metricLines = (m: string) => m.split("\n").filter((l) => /^odc_(partner_(pending_deliveries|oldest_pending_seconds|circuit_open)\{partner="WOODCORNER"\}|attention\{kind="po_unacknowledged",key="\(all\)"\})/.test(l)).join("\n");
+      writeFileSync(
+        record,
+        [
+          `$ odc status   # WOODCORNER answering 503 for an hour, ${EVENTS} events waiting (exit ${during.cli.code})`,
+          during.cli.stdout.trimEnd(),
+          "$ curl -s localhost:8787/metrics | grep ...",
+          metricLines(during.metrics),
+          "",
+          `$ odc status   # WOODCORNER back, drained by the automatic retries (exit ${after.cli.code})`,
+          after.cli.stdout.trimEnd(),
+          "$ curl -s localhost:8787/metrics | grep ...",
+          metricLines(after.metrics),
+          "",
+        ].join("\n"),
+      );
+    }
   }, 240_000);
 });
