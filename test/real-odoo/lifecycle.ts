@@ -26,6 +26,7 @@ import { createLogger } from "../../sidecar/src/lib/logger.ts";
 import { OdooClient } from "../../sidecar/src/odoo/client.ts";
 import { Sidecar } from "../../sidecar/src/service.ts";
 import { PartnerReceiver, type ReceivedEvent } from "../simulator/partner.ts";
+import { logistics } from "./logistics.ts";
 import { run } from "./run.ts";
 
 const SECRET = "whsec_cmVhbC1vZG9vLWUyZS1zZWNyZXQtMDEyMzQ1Njc4OQ==";
@@ -34,7 +35,6 @@ const required = (name: string) => {
   if (!v) throw new Error(`${name} is not set`);
   return v;
 };
-type M2o = [number, string] | false;
 type Canonical = { id: string; type: string; sequence: number; subject: { model: string; id: number; ref: string }; data: Record<string, unknown> };
 
 async function main(): Promise<number> {
@@ -65,16 +65,9 @@ async function main(): Promise<number> {
   const sidecar = new Sidecar({ env, partners, log: createLogger(env.ODC_LOG_LEVEL) });
   await sidecar.start();
 
-  const vendorId = await admin.execute<number>("res.partner", "create", [{ name: `Lifecycle Supplier ${tag}`, is_company: true, connector_partner_code: supplierCode }]);
-  const customerId = await admin.execute<number>("res.partner", "create", [{ name: `Lifecycle Customer ${tag}`, is_company: true, street: "1 Main St", city: "Fremont", zip: "94538" }]);
-  const productId = await admin.execute<number>("product.product", "create", [{ name: `Lifecycle Desk ${tag}`, default_code: `LIFE-${tag}`, type: "consu", is_storable: true, weight: 12.5 }]);
-  const [product] = await admin.execute<{ uom_id: M2o }[]>("product.product", "read", [[productId]], { fields: ["uom_id"] });
-  const shipProductId = await admin.execute<number>("product.product", "create", [{ name: `Lifecycle shipping ${tag}`, type: "service" }]);
-  const carrierId = await admin.execute<number>("delivery.carrier", "create", [{ name: `Lifecycle Carrier ${tag}`, delivery_type: "fixed", fixed_price: 5, product_id: shipProductId, connector_partner_code: carrierCode }]);
-  const [warehouse] = await admin.execute<{ out_type_id: M2o; lot_stock_id: M2o }[]>("stock.warehouse", "search_read", [[]], { fields: ["out_type_id", "lot_stock_id"], limit: 1 });
-  const [customers] = await admin.execute<{ id: number }[]>("stock.location", "search_read", [[["usage", "=", "customer"]]], { fields: ["id"], limit: 1 });
-  const stockId = (warehouse!.lot_stock_id as [number, string])[0];
-  await admin.execute("stock.quant", "create", [{ product_id: productId, location_id: stockId, inventory_quantity: 1000 }]).then((quantId) => admin.execute("stock.quant", "action_apply_inventory", [[quantId]]));
+  const shop = await logistics(admin, "Lifecycle", tag, { supplier: supplierCode, carrier: carrierCode });
+  const { vendorId, productId } = shop;
+  await shop.addStock(1000);
 
   // Expected life of each document, as the partner must see it: [type, check of its data].
   type Expect = [string, (data: Record<string, unknown>) => string | null][];
@@ -100,18 +93,8 @@ async function main(): Promise<number> {
       ["purchase_order.cancelled", () => null],
     ]);
 
-    const pickingId = await admin.execute<number>("stock.picking", "create", [
-      {
-        picking_type_id: (warehouse!.out_type_id as [number, string])[0],
-        partner_id: customerId,
-        carrier_id: carrierId,
-        location_id: stockId,
-        location_dest_id: customers!.id,
-        move_ids: [[0, 0, { name: `Lifecycle Desk ${tag}`, product_id: productId, product_uom_qty: 2, product_uom: (product!.uom_id as [number, string])[0], location_id: stockId, location_dest_id: customers!.id }]],
-      },
-    ]);
+    const pickingId = await shop.deliveryOrder(2);
     pickingIds.push(pickingId);
-    await admin.execute("stock.picking", "action_confirm", [[pickingId]]);
     await admin.execute("stock.picking", "action_assign", [[pickingId]]);
     await admin.execute("stock.picking", "action_cancel", [[pickingId]]);
     expected.set(`stock.picking:${pickingId}`, [

@@ -22,6 +22,7 @@ import { createLogger } from "../../sidecar/src/lib/logger.ts";
 import { OdooClient } from "../../sidecar/src/odoo/client.ts";
 import { Sidecar } from "../../sidecar/src/service.ts";
 import { PartnerReceiver } from "../simulator/partner.ts";
+import { logistics } from "./logistics.ts";
 import { run } from "./run.ts";
 
 const SECRET = "whsec_cmVhbC1vZG9vLWUyZS1zZWNyZXQtMDEyMzQ1Njc4OQ==";
@@ -30,7 +31,6 @@ const required = (name: string) => {
   if (!v) throw new Error(`${name} is not set`);
   return v;
 };
-type M2o = [number, string] | false;
 
 async function main(): Promise<number> {
   const url = required("ODOO_URL");
@@ -61,22 +61,8 @@ async function main(): Promise<number> {
   const downFirst = process.env.STAFF_SIDECAR_DOWN === "1";
   if (!downFirst) await sidecar.start();
 
-  const vendorId = await admin.execute<number>("res.partner", "create", [{ name: `Load Supplier ${run}`, is_company: true, connector_partner_code: supplierCode }]);
-  const customerId = await admin.execute<number>("res.partner", "create", [{ name: `Load Customer ${run}`, is_company: true, street: "1 Main St", city: "Fremont", zip: "94538" }]);
-  const productId = await admin.execute<number>("product.product", "create", [{ name: `Load Desk ${run}`, default_code: `LOAD-${run}`, type: "consu", is_storable: true, weight: 12.5 }]);
-  const [product] = await admin.execute<{ uom_id: M2o }[]>("product.product", "read", [[productId]], { fields: ["uom_id"] });
-  const shipProductId = await admin.execute<number>("product.product", "create", [{ name: `Load shipping ${run}`, type: "service" }]);
-  const carrierId = await admin.execute<number>("delivery.carrier", "create", [{ name: `Load Carrier ${run}`, delivery_type: "fixed", fixed_price: 5, product_id: shipProductId, connector_partner_code: carrierCode }]);
-  const [warehouse] = await admin.execute<{ out_type_id: M2o; lot_stock_id: M2o }[]>("stock.warehouse", "search_read", [[]], { fields: ["out_type_id", "lot_stock_id"], limit: 1 });
-  const [customers] = await admin.execute<{ id: number }[]>("stock.location", "search_read", [[["usage", "=", "customer"]]], { fields: ["id"], limit: 1 });
-  const stockId = (warehouse!.lot_stock_id as [number, string])[0];
-
-  const validate = async (pickingId: number, what: string) => {
-    const moves = await admin.execute<{ id: number; product_uom_qty: number }[]>("stock.move", "search_read", [[["picking_id", "=", pickingId]]], { fields: ["product_uom_qty"] });
-    for (const move of moves) await admin.execute("stock.move", "write", [[move.id], { quantity: move.product_uom_qty, picked: true }]);
-    const answer = await admin.execute<unknown>("stock.picking", "button_validate", [[pickingId]]);
-    if (answer !== true) throw new Error(`${what}: button_validate answered ${JSON.stringify(answer)} (a wizard?)`);
-  };
+  const shop = await logistics(admin, "Load", run, { supplier: supplierCode, carrier: carrierCode });
+  const { vendorId, productId, validate } = shop;
 
   const started = Date.now();
   const poIds: number[] = [];
@@ -93,17 +79,7 @@ async function main(): Promise<number> {
       pickingIds.push(receiptId);
     }
     if (delivered < deliveries && (i + 1) % every === 0) {
-      const pickingId = await admin.execute<number>("stock.picking", "create", [
-        {
-          picking_type_id: (warehouse!.out_type_id as [number, string])[0],
-          partner_id: customerId,
-          carrier_id: carrierId,
-          location_id: stockId,
-          location_dest_id: customers!.id,
-          move_ids: [[0, 0, { name: `Load Desk ${run}`, product_id: productId, product_uom_qty: 2, product_uom: (product!.uom_id as [number, string])[0], location_id: stockId, location_dest_id: customers!.id }]],
-        },
-      ]);
-      await admin.execute("stock.picking", "action_confirm", [[pickingId]]);
+      const pickingId = await shop.deliveryOrder(2);
       await admin.execute("stock.picking", "action_assign", [[pickingId]]);
       await validate(pickingId, `delivery order ${pickingId}`);
       pickingIds.push(pickingId);
