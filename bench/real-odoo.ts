@@ -10,7 +10,7 @@
  * 20000), BENCH_NAIVE_EVENTS (default 300), PG* for seeding rows with psql.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadEnv } from "../sidecar/src/config/env.ts";
@@ -52,6 +52,29 @@ function seed(count: number): void {
   // the outbox as it goes (the addon sets aggressive thresholds on the table).
   psql(`VACUUM ANALYZE connector_outbox`);
 }
+
+/**
+ * CPU seconds used so far by the processes whose command line matches (user + system, all
+ * threads; /proc, clock ticks of 1/100 s): where an end-to-end drain spends the machine's two
+ * cores, per process, measured around the drain.
+ */
+function cpuSeconds(match: (cmdline: string) => boolean): number {
+  let ticks = 0;
+  for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
+    try {
+      if (!match(readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " "))) continue;
+      const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return ticks / 100;
+}
+const isOdoo = (c: string) => c.includes("odoo-bin") && c.includes(`--http-port=${env.ODOO_PORT}`);
+// The server's backends serving this database (another database's clients are not counted).
+const isPostgres = (c: string) => c.startsWith("postgres:") && c.includes(` ${env.ODOO_DB} `);
+const isReceiver = (c: string) => c.includes("bench/support/receiver.ts");
 
 const counts = () => psql(`SELECT state || '=' || count(*) FROM connector_outbox WHERE partner_code = 'BENCH' GROUP BY state ORDER BY 1`).split("\n").join(" ");
 
@@ -114,8 +137,22 @@ seed(NAIVE);
 const naive = await naiveRelay(receiver.url);
 console.log(`naive relay (claim 1, post, record 1 per event): ${naive.toFixed(1)} events/s over ${NAIVE}; outbox: ${counts()}`);
 seed(N);
+const cpuBefore = { odoo: cpuSeconds(isOdoo), postgres: cpuSeconds(isPostgres), receiver: cpuSeconds(isReceiver), sidecar: process.cpuUsage() };
 const sc = await sidecarDrain(receiver.url);
+const sidecarCpu = process.cpuUsage(cpuBefore.sidecar);
+const cpu = {
+  sidecar: (sidecarCpu.user + sidecarCpu.system) / 1e6,
+  receiver: cpuSeconds(isReceiver) - cpuBefore.receiver,
+  odoo: cpuSeconds(isOdoo) - cpuBefore.odoo,
+  postgres: cpuSeconds(isPostgres) - cpuBefore.postgres,
+};
+const perK = (x: number) => ((x * 1e6) / Math.max(1, sc.delivered)).toFixed(0);
+const wall = sc.delivered / sc.rate;
 console.log(`sidecar (${env.BENCH_BATCH ? `batched, ${env.BENCH_BATCH} events per request` : "immediate, one request per event"}, claim batch ${env.ODC_CLAIM_BATCH ?? 1000}): ${sc.rate.toFixed(0)} events/s end to end (claimed, delivered signed, recorded) over ${sc.delivered}; outbox: ${counts()}`);
+console.log(
+  `CPU during the drain (${wall.toFixed(1)} s wall, ${(Object.values(cpu).reduce((a, b) => a + b, 0) / wall).toFixed(2)} cores busy on average): ` +
+    Object.entries(cpu).map(([k, v]) => `${k} ${v.toFixed(1)} s (${perK(v)} ms per 1,000 events)`).join(", "),
+);
 const r = await receiver.stop();
 console.log(`receiver: accepted ${r.accepted} (unique ${r.unique}), bad signatures ${r.rejected}`);
 console.log(`RATIO sidecar/naive = ${(sc.rate / naive).toFixed(1)}x`);

@@ -13,4 +13,5 @@ export SIDECAR_URL="" NUDGE_SECRET=""
 . scripts/odoo-serve-background.sh
 # The benchmark seeds rows cloned from a real purchase_order.confirmed payload: make one.
 SIDECAR_PORT=0 NUDGE_SECRET=bench-nudge-secret-0123456789 npx tsx test/real-odoo/e2e.ts > /dev/null 2>&1 || true
-npx tsx bench/real-odoo.ts
+# BENCH_PROFILE_DIR=<dir>: a V8 CPU profile of the bench process (the sidecar runs in it) goes there.
+npx tsx ${BENCH_PROFILE_DIR:+--cpu-prof --cpu-prof-dir="$BENCH_PROFILE_DIR"} bench/real-odoo.ts
