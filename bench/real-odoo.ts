@@ -118,9 +118,30 @@ async function sidecarDrain(receiverUrl: string): Promise<{ rate: number; delive
   const cfg = loadEnv({ ...env, ODC_NUDGE_SECRET: "bench-nudge-secret-0123456789", ODC_PARTNERS_FILE: "(bench)", ODC_DB_PATH: join(dir, "s.sqlite"), ODC_PORT: "0", ODC_CLAIM_BATCH: env.ODC_CLAIM_BATCH ?? "1000", ODC_RESULT_BATCH: "1000", ODC_LOG_LEVEL: "warn", ODC_POLL_INTERVAL_MS: "200" });
   const partners = parsePartners({ partners: [{ code: "BENCH", endpoint: `${receiverUrl}/sidecar`, signing_secrets: ["env:S"], subscriptions: { event_types: ["purchase_order.confirmed"] }, limits: { concurrency: Number(env.BENCH_CONCURRENCY ?? 64), rate: { requests: 1_000_000, per_ms: 1000 } }, ...(env.BENCH_BATCH ? { delivery: { mode: "batched", max_events: Number(env.BENCH_BATCH), max_wait_ms: 50 } } : {}) }] }, { S: SECRET });
   let recorded = 0;
-  const sidecar = new Sidecar({ env: cfg, partners, log: createLogger("warn"), observer: { reported: (r) => (recorded += r.filter((x) => x.state === "delivered").length) } });
+  let claimed = 0;
+  let attempted = 0;
+  // When each stage reached its half and its end (ms from the start): which one lags.
+  const marks: Record<string, number> = {};
+  const mark = (stage: string, count: number) => {
+    if (count >= N / 2 && marks[`${stage} half`] === undefined) marks[`${stage} half`] = performance.now() - started;
+    if (count >= N && marks[`${stage} all`] === undefined) marks[`${stage} all`] = performance.now() - started;
+  };
+  const sidecar = new Sidecar({
+    env: cfg,
+    partners,
+    log: createLogger("warn"),
+    observer: {
+      claimed: (events) => {
+        if (claimed === 0) marks["first claim"] = performance.now() - started;
+        mark("claimed", (claimed += events.length));
+      },
+      attempted: () => mark("delivered", ++attempted),
+      reported: (r) => mark("recorded", (recorded += r.filter((x) => x.state === "delivered").length)),
+    },
+  });
   const started = performance.now();
   await sidecar.start();
+  marks["started"] = performance.now() - started;
   while (recorded < N) {
     await new Promise((r) => setTimeout(r, 20));
     if (performance.now() - started > 600_000) break;
@@ -128,6 +149,7 @@ async function sidecarDrain(receiverUrl: string): Promise<{ rate: number; delive
   const seconds = (performance.now() - started) / 1000;
   await sidecar.stop(2_000);
   rmSync(dir, { recursive: true, force: true });
+  console.log(`stages (ms from the start): ${Object.entries(marks).sort((a, b) => a[1] - b[1]).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(", ")}`);
   return { rate: recorded / seconds, delivered: recorded };
 }
 
