@@ -96,6 +96,18 @@ describe.skipIf(!user)("PostgreSQL store", () => {
     expect(taken.map((d) => d.id)).toEqual([held!.id]);
   });
 
+  it("renews the leases of deliveries still held, so nobody else takes them", async () => {
+    await sql`TRUNCATE events, deliveries, delivery_transitions`;
+    const holder = store("holder", 300);
+    const other = store("other2");
+    await holder.ingest([claimed(11, 1)], toPartner, () => null);
+    const [held] = await holder.due("P1", Date.now(), 10);
+    expect(held).toBeDefined();
+    await sleep(900);
+    expect(await other.due("P1", Date.now(), 10)).toEqual([]);
+    holder.release([held!.id]);
+  });
+
   it("closes an event once all its deliveries are final, and leases its result to one reporter", async () => {
     await sql`TRUNCATE events, deliveries, delivery_transitions`;
     const a = store("RA");
@@ -205,7 +217,7 @@ describe.skipIf(!user)("PostgreSQL store", () => {
 
   it("refuses a second replica under the same consumer id", async () => {
     const first = await openShared(db.url, "same-id", log, { pool: 2, deliveryLeaseMs: 5_000 });
-    await expect(openShared(db.url, "same-id", log, { pool: 2, deliveryLeaseMs: 5_000 })).rejects.toBeInstanceOf(ReplicaIdTaken);
+    await expect(openShared(db.url, "same-id", log, { pool: 2, deliveryLeaseMs: 5_000, identityWaitMs: 300 })).rejects.toBeInstanceOf(ReplicaIdTaken);
     await first.close();
     const again = await openShared(db.url, "same-id", log, { pool: 2, deliveryLeaseMs: 5_000 });
     await again.close();

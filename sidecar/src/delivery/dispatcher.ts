@@ -99,6 +99,8 @@ class PartnerLane {
   /** A pump is reading the store; another wake pumps again once it is done. */
   private pumping = false;
   private pumpAgain = false;
+  /** When the last due() found less than it asked for (the store's dueIntervalMs counts from there). */
+  private shortAt = -Infinity;
   /** How attempts leave: this partner's keep-alive HTTP pool (or the fetch tests inject), or a NATS JetStream publisher (format nats). */
   private readonly transport: Transport;
   /** The transport got ready (NATS: connected, stream checked) before the first delivery is taken. */
@@ -212,7 +214,10 @@ class PartnerLane {
     const want = circuit === "half_open" ? (this.taken.size === 0 ? perRequest : 0) : depth - this.taken.size;
     // Refill in chunks, not one query per finished attempt.
     if (want <= 0 || (circuit === "closed" && this.taken.size > 0 && want < depth / 2)) return;
+    const interval = this.store.dueIntervalMs ?? 0;
+    if (interval > 0 && this.taken.size > 0 && now - this.shortAt < interval) return this.sleepUntil(this.shortAt + interval);
     const rows = await this.store.due(this.partner.code, now, want, this.taken, this.gapHoldMs);
+    if (rows.length < want) this.shortAt = Date.now();
     if (this.stopped) return this.store.release?.(rows.map((r) => r.id));
     for (let i = 0; i < rows.length; i += perRequest) {
       const chunk = rows.slice(i, i + perRequest);

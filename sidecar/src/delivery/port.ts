@@ -19,6 +19,8 @@ export interface DeliveryPort {
    * lease renewed meanwhile; `release` gives back those the caller did not attempt.
    */
   due(partner: string, now: number, limit: number, exclude?: ReadonlySet<number>, gapHoldMs?: number): Awaitable<DueDelivery[]>;
+  /** Shortest time between two `due` calls of a lane after one that found less than it asked for (0 or unset: none). */
+  readonly dueIntervalMs?: number;
   /** The caller is done with these deliveries (recorded or dropped unsent): their leases may lapse. */
   release?(ids: readonly number[]): void;
   pendingCount(): Awaitable<number>;

@@ -4,8 +4,11 @@ import type { DeliveryPort } from "../../delivery/port.ts";
 import { ODOO_ACTOR, SIDECAR_ACTOR, subjectKeyOf, type AttemptRecord, type DueDelivery, type IngestOutcome, type PendingReport } from "../../delivery/store.ts";
 import type { Pg } from "./db.ts";
 
-/** The database's clock in epoch ms: leases and the partners' gates never depend on a replica's clock. */
-export const DB_NOW = "(extract(epoch from clock_timestamp()) * 1000)::bigint";
+/**
+ * The database's clock in epoch ms, as of the statement's start: leases and the partners'
+ * gates never depend on a replica's clock (and one value per statement lets the planner use it).
+ */
+export const DB_NOW = "(extract(epoch from statement_timestamp()) * 1000)::bigint";
 
 const CAUSE_MAX = 500;
 const causeOf = (s: string | null | undefined) => (s ? s.slice(0, CAUSE_MAX) : null);
@@ -55,6 +58,12 @@ export interface PgDeliveryStoreOptions {
   reportLeaseMs?: number;
   /** How often counts() is refreshed. */
   countsEveryMs?: number;
+  /**
+   * The connection lease renewals go through (default: the pool). openShared gives it one of
+   * its own, so a renewal never waits behind the pool's transactions and a lease held cannot
+   * lapse because the pool was busy.
+   */
+  keeper?: Pg;
 }
 
 /**
@@ -66,12 +75,15 @@ export interface PgDeliveryStoreOptions {
  * Results to record in Odoo are leased the same way, so one replica records each.
  */
 export class PgDeliveryStore implements DeliveryPort {
+  /** A due() that found less than asked is not repeated sooner than this: deliveries that finish meanwhile free their subjects' next ones for one query, not one query each. */
+  readonly dueIntervalMs = 25;
   private readonly held = new Set<number>();
   private readonly leaseMs: number;
   private readonly reportLeaseMs: number;
   private renewTimer: NodeJS.Timeout | null = null;
   private countsTimer: NodeJS.Timeout | null = null;
   private cachedCounts: Record<string, number> = { pending: 0, delivered: 0, dead: 0, report_pending: 0 };
+  private readonly keeper: Pg;
 
   constructor(
     readonly sql: Pg,
@@ -82,6 +94,7 @@ export class PgDeliveryStore implements DeliveryPort {
   ) {
     this.leaseMs = options.leaseMs ?? 30_000;
     this.reportLeaseMs = options.reportLeaseMs ?? 60_000;
+    this.keeper = options.keeper ?? sql;
     this.renewTimer = setInterval(() => void this.renew(), Math.max(100, Math.floor(this.leaseMs / 3)));
     this.renewTimer.unref();
     const every = options.countsEveryMs ?? 5_000;
@@ -106,7 +119,7 @@ export class PgDeliveryStore implements DeliveryPort {
   private async renew(): Promise<void> {
     if (this.held.size === 0) return;
     try {
-      await this.sql`UPDATE deliveries SET lease_until = ${this.sql.unsafe(DB_NOW)} + ${this.leaseMs}
+      await this.keeper`UPDATE deliveries SET lease_until = ${this.keeper.unsafe(DB_NOW)} + ${this.leaseMs}
                       WHERE id = ANY(${[...this.held]}::bigint[]) AND leased_by = ${this.replica} AND state = 'pending'`;
     } catch (err) {
       this.log.warn({ err }, "renewing delivery leases failed");
@@ -267,21 +280,30 @@ export class PgDeliveryStore implements DeliveryPort {
 
   /**
    * Records attempt outcomes in one transaction, set-based, and closes the events whose
-   * deliveries are all final. The events are locked first (in id order): two replicas
-   * finishing the last two deliveries of one event (two partners) cannot both see the
-   * other's as still pending.
+   * deliveries are all final. The deliveries are updated first: from then on they are locked,
+   * so no replica leases them again while this transaction waits for anything (their leases
+   * are renewed until it commits). Then the events are locked in id order before their
+   * deliveries are counted: of two replicas finishing the last two deliveries of one event
+   * (two partners), the one that locks second counts after the first committed, and closes it.
    */
   async recordOutcomes(outcomes: readonly AttemptRecord[]): Promise<number> {
     if (outcomes.length === 0) return 0;
+    try {
+      return await this.recordOutcomesTx(outcomes);
+    } finally {
+      for (const o of outcomes) this.held.delete(o.id);
+    }
+  }
+
+  private recordOutcomesTx(outcomes: readonly AttemptRecord[]): Promise<number> {
     const now = Date.now();
-    for (const o of outcomes) this.held.delete(o.id);
     const ok = outcomes.filter((o): o is Extract<AttemptRecord, { ok: true }> => o.ok);
     const bad = outcomes.filter((o): o is Extract<AttemptRecord, { ok: false }> => !o.ok);
     return retryConflicts(() =>
       this.sql.begin(async (tx) => {
-        await tx`SELECT 1 FROM events WHERE id IN (SELECT event_id FROM deliveries WHERE id = ANY(${outcomes.map((o) => o.id)}::bigint[])) ORDER BY id FOR UPDATE`;
         const transitions: Transition[] = [];
         const closing = new Set<string>();
+        const interim: { id: string; message: string; partner: string }[] = [];
         let finalized = 0;
         if (ok.length > 0) {
           const done = await tx<{ id: number; event_id: string; partner: string; attempts: number; at: number; status: number }[]>`
@@ -303,20 +325,22 @@ export class PgDeliveryStore implements DeliveryPort {
                           ${bad.map((o) => o.status ?? null) as number[]}::int[]) AS v(id, state, tries, next, error_class, message, status)
              WHERE d.id = v.id AND d.state = 'pending'
             RETURNING d.id, d.event_id, d.partner, d.attempts, d.next_attempt_at, d.state, v.error_class, v.message`;
-          const interim: { id: string; message: string; partner: string }[] = [];
           for (const r of failed) {
             const dead = r.state === "dead";
             transitions.push({ at: now, eventId: r.event_id, deliveryId: r.id, partner: r.partner, fromState: "pending", toState: r.state, cause: causeOf(`${r.error_class}: ${r.message}`), actor: SIDECAR_ACTOR, attempts: r.attempts, nextAttemptAt: dead ? null : r.next_attempt_at });
             if (dead) closing.add(r.event_id);
             else interim.push({ id: r.event_id, message: r.message, partner: r.partner });
           }
-          if (interim.length > 0) {
-            const set = await tx`
-              UPDATE events e SET final_state = 'failed', final_error = v.message, final_partner = v.partner, report_pending = 1, report_lease_until = 0
-                FROM (SELECT DISTINCT ON (id) * FROM unnest(${interim.map((i) => i.id)}::text[], ${interim.map((i) => i.message)}::text[], ${interim.map((i) => i.partner)}::text[]) AS u(id, message, partner)) v
-               WHERE e.id = v.id AND e.final_state IS NULL`;
-            finalized += set.count;
-          }
+        }
+        // One lock statement, in id order, for every event this touches: no deadlock between two replicas' commits.
+        const touched = [...new Set([...closing, ...interim.map((i) => i.id)])].sort();
+        if (touched.length > 0) await tx`SELECT 1 FROM events WHERE id = ANY(${touched}::text[]) ORDER BY id FOR UPDATE`;
+        if (interim.length > 0) {
+          const set = await tx`
+            UPDATE events e SET final_state = 'failed', final_error = v.message, final_partner = v.partner, report_pending = 1, report_lease_until = 0
+              FROM (SELECT DISTINCT ON (id) * FROM unnest(${interim.map((i) => i.id)}::text[], ${interim.map((i) => i.message)}::text[], ${interim.map((i) => i.partner)}::text[]) AS u(id, message, partner)) v
+             WHERE e.id = v.id AND e.final_state IS NULL`;
+          finalized += set.count;
         }
         if (closing.size > 0) {
           const closed = await tx`

@@ -28,17 +28,24 @@ export class ReplicaIdTaken extends Error {}
  * does, a SIGKILL included): a second replica started with the same id refuses to start,
  * since two replicas under one id would take each other's leases.
  */
-export async function openShared(url: string, replica: string, log: Logger, options: { pool: number; deliveryLeaseMs: number; onResumed?: (partner: string) => void }): Promise<SharedStore> {
+export async function openShared(url: string, replica: string, log: Logger, options: { pool: number; deliveryLeaseMs: number; identityWaitMs?: number; onResumed?: (partner: string) => void }): Promise<SharedStore> {
   const sql = await openPgStore(url, { max: options.pool, applicationName: `odc ${replica}`.slice(0, 63) });
   const identity = await sql.reserve();
-  const [held] = await identity<{ ok: boolean }[]>`SELECT pg_try_advisory_lock(${REPLICA_LOCK_SPACE}, hashtext(${replica})) AS ok`;
+  // A replica restarted right after a SIGKILL may find its old session still letting go of the lock: a few seconds' grace.
+  let held: { ok: boolean } | undefined;
+  for (const until = Date.now() + (options.identityWaitMs ?? 10_000); ; await new Promise((r) => setTimeout(r, 200))) {
+    [held] = await identity<{ ok: boolean }[]>`SELECT pg_try_advisory_lock(${REPLICA_LOCK_SPACE}, hashtext(${replica})) AS ok`;
+    if (held?.ok || Date.now() > until) break;
+  }
   if (!held?.ok) {
     identity.release();
     await sql.end({ timeout: 5 });
     throw new ReplicaIdTaken(`another replica is running with the consumer id ${replica}: give each replica its own ODC_CONSUMER_ID (or ODC_DB_PATH)`);
   }
-  const deliveries = new PgDeliveryStore(sql, replica, log, { leaseMs: options.deliveryLeaseMs });
-  const partnerState = new PgPartnerState(sql, replica, log);
+  // The identity's connection, idle otherwise, also carries the lease and hold renewals: they never queue behind the pool.
+  const keeper = identity as unknown as Pg;
+  const deliveries = new PgDeliveryStore(sql, replica, log, { leaseMs: options.deliveryLeaseMs, keeper });
+  const partnerState = new PgPartnerState(sql, replica, log, keeper);
   const pauses = await PgPauses.open(sql, log, (partner, paused) => {
     if (!paused) options.onResumed?.(partner);
   });

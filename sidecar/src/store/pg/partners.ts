@@ -89,12 +89,12 @@ class SharedGate implements RateGate {
     if (this.waiters.length > 0) void this.take();
   }
 
-  /** Extends the hold of slots whose requests are still running (called every second). */
-  async renew(): Promise<void> {
+  /** Extends the hold of slots whose requests are still running (called every second, on the keeper connection). */
+  async renew(keeper: Pg): Promise<void> {
     if (this.held.length === 0) return;
     try {
-      await this.sql`
-        UPDATE partner_slots SET free_at = greatest(free_at, ${this.sql.unsafe(DB_NOW)} + ${this.holdMs} + CASE kind WHEN 'rate' THEN ${this.perMs}::bigint ELSE 0 END)
+      await keeper`
+        UPDATE partner_slots SET free_at = greatest(free_at, ${keeper.unsafe(DB_NOW)} + ${this.holdMs} + CASE kind WHEN 'rate' THEN ${this.perMs}::bigint ELSE 0 END)
          WHERE partner = ${this.partner} AND held_by = ${this.replica}
            AND ((kind = 'concurrency' AND slot = ANY(${this.held.map((h) => h.concurrency)}::int[])) OR (kind = 'rate' AND slot = ANY(${this.held.map((h) => h.rate)}::int[])))`;
     } catch (err) {
@@ -272,9 +272,11 @@ export class PgPartnerState implements PartnerStateFactory {
     private readonly sql: Pg,
     private readonly replica: string,
     private readonly log: Logger,
+    /** The connection holds are renewed through (see PgDeliveryStoreOptions.keeper). */
+    private readonly keeper: Pg = sql,
   ) {
     this.timer = setInterval(() => {
-      for (const g of this.gates) void g.renew();
+      for (const g of this.gates) void g.renew(this.keeper);
       for (const b of this.breakers) void b.refresh();
     }, REFRESH_MS);
     this.timer.unref();
