@@ -24,6 +24,7 @@ import { registerStatusGauges } from "./ops/status-metrics.ts";
 import { AuditLog } from "./ops/audit.ts";
 import { HistoryRetention } from "./ops/history.ts";
 import { closeStore, openStore, type StoreDb } from "./store/db.ts";
+import { HttpError } from "./http/errors.ts";
 import { openShared, type SharedStore } from "./store/pg/index.ts";
 
 export interface SidecarObserver extends DeliveryObserver, DrainObserver {
@@ -204,13 +205,19 @@ export class Sidecar {
         ["/", nudgeRoutes(env.ODC_NUDGE_SECRET, () => this.drain.wake(), log)],
         ["/", openApiRoutes()],
         ...(this.inbound.admin ? [["/admin/inbound", this.inbound.admin] as const] : []),
-        ...(env.ODC_ADMIN_TOKEN ? [["/admin", statusRoutes(env.ODC_ADMIN_TOKEN, () => this.status(), this.audit, { history: histories, ...(this.shared ? {} : { reconcile: (dryRun: boolean, actor: string) => this.reconciler.run(dryRun, actor) }), secrets: this.secrets })] as const] : []),
+        ...(env.ODC_ADMIN_TOKEN ? [["/admin", statusRoutes(env.ODC_ADMIN_TOKEN, () => this.status(), this.audit, { history: histories, reconcile: (dryRun, actor) => this.reconcile(dryRun, actor), secrets: this.secrets })] as const] : []),
         ...(env.ODC_ADMIN_TOKEN
           ? [["/admin", adminRoutes(env.ODC_ADMIN_TOKEN, this.shared ? null : this.store, () => this.dispatcher.wakeAll(), { pauses: this.pauses, known: (code) => this.dispatcher.has(code), resumed: (code) => this.dispatcher.wake(code) }, (actor, action, subject, detail) => this.audit.record(actor, action, subject, detail))] as const]
           : []),
         ["/inbound", this.inbound.routes],
       ],
     });
+  }
+
+  /** Reconciliation compares Odoo's outbox with the SQLite store: not with a shared store yet. */
+  private reconcile(dryRun: boolean, actor: string) {
+    if (this.shared) throw new HttpError(501, "not_implemented", "reconciliation is not available on the PostgreSQL store yet");
+    return this.reconciler.run(dryRun, actor);
   }
 
   health(): { ok: boolean; [key: string]: unknown } {
