@@ -25,7 +25,7 @@ import { AuditLog } from "./ops/audit.ts";
 import { HistoryRetention } from "./ops/history.ts";
 import { closeStore, openStore, type StoreDb } from "./store/db.ts";
 import { HttpError } from "./http/errors.ts";
-import { openShared, type SharedStore } from "./store/pg/index.ts";
+import { openShared, type SharedStore } from "./delivery/pg/index.ts";
 
 export interface SidecarObserver extends DeliveryObserver, DrainObserver {
   reported?(results: readonly OutboxResult[]): void;

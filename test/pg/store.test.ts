@@ -2,7 +2,8 @@ import { randomUUID } from "node:crypto";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CanonicalEvent, ClaimedEvent } from "../../sidecar/src/contracts/events.ts";
-import { openPgStore, PgDeliveryStore, PgPartnerState, PgPauses, openShared, ReplicaIdTaken, type Pg } from "../../sidecar/src/store/pg/index.ts";
+import { PgDeliveryStore, PgPartnerState, PgPauses, openShared, ReplicaIdTaken } from "../../sidecar/src/delivery/pg/index.ts";
+import { openPgStore, type Pg } from "../../sidecar/src/store/pg/db.ts";
 import { maxInWindow } from "../support/accepted.ts";
 import { createTestDatabase, pgUser, type TestDatabase } from "../support/pg.ts";
 

@@ -4,7 +4,7 @@ import { checkEvent } from "../contracts/validate.ts";
 import type { OdooOutbox } from "../odoo/outbox.ts";
 import { OdooError } from "../odoo/errors.ts";
 import type { CanonicalEvent, ClaimedEvent } from "../contracts/events.ts";
-import type { DeliveryPort } from "../delivery/port.ts";
+import type { DeliveryPort } from "../delivery/index.ts";
 import { WakeableLoop } from "../lib/wakeable.ts";
 import type { ConsumerIdentity } from "./consumer.ts";
 

@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import type { OdooOutbox, OutboxResult } from "../odoo/outbox.ts";
-import type { DeliveryPort } from "../delivery/port.ts";
+import type { DeliveryPort } from "../delivery/index.ts";
 import { WakeableLoop } from "../lib/wakeable.ts";
 
 /**

@@ -1,8 +1,8 @@
 import type { Logger } from "pino";
 import type { CanonicalEvent, ClaimedEvent } from "../../contracts/events.ts";
-import type { DeliveryPort } from "../../delivery/port.ts";
-import { ODOO_ACTOR, SIDECAR_ACTOR, subjectKeyOf, type AttemptRecord, type DueDelivery, type IngestOutcome, type PendingReport } from "../../delivery/store.ts";
-import type { Pg } from "./db.ts";
+import type { DeliveryPort } from "../port.ts";
+import { ODOO_ACTOR, SIDECAR_ACTOR, subjectKeyOf, type AttemptRecord, type DueDelivery, type IngestOutcome, type PendingReport } from "../store.ts";
+import type { Pg } from "../../store/pg/db.ts";
 
 /**
  * The database's clock in epoch ms, as of the statement's start: leases and the partners'

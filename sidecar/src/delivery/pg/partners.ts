@@ -1,8 +1,8 @@
 import type { Logger } from "pino";
-import type { Breaker, PartnerStateFactory, RateGate } from "../../delivery/port.ts";
-import type { PartnerPause } from "../../delivery/pause.ts";
-import type { Pg } from "./db.ts";
-import { DB_NOW } from "./deliveries.ts";
+import type { Breaker, PartnerStateFactory, RateGate } from "../port.ts";
+import type { PartnerPause } from "../pause.ts";
+import type { Pg } from "../../store/pg/db.ts";
+import { DB_NOW } from "./store.ts";
 
 /** How long after its start a held slot stays counted if its replica dies without releasing it, beyond the request's timeout. */
 const HOLD_MARGIN_MS = 5_000;

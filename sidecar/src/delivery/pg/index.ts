@@ -1,10 +1,9 @@
 import type { Logger } from "pino";
-import { openPgStore, type Pg } from "./db.ts";
-import { PgDeliveryStore } from "./deliveries.ts";
+import { openPgStore, type Pg } from "../../store/pg/db.ts";
+import { PgDeliveryStore } from "./store.ts";
 import { PgPartnerState, PgPauses } from "./partners.ts";
 
-export { openPgStore, type Pg } from "./db.ts";
-export { PgDeliveryStore } from "./deliveries.ts";
+export { PgDeliveryStore } from "./store.ts";
 export { PgPartnerState, PgPauses } from "./partners.ts";
 
 /** pg_advisory_lock namespace of replica identities (the second key is a hash of the consumer id). */
