@@ -256,7 +256,13 @@ class PartnerLane {
   }
 
   /** One request: a single event, or a batch in batched mode. */
+  /** Outcomes being recorded after their queue slot was let go (stop waits for them). */
+  private readonly recording = new Set<Promise<unknown>>();
+
   private async attempt(rows: DueDelivery[]): Promise<void> {
+    // Once answered, the queue slot goes to the next request while the outcome is recorded:
+    // the deliveries stay taken (and leased) until their outcome is committed.
+    let recorded: Promise<unknown> | null = null;
     try {
       // Queued before a pause: released unsent, still pending in the store.
       if (this.stopped || this.paused) return;
@@ -276,20 +282,29 @@ class PartnerLane {
       if (!sent) return;
       const { tries } = sent;
       const outcome = this.settle(sent.outcome, rows);
-      await Promise.all(
+      recorded = Promise.all(
         rows.map(async (row) => {
           const record = { ...this.toRecord({ ...row, attempts: row.attempts + tries - 1 }, outcome), tries };
           await this.writer.write(record);
           const final = record.ok ? "delivered" : record.nextAttemptAt === null ? "dead" : null;
           this.observer.attempted?.(this.partner.code, row, outcome, final);
         }),
-      );
+      ).catch((err: unknown) => this.log.error({ err, partner: this.partner.code, deliveries: rows.map((r) => r.id) }, "recording a delivery attempt failed unexpectedly"));
     } catch (err) {
       this.log.error({ err, partner: this.partner.code, deliveries: rows.map((r) => r.id) }, "delivery attempt failed unexpectedly");
     } finally {
-      for (const row of rows) this.taken.delete(row.id);
-      this.store.release?.(rows.map((r) => r.id));
-      this.wake();
+      const done = () => {
+        for (const row of rows) this.taken.delete(row.id);
+        this.store.release?.(rows.map((r) => r.id));
+        this.wake();
+      };
+      if (recorded) {
+        const r = recorded.finally(() => {
+          this.recording.delete(r);
+          done();
+        });
+        this.recording.add(r);
+      } else done();
     }
   }
 
@@ -424,7 +439,7 @@ class PartnerLane {
     if (this.timer) clearTimeout(this.timer);
     this.queue.clear();
     this.rateGate.close();
-    await Promise.race([this.queue.onIdle(), new Promise((r) => setTimeout(r, graceMs).unref())]);
+    await Promise.race([this.queue.onIdle().then(() => Promise.all(this.recording)), new Promise((r) => setTimeout(r, graceMs).unref())]);
     await this.transport.close();
   }
 }

@@ -242,7 +242,9 @@ export class PgDeliveryStore implements DeliveryPort {
          WHERE d.state = 'pending' AND d.partner = ${partner} AND d.next_attempt_at <= ${now}
            AND NOT (d.id = ANY(${[...exclude]}::bigint[]))
            AND (d.lease_until < ${sql.unsafe(DB_NOW)} OR d.leased_by = ${this.replica})
-           AND NOT EXISTS (SELECT 1 FROM deliveries p WHERE p.partner = d.partner AND p.subject_key = d.subject_key AND p.state = 'pending' AND p.sequence < d.sequence)
+           -- The subject's earliest pending delivery to this partner (SQLite's NOT EXISTS of an earlier one, as a
+           -- correlated subquery: PostgreSQL then probes the index by partner and subject even before a table has statistics).
+           AND d.sequence = (SELECT min(p.sequence) FROM deliveries p WHERE p.partner = d.partner AND p.subject_key = d.subject_key AND p.state = 'pending')
            AND (d.sequence = 1 OR d.created_at <= ${now - gapHoldMs}
                 OR EXISTS (SELECT 1 FROM events g WHERE g.subject_key = d.subject_key AND g.sequence = d.sequence - 1))
          ORDER BY d.next_attempt_at, d.id LIMIT ${limit}
