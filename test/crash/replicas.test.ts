@@ -25,6 +25,8 @@ const SUBJECTS = Math.max(1, Math.round(EVENTS / 10));
 const SEED = Number(process.env.REPLICAS_SEED ?? 20_261_204);
 const RATE = { requests: Number(process.env.REPLICAS_RATE ?? 400), per_ms: 1_000 };
 const CONCURRENCY = 12;
+/** JSON-RPC calls in flight per replica: Odoo sees at most REPLICAS times this (README, "Several replicas"). */
+const ODOO_CONCURRENCY = 2;
 const RUN_TIMEOUT_MS = Number(process.env.REPLICAS_TIMEOUT_MS ?? 300_000);
 
 const PARTNER_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
@@ -45,6 +47,7 @@ interface PartnerState extends AcceptedSummary {
 interface State {
   outbox: Record<string, number> & { total: number };
   calls: Record<string, number>;
+  odoo: { max_in_flight: number; pool_full: number };
   partners: Record<string, PartnerState>;
 }
 
@@ -68,8 +71,17 @@ describe.skipIf(!user)(`replicas: ${REPLICAS} sidecars on PostgreSQL drain ${EVE
     const deadline = started + RUN_TIMEOUT_MS;
     const ports = await Promise.all(Array.from({ length: REPLICAS }, () => freePort()));
     sim = await spawnSimulator({
-      odoo: { nudgeSecret: NUDGE_SECRET, sidecarUrl: `http://127.0.0.1:${ports[0]}` },
-      partners: [{ code: "WOODCORNER", secrets: [PARTNER_SECRET], windowMs: RATE.per_ms }],
+      // Odoo refuses past the replicas' total ("pool is full"); the partner answers some requests
+      // late (so requests overlap and the shared concurrency is exercised) and fails a few.
+      odoo: { nudgeSecret: NUDGE_SECRET, sidecarUrl: `http://127.0.0.1:${ports[0]}`, maxConcurrent: REPLICAS * ODOO_CONCURRENCY, latency: { baseMs: 5, perRowMs: 0.02 } },
+      partners: [
+        {
+          code: "WOODCORNER",
+          secrets: [PARTNER_SECRET],
+          windowMs: RATE.per_ms,
+          faults: { seed: SEED, rate: 0.01, slowRate: 0.3, slowMaxMs: 40, weights: { http_503: 1, reset: 1, slow_error: 1 } },
+        },
+      ],
     });
     const partnersFile = join(dir, "partners.json");
     writePartnersFile(partnersFile, [
@@ -100,7 +112,7 @@ describe.skipIf(!user)(`replicas: ${REPLICAS} sidecars on PostgreSQL drain ${EVE
           ODC_POLL_INTERVAL_MS: "500",
           ODC_LEASE_SECONDS: "10",
           ODC_CLAIM_BATCH: "500",
-          ODOO_CONCURRENCY: "2",
+          ODOO_CONCURRENCY: String(ODOO_CONCURRENCY),
         },
       });
     };
@@ -144,7 +156,7 @@ describe.skipIf(!user)(`replicas: ${REPLICAS} sidecars on PostgreSQL drain ${EVE
         `replicas run: ${EVENTS} events, ${SUBJECTS} subjects, ${REPLICAS} replicas, ${killsDuringDrain}/${kills} kills during the drain, ` +
           `${w.requests} requests, ${w.duplicates} duplicate deliveries (${w.duplicatedIds} events), ${w.orderViolations} order violations, ` +
           `max ${w.max_in_window} in a ${w.window_ms} ms window (limit ${RATE.requests}), max ${w.max_in_flight} in flight (limit ${CONCURRENCY}), ` +
-          `${state.calls.claim_batch ?? 0} claims, ${state.calls.record_results ?? 0} record calls, ${Math.round((Date.now() - started) / 1000)} s`,
+          `${state.calls.claim_batch ?? 0} claims, ${state.calls.record_results ?? 0} record calls, Odoo max ${state.odoo.max_in_flight} calls in flight (limit ${REPLICAS * ODOO_CONCURRENCY}), ${Math.round((Date.now() - started) / 1000)} s`,
       );
     } catch (err) {
       failure = err;
@@ -200,6 +212,12 @@ describe.skipIf(!user)(`replicas: ${REPLICAS} sidecars on PostgreSQL drain ${EVE
     expect(w.window_ms).toBe(RATE.per_ms);
     expect(w.max_in_window).toBeLessThanOrEqual(RATE.requests);
     expect(w.max_in_flight).toBeLessThanOrEqual(CONCURRENCY);
+  });
+
+  it("keeps Odoo's calls within the replicas' total ODOO_CONCURRENCY", () => {
+    const { odoo } = result();
+    expect(odoo.max_in_flight).toBeLessThanOrEqual(REPLICAS * ODOO_CONCURRENCY);
+    expect(odoo.pool_full).toBe(0);
   });
 
   it("ends with every outbox row recorded delivered in Odoo", () => {
