@@ -207,7 +207,7 @@ export class Sidecar {
         ...(this.inbound.admin ? [["/admin/inbound", this.inbound.admin] as const] : []),
         ...(env.ODC_ADMIN_TOKEN ? [["/admin", statusRoutes(env.ODC_ADMIN_TOKEN, () => this.status(), this.audit, { history: histories, reconcile: (dryRun, actor) => this.reconcile(dryRun, actor), secrets: this.secrets })] as const] : []),
         ...(env.ODC_ADMIN_TOKEN
-          ? [["/admin", adminRoutes(env.ODC_ADMIN_TOKEN, this.shared ? null : this.store, () => this.dispatcher.wakeAll(), { pauses: this.pauses, known: (code) => this.dispatcher.has(code), resumed: (code) => this.dispatcher.wake(code) }, (actor, action, subject, detail) => this.audit.record(actor, action, subject, detail))] as const]
+          ? [["/admin", adminRoutes(env.ODC_ADMIN_TOKEN, this.shared?.deliveries ?? this.store, () => this.dispatcher.wakeAll(), { pauses: this.pauses, known: (code) => this.dispatcher.has(code), resumed: (code) => this.dispatcher.wake(code) }, (actor, action, subject, detail) => this.audit.record(actor, action, subject, detail))] as const]
           : []),
         ["/inbound", this.inbound.routes],
       ],

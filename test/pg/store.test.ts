@@ -136,6 +136,27 @@ describe.skipIf(!user)("PostgreSQL store", () => {
     expect((await a.pendingReports(10)).map((r) => r.id)).toEqual([c.event.id]);
   });
 
+  it("lists dead letters by filter and replays them: pending again, the event's result cleared, the change in the history", async () => {
+    await sql`TRUNCATE events, deliveries, delivery_transitions`;
+    const a = store("DL");
+    const c1 = claimed(40, 1);
+    const c2 = claimed(41, 1);
+    await a.ingest([c1, c2], toPartner, () => null);
+    const rows = await a.due("P1", Date.now(), 10);
+    await a.recordOutcomes(rows.map((r) => ({ id: r.id, ok: false as const, errorClass: "http_4xx" as const, message: "400 no", status: 400, nextAttemptAt: null })));
+    const dead = await a.listDead({ partner: "P1" });
+    expect(dead.map((d) => d.eventId).sort()).toEqual([c1.event.id, c2.event.id].sort());
+    expect(dead[0]).toMatchObject({ state: "dead", lastErrorClass: "http_4xx", lastStatus: 400, eventType: "purchase_order.confirmed", subjectKey: expect.stringMatching(/^purchase\.order:/) });
+    expect(await a.listDead({ eventIds: [c1.event.id] })).toHaveLength(1);
+    expect(await a.listDead({ partner: "OTHER" })).toEqual([]);
+    expect(await a.replayDead({ eventIds: [c1.event.id] }, Date.now(), "admin-token (test)")).toBe(1);
+    const [ev] = await sql`SELECT final_state, report_pending FROM events WHERE id = ${c1.event.id}`;
+    expect(ev).toEqual({ final_state: null, report_pending: 0 });
+    expect((await a.due("P1", Date.now(), 10)).map((d) => d.eventId)).toEqual([c1.event.id]);
+    const [t] = await sql`SELECT from_state, to_state, actor FROM delivery_transitions WHERE event_id = ${c1.event.id} ORDER BY id DESC LIMIT 1`;
+    expect(t).toEqual({ from_state: "dead", to_state: "pending", actor: "admin-token (test)" });
+  });
+
   it("holds a later sequence whose previous one it has not seen, up to the gap hold", async () => {
     await sql`TRUNCATE events, deliveries, delivery_transitions`;
     const a = store("G");

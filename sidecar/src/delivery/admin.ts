@@ -1,7 +1,8 @@
 import { Hono, type Context } from "hono";
 import { requireAdminToken } from "../http/auth.ts";
 import { z } from "zod";
-import type { DeadLetterFilter, DeliveryStore } from "./store.ts";
+import type { DeadLetterFilter } from "./store.ts";
+import type { DeadLetters } from "./port.ts";
 import type { Pauses } from "./pause.ts";
 import { HttpError } from "../http/errors.ts";
 
@@ -50,17 +51,11 @@ function toFilter(f: z.infer<typeof filterSchema>): DeadLetterFilter {
  * Admin API: dead letters and their replay. Bearer token compared in constant time; off
  * (404) when no token is configured.
  */
-export function adminRoutes(token: string, store: DeliveryStore | null, onReplay: () => void, pausing?: PauseControl, audit?: AuditSink): Hono {
+export function adminRoutes(token: string, store: DeadLetters, onReplay: () => void, pausing?: PauseControl, audit?: AuditSink): Hono {
   const app = new Hono();
   app.use("*", requireAdminToken(token));
 
-  // Dead letters live in the SQLite store: not yet on a shared (PostgreSQL) store.
-  const deadLetters = (): DeliveryStore => {
-    if (!store) throw new HttpError(501, "not_implemented", "dead letters are not available on the PostgreSQL store yet");
-    return store;
-  };
-
-  app.get("/dead-letters", (c) => {
+  app.get("/dead-letters", async (c) => {
     const q = c.req.query();
     const parsed = filterSchema.safeParse({
       ...(q.partner ? { partner: q.partner } : {}),
@@ -69,7 +64,7 @@ export function adminRoutes(token: string, store: DeliveryStore | null, onReplay
     });
     if (!parsed.success) throw new HttpError(400, "bad_request", parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "));
     const limit = Math.min(Math.max(Number(q.limit ?? 100) || 100, 1), 1000);
-    const rows = deadLetters().listDead(toFilter(parsed.data), limit);
+    const rows = await store.listDead(toFilter(parsed.data), limit);
     return c.json({
       dead_letters: rows.map((r) => ({
         delivery_id: r.id,
@@ -98,7 +93,7 @@ export function adminRoutes(token: string, store: DeliveryStore | null, onReplay
     const f = parsed.data;
     if (!f.delivery_ids && !f.event_ids && !f.partner && !f.since && !f.until) throw new HttpError(400, "bad_request", "name what to replay: delivery_ids, event_ids, partner, since/until");
     const actor = actorOf(c.req.header("x-odc-actor"));
-    const replayed = deadLetters().replayDead(toFilter(f), Date.now(), actor);
+    const replayed = await store.replayDead(toFilter(f), Date.now(), actor);
     if (replayed > 0) onReplay();
     audit?.(actor, "dead_letters.replay", f.partner ?? null, {
       ...(f.delivery_ids ? { delivery_ids: f.delivery_ids.length > 50 ? `${f.delivery_ids.length} ids` : f.delivery_ids } : {}),

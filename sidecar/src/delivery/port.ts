@@ -1,5 +1,6 @@
 import type { CanonicalEvent, ClaimedEvent } from "../contracts/events.ts";
-import type { AttemptRecord, DueDelivery, IngestOutcome, PendingReport } from "./store.ts";
+import type { AttemptRecord, DeadLetterFilter, DueDelivery, IngestOutcome, PendingReport } from "./store.ts";
+import type { DeliveryRow } from "../store/schema.ts";
 
 /** A value, or a promise of it: the SQLite store answers at once, the PostgreSQL one later. */
 export type Awaitable<T> = T | Promise<T>;
@@ -31,6 +32,12 @@ export interface DeliveryPort {
   markReported(reported: readonly { id: string; state: string }[]): Awaitable<void>;
   /** Deliveries per state and results waiting for Odoo (a shared store answers from a cache a few seconds old). */
   counts(): Record<string, number>;
+}
+
+/** Dead letters as the admin API lists and replays them (both stores). */
+export interface DeadLetters {
+  listDead(filter: DeadLetterFilter, limit?: number): Awaitable<(DeliveryRow & { eventType: string; subjectKey: string })[]>;
+  replayDead(filter: DeadLetterFilter, now?: number, actor?: string): Awaitable<number>;
 }
 
 /** Circuit breaker as a lane uses it: local (CircuitBreaker) or shared by replicas (PgPartnerState). */

@@ -1,7 +1,8 @@
 import type { Logger } from "pino";
 import type { CanonicalEvent, ClaimedEvent } from "../../contracts/events.ts";
-import type { DeliveryPort } from "../port.ts";
-import { ODOO_ACTOR, SIDECAR_ACTOR, subjectKeyOf, type AttemptRecord, type DueDelivery, type IngestOutcome, type PendingReport } from "../store.ts";
+import type { DeadLetters, DeliveryPort } from "../port.ts";
+import { ODOO_ACTOR, SIDECAR_ACTOR, subjectKeyOf, type AttemptRecord, type DeadLetterFilter, type DueDelivery, type IngestOutcome, type PendingReport } from "../store.ts";
+import type { DeliveryRow } from "../../store/schema.ts";
 import type { Pg } from "../../store/pg/db.ts";
 
 /**
@@ -74,7 +75,17 @@ export interface PgDeliveryStoreOptions {
  * row is held, and a row whose lease lapsed (its replica died) is due for any replica again.
  * Results to record in Odoo are leased the same way, so one replica records each.
  */
-export class PgDeliveryStore implements DeliveryPort {
+/** The WHERE of dead deliveries matching a filter (every value a parameter). */
+function deadWhere(sql: Pg, f: DeadLetterFilter) {
+  return sql`d.state = 'dead'
+    ${f.deliveryIds ? sql`AND d.id = ANY(${f.deliveryIds}::bigint[])` : sql``}
+    ${f.eventIds ? sql`AND d.event_id = ANY(${f.eventIds}::text[])` : sql``}
+    ${f.partner ? sql`AND d.partner = ${f.partner}` : sql``}
+    ${f.since !== undefined ? sql`AND d.created_at >= ${f.since}` : sql``}
+    ${f.until !== undefined ? sql`AND d.created_at <= ${f.until}` : sql``}`;
+}
+
+export class PgDeliveryStore implements DeliveryPort, DeadLetters {
   /** A due() that found less than asked is not repeated sooner than this: deliveries that finish meanwhile free their subjects' next ones for one query, not one query each. */
   readonly dueIntervalMs = 25;
   private readonly held = new Set<number>();
@@ -359,6 +370,36 @@ export class PgDeliveryStore implements DeliveryPort {
         }
         await insertTransitions(tx, transitions);
         return finalized;
+      }),
+    );
+  }
+
+  /** Dead deliveries, newest first, with the reason kept (as DeliveryStore.listDead). */
+  async listDead(filter: DeadLetterFilter, limit = 100): Promise<(DeliveryRow & { eventType: string; subjectKey: string })[]> {
+    return this.sql<(DeliveryRow & { eventType: string; subjectKey: string })[]>`
+      SELECT d.id, d.event_id AS "eventId", d.partner, d.subject_key AS "subjectKey", d.sequence, d.state, d.attempts, d.next_attempt_at AS "nextAttemptAt",
+             d.created_at AS "createdAt", d.last_error_class AS "lastErrorClass", d.last_error AS "lastError", d.last_status AS "lastStatus",
+             d.delivered_at AS "deliveredAt", e.type AS "eventType"
+        FROM deliveries d JOIN events e ON e.id = d.event_id
+       WHERE ${deadWhere(this.sql, filter)}
+       ORDER BY d.id DESC LIMIT ${limit}`;
+  }
+
+  /** Re-opens dead deliveries (as DeliveryStore.replayDead): attempts start over, the event's result is cleared. */
+  async replayDead(filter: DeadLetterFilter, now = Date.now(), actor = "admin-token"): Promise<number> {
+    return retryConflicts(() =>
+      this.sql.begin(async (tx) => {
+        const reopened = await tx<{ id: number; event_id: string; partner: string }[]>`
+          UPDATE deliveries d SET state = 'pending', attempts = 0, next_attempt_at = ${now}, created_at = ${now}, last_error_class = NULL, last_error = NULL, last_status = NULL, lease_until = 0
+           WHERE ${deadWhere(tx as unknown as Pg, filter)}
+          RETURNING d.id, d.event_id, d.partner`;
+        const ids = [...new Set(reopened.map((r) => r.event_id))];
+        if (ids.length > 0) await tx`UPDATE events SET final_state = NULL, final_error = NULL, final_partner = NULL, report_pending = 0 WHERE id = ANY(${ids}::text[])`;
+        await insertTransitions(
+          tx,
+          reopened.map((r) => ({ at: now, eventId: r.event_id, deliveryId: r.id, partner: r.partner, fromState: "dead", toState: "pending", cause: "dead letter replayed", actor, attempts: 0, nextAttemptAt: now })),
+        );
+        return reopened.length;
       }),
     );
   }
