@@ -107,9 +107,14 @@ export class Sidecar {
     this.metrics = new Metrics(() => this.deliveries.counts());
     registerStatusGauges(this.metrics.registry, () => this.status());
     // A client of its own, so each check logs in afresh (the relay's client keeps its uid).
-    this.readiness = new ReadinessProbe(this.db, async () => {
-      await new OdooClient({ url: env.ODOO_URL, db: env.ODOO_DB, login: env.ODOO_USER, apiKey: env.ODOO_API_KEY, concurrency: 1, timeoutMs: Math.min(env.ODOO_TIMEOUT_MS, 5_000), retries: 0 }).authenticate();
-    });
+    this.readiness = new ReadinessProbe(
+      this.db,
+      async () => {
+        await new OdooClient({ url: env.ODOO_URL, db: env.ODOO_DB, login: env.ODOO_USER, apiKey: env.ODOO_API_KEY, concurrency: 1, timeoutMs: Math.min(env.ODOO_TIMEOUT_MS, 5_000), retries: 0 }).authenticate();
+      },
+      undefined,
+      this.shared ? () => this.shared!.check() : undefined,
+    );
     const outbox = new OdooOutbox(this.odoo);
     this.reporter = new ResultReporter(outbox, this.deliveries, { batch: env.ODC_RESULT_BATCH, pollMs: env.ODC_POLL_INTERVAL_MS }, log, (results) => {
       for (const r of results) this.metrics.recorded.inc({ state: r.state });

@@ -63,6 +63,7 @@ describe.skipIf(!user)(`replicas: ${REPLICAS} sidecars on PostgreSQL drain ${EVE
   let kills = 0;
   let killsDuringDrain = 0;
   let failure: unknown = null;
+  let readyz: { ready: boolean; checks: Record<string, { ok: boolean }> } | null = null;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "odc-replicas-"));
@@ -120,6 +121,7 @@ describe.skipIf(!user)(`replicas: ${REPLICAS} sidecars on PostgreSQL drain ${EVE
     try {
       await sim.post("/control/seed", { vendorCode: "WOODCORNER", count: EVENTS, subjects: SUBJECTS, nudge: false });
       for (let i = 0; i < REPLICAS; i++) running[i] = await spawnReplica(i);
+      readyz = (await (await fetch(`${running[0]!.url}/readyz`)).json()) as typeof readyz;
       const random = mulberry32(SEED);
       const total = 2 * EVENTS;
       const progressOf = (p: Progress) => (p.partners.WOODCORNER?.unique ?? 0) + (p.outbox.delivered ?? 0);
@@ -185,6 +187,12 @@ describe.skipIf(!user)(`replicas: ${REPLICAS} sidecars on PostgreSQL drain ${EVE
     if (!state) throw new Error("the replicas run did not complete");
     return state;
   };
+
+  it("is ready on the shared store (/readyz checks it)", () => {
+    result();
+    expect(readyz?.ready).toBe(true);
+    expect(readyz?.checks.shared_store?.ok).toBe(true);
+  });
 
   it(`kills a replica ${KILLS} times while events are still in flight`, () => {
     result();

@@ -239,6 +239,7 @@ describe.skipIf(!user)("PostgreSQL store", () => {
 
   it("refuses a second replica under the same consumer id", async () => {
     const first = await openShared(db.url, "same-id", log, { pool: 2, deliveryLeaseMs: 5_000 });
+    await expect(first.check()).resolves.toBeUndefined(); // what /readyz asks of the shared store
     await expect(openShared(db.url, "same-id", log, { pool: 2, deliveryLeaseMs: 5_000, identityWaitMs: 300 })).rejects.toBeInstanceOf(ReplicaIdTaken);
     await first.close();
     const again = await openShared(db.url, "same-id", log, { pool: 2, deliveryLeaseMs: 5_000 });

@@ -1,4 +1,7 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import type { Logger } from "pino";
+import { projectRoot } from "../../lib/paths.ts";
 import { openPgStore, type Pg } from "../../store/pg/db.ts";
 import { PgDeliveryStore } from "./store.ts";
 import { PgPartnerState, PgPauses } from "./partners.ts";
@@ -16,8 +19,15 @@ export interface SharedStore {
   deliveries: PgDeliveryStore;
   partnerState: PgPartnerState;
   pauses: PgPauses;
+  /** For /readyz: a write rolled back, and every committed migration applied; throws why not. */
+  check(): Promise<void>;
   close(): Promise<void>;
 }
+
+const pgMigrations = (): number =>
+  (JSON.parse(readFileSync(join(projectRoot, "sidecar/migrations-pg/meta/_journal.json"), "utf8")) as { entries: unknown[] }).entries.length;
+
+class RolledBack extends Error {}
 
 export class ReplicaIdTaken extends Error {}
 
@@ -54,6 +64,19 @@ export async function openShared(url: string, replica: string, log: Logger, opti
     deliveries,
     partnerState,
     pauses,
+    async check() {
+      try {
+        await sql.begin(async (tx) => {
+          await tx`INSERT INTO partner_pauses (partner, paused_at, paused_by) VALUES ('(readyz)', 0, 'readyz') ON CONFLICT DO NOTHING`;
+          throw new RolledBack();
+        });
+      } catch (err) {
+        if (!(err instanceof RolledBack)) throw err;
+      }
+      const [m] = await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM __drizzle_migrations`;
+      const expected = pgMigrations();
+      if ((m?.n ?? 0) < expected) throw new Error(`migrations: ${m?.n ?? 0} of ${expected} applied`);
+    },
     async close() {
       partnerState.close();
       pauses.close();
