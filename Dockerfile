@@ -34,6 +34,7 @@ COPY --from=build /app/dist ./dist
 COPY --from=build /app/bin ./bin
 COPY --from=build /app/contracts ./contracts
 COPY --from=build /app/sidecar/migrations ./sidecar/migrations
+COPY --from=build /app/sidecar/migrations-pg ./sidecar/migrations-pg
 RUN mkdir -p /data /config && chown node:node /data
 # The official image's unprivileged user (uid 1000).
 USER node

@@ -9,7 +9,8 @@ import { describe, expect, it } from "vitest";
  *
  * - The partner adapters (`partners/`) are reached only through `partners/registry.ts`.
  * - The features `delivery/`, `inbound/` and `outbox/` are reached only through their
- *   `index.ts`; `store/` offers only the connection (`db.ts`) and the schema (`schema.ts`).
+ *   `index.ts`; `store/` offers only the connection (`db.ts`) and the schema (`schema.ts`), and
+ *   the same of its PostgreSQL dialect (`pg/db.ts`, `pg/schema.ts`).
  * - The lower folders (`lib/`, `partners/`, `contracts/`, `http/`, `odoo/`, `store/`,
  *   `config/`) import no feature.
  * - No two folders import each other, directly or round a longer loop.
@@ -23,7 +24,7 @@ const FRONT_DOORS: Record<string, readonly string[]> = {
   delivery: ["index.ts"],
   inbound: ["index.ts"],
   outbox: ["index.ts"],
-  store: ["db.ts", "schema.ts"],
+  store: ["db.ts", "schema.ts", "pg/db.ts", "pg/schema.ts"],
 };
 const FEATURES = new Set(["delivery", "inbound", "outbox"]);
 const LOWER = new Set(["lib", "partners", "contracts", "http", "odoo", "store", "config"]);

@@ -4,7 +4,7 @@ import { loadPartnersFile } from "./config/partners.ts";
 import { createLogger, stdoutDestination } from "./lib/logger.ts";
 import * as partnersCli from "./partners/cli.ts";
 import { ADMIN_USAGE, adminCommands, runAdminCommand } from "./ops/cli.ts";
-import { Sidecar } from "./service.ts";
+import { openSidecar } from "./service.ts";
 
 const USAGE = `usage: odc <command>
 
@@ -35,7 +35,7 @@ async function serveCommand(): Promise<number> {
     throw err;
   }
   const log = createLogger(env.ODC_LOG_LEVEL, stdoutDestination(env.ODC_LOG_SYNC));
-  const sidecar = new Sidecar({ env, partners, log });
+  const sidecar = await openSidecar({ env, partners, log });
   await sidecar.start();
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {

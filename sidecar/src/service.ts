@@ -3,7 +3,7 @@ import type { ServerType } from "@hono/node-server";
 import type { Logger } from "pino";
 import type { Env } from "./config/env.ts";
 import type { Partner } from "./config/partners.ts";
-import { Dispatcher, type DeliveryObserver, adminRoutes, DeliveryStore, PauseStore } from "./delivery/index.ts";
+import { Dispatcher, type DeliveryObserver, type DeliveryPort, adminRoutes, DeliveryStore, PauseStore, type Pauses } from "./delivery/index.ts";
 import { loadContracts } from "./contracts/validate.ts";
 import { createApp } from "./http/app.ts";
 import { serveApp } from "./http/server.ts";
@@ -24,6 +24,8 @@ import { registerStatusGauges } from "./ops/status-metrics.ts";
 import { AuditLog } from "./ops/audit.ts";
 import { HistoryRetention } from "./ops/history.ts";
 import { closeStore, openStore, type StoreDb } from "./store/db.ts";
+import { HttpError } from "./http/errors.ts";
+import { openShared, type SharedStore } from "./delivery/pg/index.ts";
 
 export interface SidecarObserver extends DeliveryObserver, DrainObserver {
   reported?(results: readonly OutboxResult[]): void;
@@ -38,12 +40,40 @@ export interface SidecarOptions {
   observer?: SidecarObserver;
   /** fetch used for partner deliveries (tests inject msw or fault servers through it). */
   partnerFetch?: typeof fetch;
+  /**
+   * The PostgreSQL store several replicas share (ODC_DATABASE_URL; openSidecar opens it), and
+   * this replica's identity, whose consumer id holds the store's leases.
+   */
+  shared?: { store: SharedStore; claimer: ConsumerIdentity };
+}
+
+/**
+ * The sidecar on the store its configuration names: PostgreSQL (shared by replicas) when
+ * ODC_DATABASE_URL is set, SQLite at ODC_DB_PATH otherwise.
+ */
+export async function openSidecar(options: Omit<SidecarOptions, "shared">): Promise<Sidecar> {
+  const { env, log } = options;
+  if (!env.ODC_DATABASE_URL) return new Sidecar(options);
+  const claimer = ConsumerIdentity.start(env.ODC_DB_PATH, env.ODC_CONSUMER_ID);
+  let sidecar: Sidecar | null = null;
+  const store = await openShared(env.ODC_DATABASE_URL, claimer.consumer, log.child({ component: "store" }), {
+    pool: env.ODC_DATABASE_POOL,
+    deliveryLeaseMs: env.ODC_DELIVERY_LEASE_SECONDS * 1000,
+    // Another replica resumed a partner: this one's lane sleeps without a timer until woken.
+    onResumed: (partner) => sidecar?.dispatcher.wake(partner),
+  });
+  sidecar = new Sidecar({ ...options, shared: { store, claimer } });
+  return sidecar;
 }
 
 /** The whole relay: store, Odoo client, outbox drain, per-partner dispatcher, result reporter, HTTP. */
 export class Sidecar {
   readonly db: StoreDb;
+  /** The SQLite store at ODC_DB_PATH: every delivery on one replica; with a shared store, what is not shared yet (see README). */
   readonly store: DeliveryStore;
+  /** Where the delivery path keeps events and deliveries: the SQLite store, or the shared PostgreSQL one. */
+  readonly deliveries: DeliveryPort;
+  readonly shared: SharedStore | null;
   readonly odoo: OdooClient;
   readonly drain: OutboxDrain;
   readonly dispatcher: Dispatcher;
@@ -51,7 +81,7 @@ export class Sidecar {
   readonly app: ReturnType<typeof createApp>;
   readonly metrics: Metrics;
   readonly inbound: Inbound;
-  readonly pauses: PauseStore;
+  readonly pauses: Pauses;
   readonly activity = new PartnerActivity();
   readonly audit: AuditLog;
   readonly reconciler: Reconciler;
@@ -68,24 +98,31 @@ export class Sidecar {
     loadContracts();
     this.db = openStore(env.ODC_DB_PATH);
     this.store = new DeliveryStore(this.db);
-    this.pauses = new PauseStore(this.db);
+    this.shared = options.shared?.store ?? null;
+    this.deliveries = this.shared?.deliveries ?? this.store;
+    this.pauses = this.shared?.pauses ?? new PauseStore(this.db);
     this.secrets = secretValuesOf(options.partners, { apiKey: env.ODOO_API_KEY, secret: env.ODC_NUDGE_SECRET, token: [env.ODC_ADMIN_TOKEN, env.ODC_READ_TOKEN] });
     this.audit = new AuditLog(this.db, env.ODC_AUDIT_RETENTION_DAYS * 86_400_000, this.secrets);
     this.odoo = new OdooClient({ url: env.ODOO_URL, db: env.ODOO_DB, login: env.ODOO_USER, apiKey: env.ODOO_API_KEY, concurrency: env.ODOO_CONCURRENCY, timeoutMs: env.ODOO_TIMEOUT_MS, logger: log });
-    this.metrics = new Metrics(() => this.store.counts());
+    this.metrics = new Metrics(() => this.deliveries.counts());
     registerStatusGauges(this.metrics.registry, () => this.status());
     // A client of its own, so each check logs in afresh (the relay's client keeps its uid).
-    this.readiness = new ReadinessProbe(this.db, async () => {
-      await new OdooClient({ url: env.ODOO_URL, db: env.ODOO_DB, login: env.ODOO_USER, apiKey: env.ODOO_API_KEY, concurrency: 1, timeoutMs: Math.min(env.ODOO_TIMEOUT_MS, 5_000), retries: 0 }).authenticate();
-    });
+    this.readiness = new ReadinessProbe(
+      this.db,
+      async () => {
+        await new OdooClient({ url: env.ODOO_URL, db: env.ODOO_DB, login: env.ODOO_USER, apiKey: env.ODOO_API_KEY, concurrency: 1, timeoutMs: Math.min(env.ODOO_TIMEOUT_MS, 5_000), retries: 0 }).authenticate();
+      },
+      undefined,
+      this.shared ? () => this.shared!.check() : undefined,
+    );
     const outbox = new OdooOutbox(this.odoo);
-    this.reporter = new ResultReporter(outbox, this.store, { batch: env.ODC_RESULT_BATCH, pollMs: env.ODC_POLL_INTERVAL_MS }, log, (results) => {
+    this.reporter = new ResultReporter(outbox, this.deliveries, { batch: env.ODC_RESULT_BATCH, pollMs: env.ODC_POLL_INTERVAL_MS }, log, (results) => {
       for (const r of results) this.metrics.recorded.inc({ state: r.state });
       observer.reported?.(results);
     });
     this.dispatcher = new Dispatcher(
       partners,
-      this.store,
+      this.deliveries,
       log,
       {
         attempted: (partner, row, outcome, final) => {
@@ -104,11 +141,12 @@ export class Sidecar {
       // Bookings a carrier answers with are applied in Odoo by the inbound side (built below; called only once running).
       { booked: (partner, answer, eventId) => this.inbound.booked(partner, answer, eventId) },
       this.pauses,
+      this.shared?.partnerState,
     );
-    const claimer = ConsumerIdentity.start(env.ODC_DB_PATH, env.ODC_CONSUMER_ID);
+    const claimer = options.shared?.claimer ?? ConsumerIdentity.start(env.ODC_DB_PATH, env.ODC_CONSUMER_ID);
     this.drain = new OutboxDrain(
       outbox,
-      this.store,
+      this.deliveries,
       partners,
       {
         batch: env.ODC_CLAIM_BATCH,
@@ -146,7 +184,8 @@ export class Sidecar {
       this.drain,
       claimer,
       { stuck: (before, limit) => this.inbound.store.stuck(before, limit), retryNow: (ids, actor, cause) => this.inbound.store.retryNow(ids, actor, cause), wake: () => this.inbound.worker.wake() },
-      { intervalMs: env.ODC_RECONCILE_INTERVAL_MS },
+      // Reconciliation reads the SQLite store: not with a shared store yet (README, "Several replicas").
+      { intervalMs: this.shared ? 0 : env.ODC_RECONCILE_INTERVAL_MS },
       log.child({ component: "reconcile" }),
       (report) => {
         for (const [kind, k] of Object.entries(report.kinds)) if (k.repaired > 0) this.metrics.reconcileRepaired.inc({ kind }, k.repaired);
@@ -171,13 +210,19 @@ export class Sidecar {
         ["/", nudgeRoutes(env.ODC_NUDGE_SECRET, () => this.drain.wake(), log)],
         ["/", openApiRoutes()],
         ...(this.inbound.admin ? [["/admin/inbound", this.inbound.admin] as const] : []),
-        ...(env.ODC_ADMIN_TOKEN ? [["/admin", statusRoutes(env.ODC_ADMIN_TOKEN, () => this.status(), this.audit, { history: histories, reconcile: (dryRun, actor) => this.reconciler.run(dryRun, actor), secrets: this.secrets })] as const] : []),
+        ...(env.ODC_ADMIN_TOKEN ? [["/admin", statusRoutes(env.ODC_ADMIN_TOKEN, () => this.status(), this.audit, { history: histories, reconcile: (dryRun, actor) => this.reconcile(dryRun, actor), secrets: this.secrets })] as const] : []),
         ...(env.ODC_ADMIN_TOKEN
-          ? [["/admin", adminRoutes(env.ODC_ADMIN_TOKEN, this.store, () => this.dispatcher.wakeAll(), { pauses: this.pauses, known: (code) => this.dispatcher.has(code), resumed: (code) => this.dispatcher.wake(code) }, (actor, action, subject, detail) => this.audit.record(actor, action, subject, detail))] as const]
+          ? [["/admin", adminRoutes(env.ODC_ADMIN_TOKEN, this.shared?.deliveries ?? this.store, () => this.dispatcher.wakeAll(), { pauses: this.pauses, known: (code) => this.dispatcher.has(code), resumed: (code) => this.dispatcher.wake(code) }, (actor, action, subject, detail) => this.audit.record(actor, action, subject, detail))] as const]
           : []),
         ["/inbound", this.inbound.routes],
       ],
     });
+  }
+
+  /** Reconciliation compares Odoo's outbox with the SQLite store: not with a shared store yet. */
+  private reconcile(dryRun: boolean, actor: string) {
+    if (this.shared) throw new HttpError(501, "not_implemented", "reconciliation is not available on the PostgreSQL store yet");
+    return this.reconciler.run(dryRun, actor);
   }
 
   health(): { ok: boolean; [key: string]: unknown } {
@@ -187,7 +232,7 @@ export class Sidecar {
       uptime_s: Math.round((Date.now() - this.startedAt) / 1000),
       claiming: this.drain.holding ? "paused: backlog full" : "active",
       odoo: { reachable: odooOk, last_error: this.drain.lastError, last_claim_at: this.drain.lastClaimAt ? new Date(this.drain.lastClaimAt).toISOString() : null, report_error: this.reporter.lastError },
-      deliveries: this.store.counts(),
+      deliveries: this.deliveries.counts(),
       partners: this.dispatcher.status(),
       inbound: this.inbound.health(),
     };
@@ -233,7 +278,7 @@ export class Sidecar {
     this.reporter.start();
     this.inbound.worker.start();
     this.dispatcher.wakeAll();
-    log.info({ host: env.ODC_HOST, port, partners: this.options.partners.map((p) => p.code), inbound: this.options.partners.filter((p) => p.inbound).map((p) => p.code), store: env.ODC_DB_PATH }, "sidecar started");
+    log.info({ host: env.ODC_HOST, port, partners: this.options.partners.map((p) => p.code), inbound: this.options.partners.filter((p) => p.inbound).map((p) => p.code), store: this.shared ? `postgresql (replica ${this.shared.replica})` : env.ODC_DB_PATH }, "sidecar started");
     return port;
   }
 
@@ -253,6 +298,7 @@ export class Sidecar {
     ]);
     await this.reporter.reportOnce().catch(() => false);
     await this.reporter.stop();
+    await this.shared?.close();
     await closeStore(this.db);
     this.options.log.info("sidecar stopped");
   }

@@ -213,7 +213,7 @@ describe("Dockerfile", () => {
 
   it("copies what the bundle reads at run time", () => {
     const copied = runtimeOps("COPY").map((c) => c.args.split(/\s+/).at(-1));
-    for (const path of ["./package.json", "./dist", "./contracts", "./sidecar/migrations", "./node_modules"]) expect(copied).toContain(path);
+    for (const path of ["./package.json", "./dist", "./contracts", "./sidecar/migrations", "./sidecar/migrations-pg", "./node_modules"]) expect(copied).toContain(path);
   });
 
   it("copies into the build stage only files that exist and that .dockerignore lets through", () => {

@@ -61,7 +61,7 @@ describe("the image's runtime stage, laid out without Docker", () => {
         execFileSync(join(ROOT, "node_modules/.bin/esbuild"), args, { cwd: ROOT, stdio: "inherit" });
       } else cpSync(join(ROOT, src), join(app, dst), { recursive: true });
     }
-    expect(stage.copies.map(([, d]) => d).sort()).toEqual(["bin", "contracts", "dist", "node_modules", "package.json", "sidecar/migrations"]);
+    expect(stage.copies.map(([, d]) => d).sort()).toEqual(["bin", "contracts", "dist", "node_modules", "package.json", "sidecar/migrations", "sidecar/migrations-pg"]);
 
     const port = await freePort();
     sim = await spawnSimulator({ odoo: { nudgeSecret: NUDGE_SECRET, sidecarUrl: `http://127.0.0.1:${port}` }, partners: [{ code: "WOODCORNER", secrets: [PARTNER_SECRET] }] });

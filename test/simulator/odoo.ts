@@ -117,6 +117,9 @@ export class OdooSimulator {
   nudgesFailed = 0;
   private nextId = { vendor: 1, order: 1, line: 1, outbox: 1 };
   private inFlight = 0;
+  /** Most JSON-RPC calls in flight at once, and calls answered "pool is full" (past maxConcurrent). */
+  maxInFlight = 0;
+  poolFullAnswers = 0;
   private server: Server | null = null;
   url = "";
 
@@ -496,10 +499,12 @@ export class OdooSimulator {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (this.down || this.inFlight >= this.maxConcurrent) {
       req.resume();
+      if (!this.down) this.poolFullAnswers++;
       res.writeHead(500, { "content-type": "text/html; charset=utf-8" }).end(POOL_FULL_HTML);
       return;
     }
     this.inFlight++;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
     try {
       if (req.method !== "POST" || req.url !== "/jsonrpc") {
         req.resume();

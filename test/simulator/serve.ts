@@ -187,7 +187,7 @@ export async function startServe(config: ServeConfig, onStopRequested: () => voi
         ];
       }),
     );
-    return { outbox: { total: odoo.outbox.length, ...odoo.countByState() }, calls: callCounts(), nudges: { sent: odoo.nudgesSent, failed: odoo.nudgesFailed }, partners: partnerStates };
+    return { outbox: { total: odoo.outbox.length, ...odoo.countByState() }, calls: callCounts(), nudges: { sent: odoo.nudgesSent, failed: odoo.nudgesFailed }, odoo: { max_in_flight: odoo.maxInFlight, pool_full: odoo.poolFullAnswers }, partners: partnerStates };
   };
 
   const control = createServer((req, res) => {

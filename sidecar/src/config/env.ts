@@ -13,6 +13,18 @@ export const envSchema = z
     ODC_PORT: z.coerce.number().int().min(0).max(65535).default(8787),
     /** SQLite file of the durable store. */
     ODC_DB_PATH: z.string().min(1).default(".data/odc.sqlite"),
+    /**
+     * PostgreSQL store shared by several replicas (postgres://user@host:port/db); unset: the
+     * SQLite store at ODC_DB_PATH, one replica.
+     */
+    ODC_DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, "a postgres:// or postgresql:// URL")
+      .optional(),
+    /** Connections of this replica's PostgreSQL pool. */
+    ODC_DATABASE_POOL: z.coerce.number().int().min(2).max(100).default(5),
+    /** How long a delivery stays leased to the replica attempting it without a renewal (PostgreSQL; renewed every third of it). */
+    ODC_DELIVERY_LEASE_SECONDS: z.coerce.number().int().min(2).max(3_600).default(30),
     /** Odoo base URL, e.g. http://127.0.0.1:8069 */
     ODOO_URL: z.url({ protocol: /^https?$/ }),
     ODOO_DB: z.string().min(1),

@@ -1,13 +1,14 @@
 import { Hono, type Context } from "hono";
 import { requireAdminToken } from "../http/auth.ts";
 import { z } from "zod";
-import type { DeadLetterFilter, DeliveryStore } from "./store.ts";
-import type { PauseStore } from "./pause.ts";
+import type { DeadLetterFilter } from "./store.ts";
+import type { DeadLetters } from "./port.ts";
+import type { Pauses } from "./pause.ts";
 import { HttpError } from "../http/errors.ts";
 
 /** Pause and resume of partners' lanes, for the admin API. */
 export interface PauseControl {
-  pauses: PauseStore;
+  pauses: Pauses;
   /** Whether a partner with this code has a delivery lane. */
   known(partner: string): boolean;
   /** Called after a resume: wake the partner's lane. */
@@ -50,11 +51,11 @@ function toFilter(f: z.infer<typeof filterSchema>): DeadLetterFilter {
  * Admin API: dead letters and their replay. Bearer token compared in constant time; off
  * (404) when no token is configured.
  */
-export function adminRoutes(token: string, store: DeliveryStore, onReplay: () => void, pausing?: PauseControl, audit?: AuditSink): Hono {
+export function adminRoutes(token: string, store: DeadLetters, onReplay: () => void, pausing?: PauseControl, audit?: AuditSink): Hono {
   const app = new Hono();
   app.use("*", requireAdminToken(token));
 
-  app.get("/dead-letters", (c) => {
+  app.get("/dead-letters", async (c) => {
     const q = c.req.query();
     const parsed = filterSchema.safeParse({
       ...(q.partner ? { partner: q.partner } : {}),
@@ -63,7 +64,7 @@ export function adminRoutes(token: string, store: DeliveryStore, onReplay: () =>
     });
     if (!parsed.success) throw new HttpError(400, "bad_request", parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "));
     const limit = Math.min(Math.max(Number(q.limit ?? 100) || 100, 1), 1000);
-    const rows = store.listDead(toFilter(parsed.data), limit);
+    const rows = await store.listDead(toFilter(parsed.data), limit);
     return c.json({
       dead_letters: rows.map((r) => ({
         delivery_id: r.id,
@@ -92,7 +93,7 @@ export function adminRoutes(token: string, store: DeliveryStore, onReplay: () =>
     const f = parsed.data;
     if (!f.delivery_ids && !f.event_ids && !f.partner && !f.since && !f.until) throw new HttpError(400, "bad_request", "name what to replay: delivery_ids, event_ids, partner, since/until");
     const actor = actorOf(c.req.header("x-odc-actor"));
-    const replayed = store.replayDead(toFilter(f), Date.now(), actor);
+    const replayed = await store.replayDead(toFilter(f), Date.now(), actor);
     if (replayed > 0) onReplay();
     audit?.(actor, "dead_letters.replay", f.partner ?? null, {
       ...(f.delivery_ids ? { delivery_ids: f.delivery_ids.length > 50 ? `${f.delivery_ids.length} ids` : f.delivery_ids } : {}),
@@ -136,7 +137,7 @@ export function adminRoutes(token: string, store: DeliveryStore, onReplay: () =>
       const partner = partnerOf(c.req.param("code"));
       const reason = await reasonOf(c);
       const actor = actorOf(c.req.header("x-odc-actor"));
-      const changed = pausing.pauses.pause(partner, actor, reason);
+      const changed = await pausing.pauses.pause(partner, actor, reason);
       audit?.(actor, "partner.pause", partner, { reason, changed });
       return c.json({ ...present(partner), changed });
     });
@@ -145,7 +146,7 @@ export function adminRoutes(token: string, store: DeliveryStore, onReplay: () =>
       const partner = partnerOf(c.req.param("code"));
       await reasonOf(c);
       const was = pausing.pauses.get(partner);
-      const changed = pausing.pauses.resume(partner);
+      const changed = await pausing.pauses.resume(partner);
       if (changed) pausing.resumed(partner);
       audit?.(actorOf(c.req.header("x-odc-actor")), "partner.resume", partner, { changed, ...(was ? { paused_since: new Date(was.pausedAt).toISOString(), paused_by: was.pausedBy } : {}) });
       return c.json({ ...present(partner), changed });

@@ -3,11 +3,11 @@ import pRetry, { AbortError } from "p-retry";
 import { Agent } from "undici";
 import type { Logger } from "pino";
 import type { Partner } from "../config/partners.ts";
-import type { AttemptRecord, DeliveryStore, DueDelivery } from "./store.ts";
+import type { AttemptRecord, DueDelivery } from "./store.ts";
+import type { Breaker, DeliveryPort, PartnerStateFactory, RateGate } from "./port.ts";
 import { httpTransport, type AttemptOutcome, type Prepared, type PartnerAnswer, type Transport } from "./attempt.ts";
 import { CircuitBreaker } from "./breaker.ts";
 import { describeRefusal } from "../partners/registry.ts";
-import { GroupCommit } from "../lib/group-commit.ts";
 import { scrub, secretValuesOf } from "../lib/secrets.ts";
 import { SlidingWindow } from "../lib/sliding-window.ts";
 import { nextAttemptAt } from "./schedule.ts";
@@ -45,19 +45,43 @@ export interface AnswerSink {
 }
 
 /**
- * The outcomes of attempts that finish close together go into one SQLite transaction (a
- * group commit), so a busy lane costs one commit per tick, not one per delivery. A failed
- * commit is logged once; its deliveries stay pending in the store and are attempted again.
+ * The outcomes of attempts that finish close together go into one transaction (a group
+ * commit), so a busy lane costs one commit per tick, not one per delivery; outcomes that
+ * arrive while a commit is under way go in the next. A failed commit is logged once; its
+ * deliveries stay pending in the store and are attempted again.
  */
-function outcomeWriter(store: DeliveryStore, log: Logger, onFinalized: () => void) {
-  const commits = new GroupCommit<AttemptRecord, null>({
-    commit(records) {
-      if (store.recordOutcomes(records) > 0) onFinalized();
-      return records.map(() => null);
-    },
-    failed: (err, outcomes) => log.error({ err, outcomes }, "recording attempt outcomes failed"),
-  });
-  return { write: (record: AttemptRecord) => new Promise<void>((done) => commits.take(record, () => done())) };
+function outcomeWriter(store: DeliveryPort, log: Logger, onFinalized: () => void) {
+  let pending: { record: AttemptRecord; done: () => void }[] = [];
+  let scheduled = false;
+  let committing = false;
+  const flush = async (): Promise<void> => {
+    scheduled = false;
+    if (committing || pending.length === 0) return;
+    committing = true;
+    const batch = pending;
+    pending = [];
+    try {
+      if ((await store.recordOutcomes(batch.map((b) => b.record))) > 0) onFinalized();
+    } catch (err) {
+      log.error({ err, outcomes: batch.length }, "recording attempt outcomes failed");
+    } finally {
+      committing = false;
+      for (const b of batch) b.done();
+      if (pending.length > 0) schedule();
+    }
+  };
+  const schedule = () => {
+    if (scheduled) return;
+    scheduled = true;
+    setImmediate(() => void flush());
+  };
+  return {
+    write: (record: AttemptRecord) =>
+      new Promise<void>((done) => {
+        pending.push({ record, done });
+        schedule();
+      }),
+  };
 }
 type OutcomeWriter = ReturnType<typeof outcomeWriter>;
 
@@ -70,8 +94,13 @@ class PartnerLane {
   private readonly queue: PQueue;
   /** Deliveries taken from the store and not yet recorded: queued or on the wire. */
   private readonly taken = new Set<number>();
-  private readonly breaker: CircuitBreaker;
-  private readonly rateGate: SlidingWindow;
+  private readonly breaker: Breaker;
+  private readonly rateGate: RateGate;
+  /** A pump is reading the store; another wake pumps again once it is done. */
+  private pumping = false;
+  private pumpAgain = false;
+  /** When the last due() found less than it asked for (the store's dueIntervalMs counts from there). */
+  private shortAt = -Infinity;
   /** How attempts leave: this partner's keep-alive HTTP pool (or the fetch tests inject), or a NATS JetStream publisher (format nats). */
   private readonly transport: Transport;
   /** The transport got ready (NATS: connected, stream checked) before the first delivery is taken. */
@@ -88,7 +117,7 @@ class PartnerLane {
 
   constructor(
     readonly partner: Partner,
-    private readonly store: DeliveryStore,
+    private readonly store: DeliveryPort,
     private readonly writer: OutcomeWriter,
     private readonly log: Logger,
     private readonly observer: DeliveryObserver,
@@ -96,6 +125,7 @@ class PartnerLane {
     private readonly gapHoldMs: number,
     private readonly answers: AnswerSink | undefined,
     private readonly pauses: PauseState | undefined,
+    shared: PartnerStateFactory | undefined,
   ) {
     if (!partner.wire) throw new Error(`partner ${partner.code} has no outbound settings`);
     this.target = { endpoint: partner.endpoint, wire: partner.wire };
@@ -107,8 +137,9 @@ class PartnerLane {
         : httpTransport(doFetch ?? new Agent({ connections: concurrency, keepAliveTimeout: 30_000, connect: { timeout: partner.limits.timeout_ms } }));
     // p-queue caps concurrency; the sliding window limits the rate as the partner counts it.
     this.queue = new PQueue({ concurrency });
-    this.rateGate = new SlidingWindow(rate.requests, rate.per_ms);
-    this.breaker = new CircuitBreaker(breaker_threshold, breaker_cooldown_ms);
+    // With several replicas on one store, the window, the concurrency and the breaker are the store's (shared).
+    this.rateGate = shared ? shared.gate(partner.code, partner.limits) : new SlidingWindow(rate.requests, rate.per_ms);
+    this.breaker = shared ? shared.breaker(partner.code, breaker_threshold, breaker_cooldown_ms, partner.limits.timeout_ms + 5_000) : new CircuitBreaker(breaker_threshold, breaker_cooldown_ms);
   }
 
   get circuit() {
@@ -145,6 +176,26 @@ class PartnerLane {
   }
 
   private pump(): void {
+    if (this.pumping) {
+      this.pumpAgain = true;
+      return;
+    }
+    this.pumping = true;
+    this.pumpOnce()
+      .catch((err: unknown) => {
+        this.log.error({ err, partner: this.partner.code }, "reading due deliveries failed");
+        this.sleepUntil(Date.now() + 1_000);
+      })
+      .finally(() => {
+        this.pumping = false;
+        if (this.pumpAgain) {
+          this.pumpAgain = false;
+          this.wake();
+        }
+      });
+  }
+
+  private async pumpOnce(): Promise<void> {
     // A paused lane sleeps without a timer: resume wakes it.
     if (this.stopped || this.paused || this.refusedByTransport()) return;
     if (!this.opening) {
@@ -163,7 +214,11 @@ class PartnerLane {
     const want = circuit === "half_open" ? (this.taken.size === 0 ? perRequest : 0) : depth - this.taken.size;
     // Refill in chunks, not one query per finished attempt.
     if (want <= 0 || (circuit === "closed" && this.taken.size > 0 && want < depth / 2)) return;
-    const rows = this.store.due(this.partner.code, now, want, this.taken, this.gapHoldMs);
+    const interval = this.store.dueIntervalMs ?? 0;
+    if (interval > 0 && this.taken.size > 0 && now - this.shortAt < interval) return this.sleepUntil(this.shortAt + interval);
+    const rows = await this.store.due(this.partner.code, now, want, this.taken, this.gapHoldMs);
+    if (rows.length < want) this.shortAt = Date.now();
+    if (this.stopped) return this.store.release?.(rows.map((r) => r.id));
     for (let i = 0; i < rows.length; i += perRequest) {
       const chunk = rows.slice(i, i + perRequest);
       if (this.partner.delivery.mode === "batched" && chunk.length < perRequest) {
@@ -177,9 +232,12 @@ class PartnerLane {
       for (const row of chunk) this.taken.add(row.id);
       void this.queue.add(() => this.attempt(chunk));
     }
+    // Rows of a partial batch left to wait: their leases may lapse meanwhile.
+    const left = rows.filter((r) => !this.taken.has(r.id));
+    if (left.length > 0) this.store.release?.(left.map((r) => r.id));
     if (rows.length === 0 && this.taken.size === 0) {
       // Something may be due yet held (a sequence gap): look again shortly, never spin.
-      const next = this.store.nextDueAt(this.partner.code);
+      const next = await this.store.nextDueAt(this.partner.code);
       if (next !== null) this.sleepUntil(Math.max(next, now + 250));
     }
   }
@@ -198,12 +256,18 @@ class PartnerLane {
   }
 
   /** One request: a single event, or a batch in batched mode. */
+  /** Outcomes being recorded after their queue slot was let go (stop waits for them). */
+  private readonly recording = new Set<Promise<unknown>>();
+
   private async attempt(rows: DueDelivery[]): Promise<void> {
+    // Once answered, the queue slot goes to the next request while the outcome is recorded:
+    // the deliveries stay taken (and leased) until their outcome is committed.
+    let recorded: Promise<unknown> | null = null;
     try {
       // Queued before a pause: released unsent, still pending in the store.
       if (this.stopped || this.paused) return;
       const wire = this.target;
-      const previousEventId = wire.wire.format === "cxml" && rows.length === 1 ? this.store.previousDelivered(rows[0]!.id) : undefined;
+      const previousEventId = wire.wire.format === "cxml" && rows.length === 1 ? await this.store.previousDelivered(rows[0]!.id) : undefined;
       const request = prepare(wire, rows, { now: Date.now(), previousEventId, batch: this.partner.delivery.mode === "batched" });
       if ("ok" in request) {
         // This partner's format cannot carry the event: no attempt can succeed.
@@ -213,24 +277,34 @@ class PartnerLane {
         return;
       }
       // Released without an attempt when the circuit opened meanwhile; the deliveries stay pending in the store.
-      if (!this.breaker.tryAcquire()) return;
+      if (!(await this.breaker.tryAcquire())) return;
       const sent = await this.sendWithQuickRetries(request, rows);
       if (!sent) return;
       const { tries } = sent;
       const outcome = this.settle(sent.outcome, rows);
-      await Promise.all(
+      recorded = Promise.all(
         rows.map(async (row) => {
           const record = { ...this.toRecord({ ...row, attempts: row.attempts + tries - 1 }, outcome), tries };
           await this.writer.write(record);
           const final = record.ok ? "delivered" : record.nextAttemptAt === null ? "dead" : null;
           this.observer.attempted?.(this.partner.code, row, outcome, final);
         }),
-      );
+      ).catch((err: unknown) => this.log.error({ err, partner: this.partner.code, deliveries: rows.map((r) => r.id) }, "recording a delivery attempt failed unexpectedly"));
     } catch (err) {
       this.log.error({ err, partner: this.partner.code, deliveries: rows.map((r) => r.id) }, "delivery attempt failed unexpectedly");
     } finally {
-      for (const row of rows) this.taken.delete(row.id);
-      this.wake();
+      const done = () => {
+        for (const row of rows) this.taken.delete(row.id);
+        this.store.release?.(rows.map((r) => r.id));
+        this.wake();
+      };
+      if (recorded) {
+        const r = recorded.finally(() => {
+          this.recording.delete(r);
+          done();
+        });
+        this.recording.add(r);
+      } else done();
     }
   }
 
@@ -365,7 +439,7 @@ class PartnerLane {
     if (this.timer) clearTimeout(this.timer);
     this.queue.clear();
     this.rateGate.close();
-    await Promise.race([this.queue.onIdle(), new Promise((r) => setTimeout(r, graceMs).unref())]);
+    await Promise.race([this.queue.onIdle().then(() => Promise.all(this.recording)), new Promise((r) => setTimeout(r, graceMs).unref())]);
     await this.transport.close();
   }
 }
@@ -386,10 +460,10 @@ export class Dispatcher {
    * @param gapHoldMs how long a delivery waits for the previous sequence of its subject to
    * show up (the outbox lease plus a margin: a claim lost with a killed process comes back then).
    */
-  constructor(partners: readonly Partner[], store: DeliveryStore, log: Logger, observer: DeliveryObserver = {}, doFetch?: typeof fetch, gapHoldMs = 0, answers?: AnswerSink, pauses?: PauseState) {
+  constructor(partners: readonly Partner[], store: DeliveryPort, log: Logger, observer: DeliveryObserver = {}, doFetch?: typeof fetch, gapHoldMs = 0, answers?: AnswerSink, pauses?: PauseState, shared?: PartnerStateFactory) {
     const writer = outcomeWriter(store, log, () => observer.finalized?.());
     for (const p of partners) {
-      this.lanes.set(p.code, new PartnerLane(p, store, writer, log, observer, doFetch, gapHoldMs, answers, pauses));
+      this.lanes.set(p.code, new PartnerLane(p, store, writer, log, observer, doFetch, gapHoldMs, answers, pauses, shared));
     }
   }
 

@@ -4,7 +4,8 @@
  * folders may use; the rest of the folder is its own business.
  */
 export { Dispatcher, type AnswerSink, type DeliveryObserver, type LaneStatus, type PauseState } from "./dispatcher.ts";
-export { PauseStore, type PartnerPause } from "./pause.ts";
+export { PauseStore, type PartnerPause, type Pauses } from "./pause.ts";
+export type { Awaitable, Breaker, DeadLetters, DeliveryPort, PartnerStateFactory, RateGate } from "./port.ts";
 export { DeliveryStore, subjectKeyOf, type AttemptRecord, type DeadLetterFilter, type DeliveryTransition, type DueDelivery, type EventHistory, type IngestOutcome, type PendingReport } from "./store.ts";
 export type { AttemptOutcome, ErrorClass, PartnerAnswer } from "./attempt.ts";
 export { adminRoutes } from "./admin.ts";

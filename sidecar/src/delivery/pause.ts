@@ -1,5 +1,6 @@
 import { eq } from "drizzle-orm";
 import type { StoreDb } from "../store/db.ts";
+import type { Awaitable } from "./port.ts";
 import { partnerPauses, type PartnerPauseRow } from "../store/schema.ts";
 
 export interface PartnerPause {
@@ -9,11 +10,20 @@ export interface PartnerPause {
   reason: string | null;
 }
 
+/** Operators' pauses as the lanes and the admin API use them: in SQLite (PauseStore) or shared on PostgreSQL (PgPauses). */
+export interface Pauses {
+  isPaused(partner: string): boolean;
+  get(partner: string): PartnerPause | undefined;
+  all(): PartnerPause[];
+  pause(partner: string, pausedBy: string, reason: string | null): Awaitable<boolean>;
+  resume(partner: string): Awaitable<boolean>;
+}
+
 /**
  * Partners an operator paused, kept in the store (table partner_pauses), so a pause survives a
  * restart. Read once at start and kept in memory: the lanes ask on every pump.
  */
-export class PauseStore {
+export class PauseStore implements Pauses {
   private readonly paused = new Map<string, PartnerPause>();
 
   constructor(private readonly db: StoreDb) {

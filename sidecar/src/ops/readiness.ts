@@ -12,7 +12,7 @@ export interface Readiness {
   ready: boolean;
   /** The first failed check's reason, for a probe's log. */
   reason: string | null;
-  checks: { store: ReadyCheck; migrations: ReadyCheck; odoo: ReadyCheck };
+  checks: { store: ReadyCheck; migrations: ReadyCheck; odoo: ReadyCheck; shared_store?: ReadyCheck };
 }
 
 const reasonOf = (err: unknown) => (err instanceof Error ? `${err.name}: ${err.message}` : String(err)).slice(0, 300);
@@ -37,6 +37,8 @@ export class ReadinessProbe {
     /** Resolves when Odoo answered and authenticated the integration user; throws why not. */
     private readonly odooLogin: () => Promise<void>,
     private readonly cacheMs = 5_000,
+    /** The shared (PostgreSQL) store, when there is one: resolves when it takes a write and has every migration; throws why not. */
+    private readonly sharedStore?: () => Promise<void>,
   ) {
     this.expected = committedMigrations();
   }
@@ -80,7 +82,11 @@ export class ReadinessProbe {
   }
 
   async check(now = Date.now()): Promise<Readiness> {
-    const checks = { store: this.store(), migrations: this.migrations(), odoo: await this.odoo(now) };
+    const shared = this.sharedStore?.().then(
+      (): ReadyCheck => ({ ok: true }),
+      (err: unknown): ReadyCheck => ({ ok: false, reason: `shared store: ${reasonOf(err)}` }),
+    );
+    const checks = { store: this.store(), migrations: this.migrations(), odoo: await this.odoo(now), ...(shared ? { shared_store: await shared } : {}) };
     const failed = Object.values(checks).find((c) => !c.ok);
     return { ready: !failed, reason: failed?.reason ?? null, checks };
   }

@@ -4,7 +4,7 @@ import { checkEvent } from "../contracts/validate.ts";
 import type { OdooOutbox } from "../odoo/outbox.ts";
 import { OdooError } from "../odoo/errors.ts";
 import type { CanonicalEvent, ClaimedEvent } from "../contracts/events.ts";
-import type { DeliveryStore } from "../delivery/index.ts";
+import type { DeliveryPort } from "../delivery/index.ts";
 import { WakeableLoop } from "../lib/wakeable.ts";
 import type { ConsumerIdentity } from "./consumer.ts";
 
@@ -27,7 +27,7 @@ export class OutboxDrain {
 
   constructor(
     private readonly outbox: OdooOutbox,
-    private readonly store: DeliveryStore,
+    private readonly store: DeliveryPort,
     private readonly partners: readonly Partner[],
     private readonly options: { batch: number; leaseSeconds: number; pollMs: number; maxBacklog: number; claimer?: ConsumerIdentity },
     private readonly log: Logger,
@@ -75,7 +75,7 @@ export class OutboxDrain {
     // Backpressure: while this many deliveries wait here, new events wait in Odoo (pending,
     // visible to staff) rather than here, and rows whose lease runs out are not claimed
     // again and again while a partner is down.
-    const backlog = this.store.pendingCount();
+    const backlog = await this.store.pendingCount();
     if (backlog >= this.options.maxBacklog) {
       if (!this.holding) this.log.warn({ backlog, max_backlog: this.options.maxBacklog }, "backlog full: claiming paused");
       this.holding = true;
@@ -106,11 +106,11 @@ export class OutboxDrain {
       if (check.ok) valid.push(c);
       else invalid.push({ event: c.event, reason: check.reason });
     }
-    const outcome = this.store.ingest(valid, (e) => partnersFor(this.partners, e).map((p) => p.code), (e) => routingCodeOf(e));
+    const outcome = await this.store.ingest(valid, (e) => partnersFor(this.partners, e).map((p) => p.code), (e) => routingCodeOf(e));
     if (invalid.length > 0) {
       // A payload that breaks the contract is a bug to fix in Odoo, not something to send: it
       // is recorded as dead in Odoo with the reason, where a person sees it.
-      this.store.rejectInvalid(invalid.map((i) => ({ claimed: events.find((c) => c.event === i.event)!, reason: `payload does not match contracts/v1: ${i.reason}` })));
+      await this.store.rejectInvalid(invalid.map((i) => ({ claimed: events.find((c) => c.event === i.event)!, reason: `payload does not match contracts/v1: ${i.reason}` })));
       for (const i of invalid) this.log.error({ event_id: i.event.id, type: i.event.type, reason: i.reason }, "claimed event breaks the contract");
       this.onRejected();
     }

@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import type { OdooOutbox, OutboxResult } from "../odoo/outbox.ts";
-import type { DeliveryStore } from "../delivery/index.ts";
+import type { DeliveryPort } from "../delivery/index.ts";
 import { WakeableLoop } from "../lib/wakeable.ts";
 
 /**
@@ -16,7 +16,7 @@ export class ResultReporter {
 
   constructor(
     private readonly outbox: OdooOutbox,
-    private readonly store: DeliveryStore,
+    private readonly store: DeliveryPort,
     private readonly options: { batch: number; pollMs: number; debounceMs?: number },
     private readonly log: Logger,
     private readonly onReported?: (results: readonly OutboxResult[]) => void,
@@ -51,7 +51,7 @@ export class ResultReporter {
 
   /** Sends one batch; true when more are waiting. */
   async reportOnce(): Promise<boolean> {
-    const rows = this.store.pendingReports(this.options.batch);
+    const rows = await this.store.pendingReports(this.options.batch);
     if (rows.length === 0) return false;
     const at = new Date().toISOString();
     const results: OutboxResult[] = rows.map((r) => ({
@@ -64,7 +64,7 @@ export class ResultReporter {
     }));
     const answer = await this.outbox.recordResults(results);
     if (answer.unknown.length > 0) this.log.warn({ unknown: answer.unknown.slice(0, 20), count: answer.unknown.length }, "Odoo does not know some reported events");
-    this.store.markReported(rows);
+    await this.store.markReported(rows);
     this.reported += rows.length;
     this.lastError = null;
     this.backoffMs = 1_000;

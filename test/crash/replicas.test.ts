@@ -1,0 +1,236 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mulberry32 } from "../faults/fault-schedule.ts";
+import type { AcceptedSummary } from "../support/accepted.ts";
+import { createTestDatabase, pgUser, type TestDatabase } from "../support/pg.ts";
+import { freePort, spawnSidecar, spawnSimulator, writePartnersFile, type SidecarProcess, type SimulatorProcess } from "../support/processes.ts";
+
+/**
+ * Several real sidecar processes (`odc serve`) on one PostgreSQL store drain one Odoo outbox
+ * while single replicas are killed with SIGKILL at seeded random moments and restarted (each
+ * on its own port and its own local folder, so its consumer id survives the restart). Then:
+ * every event reached the partner (redeliveries under the same id allowed: at least once),
+ * order per subject among first arrivals, never more requests in any window than the
+ * partner's limit nor more in flight than its concurrency, all replicas together (the
+ * partner simulator measures both), and every outbox row recorded delivered in Odoo.
+ * REPLICAS_EVENTS (default 10,000), REPLICAS_COUNT (3), REPLICAS_KILLS (10), REPLICAS_SEED.
+ */
+
+const EVENTS = Number(process.env.REPLICAS_EVENTS ?? 10_000);
+const REPLICAS = Number(process.env.REPLICAS_COUNT ?? 3);
+const KILLS = Number(process.env.REPLICAS_KILLS ?? 10);
+const SUBJECTS = Math.max(1, Math.round(EVENTS / 10));
+const SEED = Number(process.env.REPLICAS_SEED ?? 20_261_204);
+const RATE = { requests: Number(process.env.REPLICAS_RATE ?? 400), per_ms: 1_000 };
+const CONCURRENCY = 12;
+/** JSON-RPC calls in flight per replica: Odoo sees at most REPLICAS times this (README, "Several replicas"). */
+const ODOO_CONCURRENCY = 2;
+const RUN_TIMEOUT_MS = Number(process.env.REPLICAS_TIMEOUT_MS ?? 300_000);
+
+const PARTNER_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+const NUDGE_SECRET = "nudge-secret-for-crash-tests-0123456789";
+
+interface Progress {
+  outbox: Record<string, number> & { total: number };
+  partners: Record<string, { requests: number; accepted: number; unique: number }>;
+}
+interface PartnerState extends AcceptedSummary {
+  requests: number;
+  missing: number;
+  missing_sample: string[];
+  window_ms: number;
+  max_in_window: number;
+  max_in_flight: number;
+}
+interface State {
+  outbox: Record<string, number> & { total: number };
+  calls: Record<string, number>;
+  odoo: { max_in_flight: number; pool_full: number };
+  partners: Record<string, PartnerState>;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const user = await pgUser();
+
+describe.skipIf(!user)(`replicas: ${REPLICAS} sidecars on PostgreSQL drain ${EVENTS} events while single replicas are SIGKILLed ${KILLS} times`, () => {
+  let dir = "";
+  let db: TestDatabase | null = null;
+  let sim: SimulatorProcess | null = null;
+  const running: (SidecarProcess | null)[] = [];
+  let state: State | null = null;
+  let kills = 0;
+  let killsDuringDrain = 0;
+  let failure: unknown = null;
+  let readyz: { ready: boolean; checks: Record<string, { ok: boolean }> } | null = null;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "odc-replicas-"));
+    db = await createTestDatabase();
+    const started = Date.now();
+    const deadline = started + RUN_TIMEOUT_MS;
+    const ports = await Promise.all(Array.from({ length: REPLICAS }, () => freePort()));
+    sim = await spawnSimulator({
+      // Odoo refuses past the replicas' total ("pool is full"); the partner answers some requests
+      // late (so requests overlap and the shared concurrency is exercised) and fails a few.
+      odoo: { nudgeSecret: NUDGE_SECRET, sidecarUrl: `http://127.0.0.1:${ports[0]}`, maxConcurrent: REPLICAS * ODOO_CONCURRENCY, latency: { baseMs: 5, perRowMs: 0.02 } },
+      partners: [
+        {
+          code: "WOODCORNER",
+          secrets: [PARTNER_SECRET],
+          windowMs: RATE.per_ms,
+          faults: { seed: SEED, rate: 0.01, slowRate: 0.3, slowMaxMs: 40, weights: { http_503: 1, reset: 1, slow_error: 1 } },
+        },
+      ],
+    });
+    const partnersFile = join(dir, "partners.json");
+    writePartnersFile(partnersFile, [
+      {
+        code: "WOODCORNER",
+        endpoint: `${sim.ready.partners.WOODCORNER}/webhooks`,
+        signing_secrets: ["env:PARTNER_SECRET"],
+        subscriptions: { event_types: ["purchase_order.confirmed"] },
+        limits: { concurrency: CONCURRENCY, rate: RATE, timeout_ms: 5_000, breaker_threshold: 50, breaker_cooldown_ms: 500 },
+        retry: { schedule_ms: [100, 200, 400, 800, 1_600, 3_200, 5_000, 5_000, 5_000, 5_000, 5_000, 5_000], jitter: 0.2 },
+      },
+    ]);
+    const spawnReplica = (i: number) => {
+      mkdirSync(join(dir, `r${i}`), { recursive: true });
+      return spawnSidecar({
+        sim: sim!.ready,
+        port: ports[i]!,
+        // Each replica's own folder: its consumer id (and what is not shared yet) lives there.
+        dbPath: join(dir, `r${i}`, "local.sqlite"),
+        partnersFile,
+        nudgeSecret: NUDGE_SECRET,
+        logFile: join(dir, `r${i}.log`),
+        env: {
+          PARTNER_SECRET,
+          ODC_DATABASE_URL: db!.url,
+          ODC_DATABASE_POOL: "4",
+          ODC_DELIVERY_LEASE_SECONDS: process.env.REPLICAS_DLEASE ?? "4",
+          ODC_POLL_INTERVAL_MS: "500",
+          ODC_LEASE_SECONDS: "10",
+          ODC_CLAIM_BATCH: "500",
+          ODOO_CONCURRENCY: String(ODOO_CONCURRENCY),
+        },
+      });
+    };
+
+    try {
+      await sim.post("/control/seed", { vendorCode: "WOODCORNER", count: EVENTS, subjects: SUBJECTS, nudge: false });
+      for (let i = 0; i < REPLICAS; i++) running[i] = await spawnReplica(i);
+      readyz = (await (await fetch(`${running[0]!.url}/readyz`)).json()) as typeof readyz;
+      const random = mulberry32(SEED);
+      const total = 2 * EVENTS;
+      const progressOf = (p: Progress) => (p.partners.WOODCORNER?.unique ?? 0) + (p.outbox.delivered ?? 0);
+      // Kill k when progress (first arrivals plus rows recorded in Odoo) passes its seeded share.
+      const thresholds = Array.from({ length: KILLS }, () => Math.floor(random() * total * 0.9)).sort((a, b) => a - b);
+      for (let k = 0; k < KILLS; k++) {
+        for (;;) {
+          if (Date.now() > deadline) throw new Error(`run timed out before kill ${k}`);
+          const p = progressOf(await sim.get<Progress>("/control/progress"));
+          if (p >= thresholds[k]!) break;
+          await sleep(20 + Math.floor(random() * 30));
+        }
+        const victim = Math.floor(random() * REPLICAS);
+        const p = progressOf(await sim.get<Progress>("/control/progress"));
+        await running[victim]!.kill("SIGKILL");
+        running[victim] = null;
+        kills++;
+        if (p < total) killsDuringDrain++;
+        // Restarted at once or after a while; the others go on meanwhile.
+        await sleep(Math.floor(random() * 1_500));
+        running[victim] = await spawnReplica(victim);
+      }
+      for (;;) {
+        if (Date.now() > deadline) throw new Error("run timed out in the final drain");
+        const p = await sim.get<Progress>("/control/progress");
+        if ((p.outbox.delivered ?? 0) === p.outbox.total) break;
+        await sleep(100);
+      }
+      await Promise.all(running.map((r) => r?.kill("SIGTERM")));
+      running.length = 0;
+      state = await sim.get<State>(`/control/state?window=${RATE.per_ms}`);
+      const w = state.partners.WOODCORNER!;
+      console.log(
+        `replicas run: ${EVENTS} events, ${SUBJECTS} subjects, ${REPLICAS} replicas, ${killsDuringDrain}/${kills} kills during the drain, ` +
+          `${w.requests} requests, ${w.duplicates} duplicate deliveries (${w.duplicatedIds} events), ${w.orderViolations} order violations, ` +
+          `max ${w.max_in_window} in a ${w.window_ms} ms window (limit ${RATE.requests}), max ${w.max_in_flight} in flight (limit ${CONCURRENCY}), ` +
+          `${state.calls.claim_batch ?? 0} claims, ${state.calls.record_results ?? 0} record calls, Odoo max ${state.odoo.max_in_flight} calls in flight (limit ${REPLICAS * ODOO_CONCURRENCY}), ${Math.round((Date.now() - started) / 1000)} s`,
+      );
+    } catch (err) {
+      failure = err;
+      const tails = Array.from({ length: REPLICAS }, (_, i) => {
+        try {
+          return `--- replica ${i} log (tail) ---\n${readFileSync(join(dir, `r${i}.log`), "utf8").slice(-3_000)}`;
+        } catch {
+          return `--- replica ${i}: no log`;
+        }
+      });
+      console.error(`replicas run failed: ${String(err)}\n${tails.join("\n")}`);
+    }
+  }, RUN_TIMEOUT_MS + 60_000);
+
+  afterAll(async () => {
+    await Promise.all(running.map((r) => r?.kill("SIGKILL")));
+    await sim?.stop();
+    if (!process.env.REPLICAS_KEEP) await db?.drop();
+    else console.log(`database kept: ${db?.url}`);
+    if (dir && !process.env.REPLICAS_KEEP) rmSync(dir, { recursive: true, force: true });
+    else if (dir) console.log(`replicas run kept in ${dir}`);
+  });
+
+  const result = (): State => {
+    if (failure) throw failure;
+    if (!state) throw new Error("the replicas run did not complete");
+    return state;
+  };
+
+  it("is ready on the shared store (/readyz checks it)", () => {
+    result();
+    expect(readyz?.ready).toBe(true);
+    expect(readyz?.checks.shared_store?.ok).toBe(true);
+  });
+
+  it(`kills a replica ${KILLS} times while events are still in flight`, () => {
+    result();
+    expect(kills).toBe(KILLS);
+    expect(killsDuringDrain).toBe(KILLS);
+  });
+
+  it("loses nothing: every event reached the partner at least once, under its own id", () => {
+    const w = result().partners.WOODCORNER!;
+    expect(w.missing_sample).toEqual([]);
+    expect(w.missing).toBe(0);
+    expect(w.unique).toBe(EVENTS);
+    expect(w.idMismatches).toBe(0);
+    expect(w.accepted).toBe(w.unique + w.duplicates);
+  });
+
+  it("keeps order per subject among first arrivals, across replicas", () => {
+    const w = result().partners.WOODCORNER!;
+    expect(w.orderViolationSample).toEqual([]);
+    expect(w.orderViolations).toBe(0);
+  });
+
+  it("never exceeds the partner's rate window or concurrency, all replicas together", () => {
+    const w = result().partners.WOODCORNER!;
+    expect(w.window_ms).toBe(RATE.per_ms);
+    expect(w.max_in_window).toBeLessThanOrEqual(RATE.requests);
+    expect(w.max_in_flight).toBeLessThanOrEqual(CONCURRENCY);
+  });
+
+  it("keeps Odoo's calls within the replicas' total ODOO_CONCURRENCY", () => {
+    const { odoo } = result();
+    expect(odoo.max_in_flight).toBeLessThanOrEqual(REPLICAS * ODOO_CONCURRENCY);
+    expect(odoo.pool_full).toBe(0);
+  });
+
+  it("ends with every outbox row recorded delivered in Odoo", () => {
+    const { outbox } = result();
+    expect(outbox.total).toBe(EVENTS);
+    expect(outbox.delivered).toBe(EVENTS);
+  });
+});
