@@ -94,7 +94,7 @@ async function main(): Promise<number> {
     await admin.execute("connector.outbox", "write", [[failedThere!.id], { state: "failed", last_error: `[${code}] http_5xx: HTTP 503 (made on purpose)` }]);
 
     // No nudge reaches the sidecar while the next two are made.
-    await admin.execute("ir.config_parameter", "set_param", [SIDECAR_URL_PARAM, "http://127.0.0.1:9/nudge"]);
+    await admin.execute("ir.config_parameter", "set_param", [SIDECAR_URL_PARAM, "http://127.0.0.1:9"]);
     const lostPo = await confirm();
     const lostClaim = await integration.execute<{ events: { id: number }[] }>("connector.outbox", "claim_batch", [], { limit: 1, lease_seconds: 600, consumer: me.consumer, generation: me.generation });
     const orphanPo = await confirm();
