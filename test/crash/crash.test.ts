@@ -3,8 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mulberry32 } from "../faults/fault-schedule.ts";
-import type { AcceptedSummary } from "../support/accepted.ts";
-import { freePort, spawnSidecar, spawnSimulator, writePartnersFile, type SidecarProcess, type SimulatorProcess } from "../support/processes.ts";
+import { freePort, spawnSidecar, spawnSimulator, writePartnersFile, type SidecarProcess, type SimulatorPartnerState, type SimulatorProcess, type SimulatorProgress } from "../support/processes.ts";
 
 /**
  * The real sidecar process (`odc serve`) drains a large outbox while it is killed with SIGKILL
@@ -27,15 +26,8 @@ const RUN_TIMEOUT_MS = Number(process.env.CRASH_TIMEOUT_MS ?? 420_000);
 const PARTNER_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 const NUDGE_SECRET = "nudge-secret-for-crash-tests-0123456789";
 
-interface Progress {
-  outbox: Record<string, number> & { total: number };
-  partners: Record<string, { requests: number; accepted: number; unique: number }>;
-}
-interface PartnerState extends AcceptedSummary {
-  requests: number;
-  missing: number;
-  missing_sample: string[];
-}
+type Progress = SimulatorProgress;
+type PartnerState = SimulatorPartnerState;
 interface State {
   outbox: Record<string, number> & { total: number };
   calls: Record<string, number>;

@@ -3,9 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mulberry32 } from "../faults/fault-schedule.ts";
-import type { AcceptedSummary } from "../support/accepted.ts";
 import { createTestDatabase, pgUser, type TestDatabase } from "../support/pg.ts";
-import { freePort, spawnSidecar, spawnSimulator, writePartnersFile, type SidecarProcess, type SimulatorProcess } from "../support/processes.ts";
+import { freePort, spawnSidecar, spawnSimulator, writePartnersFile, type SidecarProcess, type SimulatorPartnerState, type SimulatorProcess, type SimulatorProgress } from "../support/processes.ts";
 
 /**
  * Several real sidecar processes (`odc serve`) on one PostgreSQL store drain one Odoo outbox
@@ -32,14 +31,8 @@ const RUN_TIMEOUT_MS = Number(process.env.REPLICAS_TIMEOUT_MS ?? 300_000);
 const PARTNER_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 const NUDGE_SECRET = "nudge-secret-for-crash-tests-0123456789";
 
-interface Progress {
-  outbox: Record<string, number> & { total: number };
-  partners: Record<string, { requests: number; accepted: number; unique: number }>;
-}
-interface PartnerState extends AcceptedSummary {
-  requests: number;
-  missing: number;
-  missing_sample: string[];
+type Progress = SimulatorProgress;
+interface PartnerState extends SimulatorPartnerState {
   window_ms: number;
   max_in_window: number;
   max_in_flight: number;

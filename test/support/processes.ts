@@ -4,10 +4,24 @@ import { createServer } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ServeConfig, ServeReady } from "../simulator/serve.ts";
+import type { AcceptedSummary } from "./accepted.ts";
 
 /** Separate processes for tests and benchmarks that kill the sidecar: simulator and `odc serve`. */
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+
+/** What the simulator's /control/progress answers: outbox rows by state, each partner's counts. */
+export interface SimulatorProgress {
+  outbox: Record<string, number> & { total: number };
+  partners: Record<string, { requests: number; accepted: number; unique: number }>;
+}
+
+/** A partner as the simulator's /control/state shows it: what it accepted, and what it never got. */
+export interface SimulatorPartnerState extends AcceptedSummary {
+  requests: number;
+  missing: number;
+  missing_sample: string[];
+}
 
 /** A free loopback port (the sidecar needs a known port across restarts). */
 export async function freePort(): Promise<number> {

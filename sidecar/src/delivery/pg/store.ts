@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import type { CanonicalEvent, ClaimedEvent } from "../../contracts/events.ts";
 import type { DeadLetters, DeliveryPort } from "../port.ts";
-import { ODOO_ACTOR, SIDECAR_ACTOR, subjectKeyOf, type AttemptRecord, type DeadLetterFilter, type DueDelivery, type IngestOutcome, type PendingReport } from "../store.ts";
+import { ODOO_ACTOR, SIDECAR_ACTOR, subjectKeyOf, type AttemptRecord, type DeadLetterFilter, type DeliveryTransition, type DueDelivery, type IngestOutcome, type PendingReport } from "../store.ts";
 import type { DeliveryRow } from "../../store/schema.ts";
 import type { Pg } from "../../store/pg/db.ts";
 
@@ -29,18 +29,8 @@ export async function retryConflicts<T>(fn: () => Promise<T>, tries = 5): Promis
 
 type Tx = Pg | import("postgres").TransactionSql;
 
-interface Transition {
-  at: number;
-  eventId: string;
-  deliveryId: number | null;
-  partner: string | null;
-  fromState: string | null;
-  toState: string;
-  cause: string | null;
-  actor: string;
-  attempts: number | null;
-  nextAttemptAt: number | null;
-}
+/** A history row as the SQLite store keeps it, before it has an id. */
+type Transition = Omit<DeliveryTransition, "id">;
 
 async function insertTransitions(tx: Tx, rows: readonly Transition[]): Promise<void> {
   if (rows.length === 0) return;
