@@ -78,7 +78,7 @@ const isReceiver = (c: string) => c.includes("bench/support/receiver.ts");
 
 const counts = () => psql(`SELECT state || '=' || count(*) FROM connector_outbox WHERE partner_code = 'BENCH' GROUP BY state ORDER BY 1`).split("\n").join(" ");
 
-async function startReceiver(): Promise<{ url: string; stop: () => Promise<{ accepted: number; unique: number; rejected: number }> }> {
+async function startReceiver(): Promise<{ url: string; stop: () => Promise<{ accepted: number; unique: number; rejected: number; connections: number }> }> {
   const child = spawn(process.execPath, ["--import", "tsx", "bench/support/receiver.ts"], { env: { ...process.env, RECEIVER_SECRET: SECRET }, stdio: ["pipe", "pipe", "inherit"] });
   const lines: string[] = [];
   let wake: () => void = () => {};
@@ -176,6 +176,6 @@ console.log(
     Object.entries(cpu).map(([k, v]) => `${k} ${v.toFixed(1)} s (${perK(v)} ms per 1,000 events)`).join(", "),
 );
 const r = await receiver.stop();
-console.log(`receiver: accepted ${r.accepted} (unique ${r.unique}), bad signatures ${r.rejected}`);
+console.log(`receiver: accepted ${r.accepted} (unique ${r.unique}), bad signatures ${r.rejected}, TCP connections ${r.connections}`);
 console.log(`RATIO sidecar/naive = ${(sc.rate / naive).toFixed(1)}x`);
 process.exit(0);

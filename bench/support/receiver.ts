@@ -23,7 +23,7 @@ receiver.verifyWith = (body, headers) => {
 const url = await receiver.start(Number(process.env.RECEIVER_PORT ?? 0));
 process.stdout.write(`${JSON.stringify({ url })}\n`);
 const report = async () => {
-  process.stdout.write(`${JSON.stringify({ accepted: receiver.accepted.length, unique: receiver.uniqueIds.size, rejected: receiver.rejectedSignatures, arrivals: receiver.arrivals.length })}\n`);
+  process.stdout.write(`${JSON.stringify({ accepted: receiver.accepted.length, unique: receiver.uniqueIds.size, rejected: receiver.rejectedSignatures, arrivals: receiver.arrivals.length, connections: receiver.connections })}\n`);
   await receiver.stop();
   process.exit(0);
 };

@@ -51,6 +51,8 @@ export class PartnerReceiver {
   rejectedSignatures = 0;
   private readonly verifiers: Webhook[];
   private server: Server | null = null;
+  /** TCP connections accepted (a keep-alive client opens few). */
+  connections = 0;
   private inFlight = 0;
   maxInFlight = 0;
   url = "";
@@ -153,6 +155,7 @@ export class PartnerReceiver {
       this.handle(req, res).catch(() => res.destroy());
     });
     this.server.keepAliveTimeout = 5_000;
+    this.server.on("connection", () => this.connections++);
     this.url = await listenLoopback(this.server, port);
     return this.url;
   }
