@@ -11,6 +11,13 @@ import { createLogger } from "../../sidecar/src/lib/logger.ts";
 import type { EventHistoryView } from "../../sidecar/src/ops/history.ts";
 import type { StatusDocument } from "../../sidecar/src/ops/status.ts";
 import { openSidecar, type Sidecar } from "../../sidecar/src/service.ts";
+import { inboundFactsOf, type AttentionBounds } from "../../sidecar/src/ops/attention.ts";
+import { PgStatusStore } from "../../sidecar/src/ops/status-pg.ts";
+import { sqliteStatusStore } from "../../sidecar/src/ops/status-sqlite.ts";
+import type { StoreSummary } from "../../sidecar/src/ops/status.ts";
+import { openStore, type StoreDb } from "../../sidecar/src/store/db.ts";
+import { openPgStore, type Pg } from "../../sidecar/src/store/pg/db.ts";
+import postgres from "postgres";
 import { OdooSimulator } from "../simulator/odoo.ts";
 import { NUDGE_SECRET, PARTNER_SECRET } from "../support/harness.ts";
 import { createTestDatabase, pgUser, type TestDatabase } from "../support/pg.ts";
@@ -178,5 +185,120 @@ describe.skipIf(!user)("status and history on the shared store, from either repl
     expect((await admin(r, `/events/${randomUUID()}/history`)).status).toBe(404);
     // The store is untouched.
     expect((await admin(r, `/events/${ids.p1}/history`)).status).toBe(200);
+  });
+});
+
+/**
+ * The PostgreSQL dialect of the status counts against the SQLite one, on the same rows: events
+ * and deliveries in both stores, inbound documents in the SQLite file only (where each replica
+ * keeps them). Every count the status document shows must agree.
+ */
+describe.skipIf(!user)("the status counts on PostgreSQL agree with SQLite's on the same rows", () => {
+  const NOW = Date.parse("2026-12-03T12:00:00Z");
+  let tdb: TestDatabase;
+  let sql: Pg;
+  let lite: StoreDb;
+  let n = 0;
+
+  beforeAll(async () => {
+    tdb = (await createTestDatabase())!;
+    sql = await openPgStore(tdb.url, { max: 2 });
+    lite = openStore(":memory:");
+  });
+  afterAll(async () => {
+    lite?.$client.close();
+    await sql?.end({ timeout: 1 });
+    await tdb?.drop();
+  });
+
+  async function event(type: string, subject: string, sequence: number, data: Record<string, unknown>, receivedAt: number, routing: string | null = null): Promise<string> {
+    const id = `00000000-0000-4000-8000-${String(++n).padStart(12, "0")}`;
+    const [model, ref] = subject.split("/");
+    const row = { id, outbox_id: n, type, subject_key: `${model}:${ref}`, sequence, routing_code: routing, payload: JSON.stringify({ id, type, subject: { model, id: n, ref }, sequence, data }), received_at: receivedAt };
+    lite.$client.prepare(`INSERT INTO events (id, outbox_id, type, subject_key, sequence, routing_code, payload, received_at) VALUES (@id, @outbox_id, @type, @subject_key, @sequence, @routing_code, @payload, @received_at)`).run(row);
+    await sql`INSERT INTO events ${sql(row)}`;
+    return id;
+  }
+  async function delivery(eventId: string, partner: string, state: string, at: number, error: string | null = null): Promise<void> {
+    const row = { event_id: eventId, partner, subject_key: "x", sequence: 1, state, next_attempt_at: at, created_at: at, delivered_at: state === "delivered" ? at : null, last_error_class: error ? "http_5xx" : null, last_error: error };
+    lite.$client
+      .prepare(`INSERT INTO deliveries (event_id, partner, subject_key, sequence, state, next_attempt_at, created_at, delivered_at, last_error_class, last_error) VALUES (@event_id, @partner, @subject_key, @sequence, @state, @next_attempt_at, @created_at, @delivered_at, @last_error_class, @last_error)`)
+      .run(row);
+    await sql`INSERT INTO deliveries ${sql(row)}`;
+  }
+  function inbound(partner: string, type: string, subjectRef: string, status: string, receivedAt: number, data: Record<string, unknown> = {}): void {
+    lite.$client
+      .prepare(
+        `INSERT INTO inbound_documents (partner, type, message_id, message_id_source, format, subject_ref, subject_key, body, body_sha256, verification, verification_key, received_at, last_received_at, status, next_attempt_at, event)
+         VALUES (?, ?, ?, 'partner', 'canonical', ?, ?, x'00', 'h', 'standard_webhooks', 0, ?, ?, ?, ?, ?)`,
+      )
+      .run(partner, type, `m${++n}`, subjectRef, `${partner}|${subjectRef}`, receivedAt, receivedAt, status, receivedAt, JSON.stringify({ type, subject_ref: subjectRef, data }));
+  }
+  const both = async (bounds: AttentionBounds) => {
+    const pg = new PgStatusStore(sql, bounds, () => inboundFactsOf(lite), createLogger("silent"), { everyMs: 0, clock: () => NOW });
+    await pg.refresh();
+    const p = pg.summary();
+    expect(p.error).toBeNull();
+    return { pg: p, lite: sqliteStatusStore(lite, bounds).summary(NOW) };
+  };
+  const sorted = (s: StoreSummary) => [...s.partners].sort((a, b) => a.partner.localeCompare(b.partner));
+
+  it("counts the same deliveries, ages, last errors and attention", async () => {
+    // The scenario of sidecar/src/ops/attention.test.ts, plus failing and dead deliveries.
+    await delivery(await event("purchase_order.confirmed", "purchase.order/P1", 1, {}, NOW - 30 * H), "WOODCORNER", "delivered", NOW - 30 * H);
+    await delivery(await event("purchase_order.confirmed", "purchase.order/P2", 1, {}, NOW - 30 * H), "WOODCORNER", "delivered", NOW - 30 * H);
+    inbound("WOODCORNER", "supplier.order_acknowledged", "P2", "applied", NOW - 20 * H, { status: "partially_accepted" });
+    await delivery(await event("purchase_order.confirmed", "purchase.order/P3", 1, {}, NOW - 2 * H), "WOODCORNER", "delivered", NOW - 2 * H);
+    await delivery(await event("purchase_order.confirmed", "purchase.order/P4", 1, {}, NOW - 50 * H), "ACME", "delivered", NOW - 50 * H);
+    await event("purchase_order.cancelled", "purchase.order/P4", 2, {}, NOW - 40 * H);
+    await delivery(await event("purchase_order.confirmed", "purchase.order/P5", 1, {}, NOW - 50 * H), "ACME", "pending", NOW - 50 * H, "HTTP 503");
+    await delivery(await event("purchase_order.confirmed", "purchase.order/P6", 1, {}, NOW - 50 * H), "ACME", "delivered", NOW - 50 * H);
+    inbound("ACME", "supplier.order_acknowledged", "P6", "applied", NOW - 40 * H, { status: "changed" });
+    await event("purchase_order.changed", "purchase.order/P6", 2, {}, NOW - 30 * H);
+    inbound("ACME", "supplier.order_acknowledged", "P7", "applied", NOW - 40 * H, { status: "accepted" });
+    await delivery(await event("purchase_order.confirmed", "purchase.order/P8", 1, {}, NOW - 5 * H), "ACME", "dead", NOW - 5 * H, "HTTP 500: down");
+    await event("shipment.dispatched", "stock.picking/S1", 2, { tracking_ref: "T1", carrier: { partner_code: "DHL" } }, NOW - 50 * H, "DHL");
+    await event("shipment.dispatched", "stock.picking/S2", 2, { tracking_ref: "T2", carrier: { partner_code: "DHL" } }, NOW - 50 * H, "DHL");
+    inbound("EASYPOST", "carrier.tracking_updated", "T2", "applied", NOW - 45 * H);
+    await event("shipment.dispatched", "stock.picking/S3", 2, { tracking_ref: "T3", carrier: { partner_code: "UPS" } }, NOW - 1 * H, "UPS");
+    await event("shipment.dispatched", "stock.picking/S5", 2, { tracking_ref: "T5", carrier: { partner_code: "UPS" } }, NOW - 60 * H);
+    await delivery(await event("shipment.ready", "stock.picking/S4", 1, {}, NOW - H, "UPS"), "UPSHOOK", "pending", NOW - H);
+    inbound("WOODCORNER", "supplier.shipment_noticed", "ASN1", "exception", NOW - H);
+    inbound("WOODCORNER", "supplier.shipment_noticed", "ASN2", "applied", NOW - H);
+
+    const bounds = { ackMs: 24 * H, milestoneMs: 48 * H };
+    const { pg, lite: sq } = await both(bounds);
+    expect(pg.attention).toEqual(sq.attention);
+    expect(pg.attention.po_unacknowledged).toEqual({ total: 1, by_partner: { WOODCORNER: 1 } });
+    expect(pg.attention.ack_changes_pending).toEqual({ total: 1, by_partner: { WOODCORNER: 1 } });
+    expect(pg.attention.shipments_without_milestone).toEqual({ total: 2, by_carrier: { DHL: 1, UPS: 1 } });
+    expect(pg.attention.exceptions_open).toEqual({ total: 1, by_partner: { WOODCORNER: 1 } });
+    expect(pg.attention.backlog_by_carrier).toEqual({ UPS: 1 });
+    expect(sorted(pg)).toEqual(sorted(sq));
+    expect(sorted(pg).find((p) => p.partner === "ACME")).toEqual({ partner: "ACME", pending: 1, delivered: 2, dead: 1, oldest: NOW - 50 * H, last_success: NOW - 50 * H, last_error_class: "http_5xx", last_error: "HTTP 500: down" });
+    expect(pg.reportPending).toBe(sq.reportPending);
+    expect(pg.asOf).toBe(NOW);
+
+    // A later acknowledgement that accepts everything clears P2's pending changes, on both.
+    inbound("WOODCORNER", "supplier.order_acknowledged", "P2", "applied", NOW - 10 * H, { status: "accepted" });
+    const again = await both(bounds);
+    expect(again.pg.attention.ack_changes_pending.total).toBe(0);
+    expect(again.pg.attention).toEqual(again.lite.attention);
+
+    // A partner's own bounds, and a partner code that looks like SQL (only a parameter).
+    const own = { ...bounds, byPartner: { WOODCORNER: { ackMs: H }, UPS: { milestoneMs: 2 * H }, "x' OR 1=1 --": { ackMs: 1, milestoneMs: 1 } } };
+    const third = await both(own);
+    expect(third.pg.attention).toEqual(third.lite.attention);
+    expect(third.pg.attention.po_unacknowledged.by_partner).toEqual({ WOODCORNER: 2 });
+  });
+
+  it("keeps the last summary, with the reason, when the store cannot be read", async () => {
+    const broken = postgres(tdb.url.replace(/\/[^/]+$/, "/odc_no_such_database"), { max: 1, onnotice: () => {} });
+    const pg = new PgStatusStore(broken, { ackMs: H, milestoneMs: H }, () => inboundFactsOf(lite), createLogger("silent"), { everyMs: 0 });
+    await pg.refresh();
+    expect(pg.summary().asOf).toBeNull();
+    expect(pg.summary().error).toMatch(/odc_no_such_database/);
+    expect(pg.summary().partners).toEqual([]);
+    await broken.end({ timeout: 1 });
   });
 });

@@ -6,6 +6,8 @@ import type { PartnerSummary, StatusStore, StoreSummary } from "./status.ts";
 export interface PgStatusStoreOptions {
   /** How often the summary is refreshed in the background (0: only by refresh()); never more often than 4 times the last refresh took. */
   everyMs?: number;
+  /** The time the attention bounds are measured from (tests fix it). */
+  clock?: () => number;
 }
 
 const grouped = (rows: readonly { k: string | null; n: number }[]) => {
@@ -25,6 +27,7 @@ const grouped = (rows: readonly { k: string | null; n: number }[]) => {
 export class PgStatusStore implements StatusStore {
   readonly kind = "postgresql";
   private readonly everyMs: number;
+  private readonly clock: () => number;
   private last: StoreSummary;
   private inFlight: Promise<void> | null = null;
   private startedAt = 0;
@@ -40,6 +43,7 @@ export class PgStatusStore implements StatusStore {
     options: PgStatusStoreOptions = {},
   ) {
     this.everyMs = options.everyMs ?? 2_000;
+    this.clock = options.clock ?? Date.now;
     this.last = { partners: [], reportPending: 0, attention: attentionDocument(bounds, { unack: {}, changes: {}, milestones: {}, exceptions: {}, backlog: {} }), asOf: null, error: null };
   }
 
@@ -78,7 +82,7 @@ export class PgStatusStore implements StatusStore {
     if (this.inFlight) return this.inFlight;
     if (this.startedAt > 0 && Date.now() - this.startedAt < this.everyMs) return Promise.resolve();
     this.startedAt = Date.now();
-    this.inFlight = this.read(this.startedAt)
+    this.inFlight = this.read(this.clock())
       .then((s) => {
         this.last = s;
       })
