@@ -151,6 +151,9 @@ describe.skipIf(!user)("status and history on the shared store, from either repl
     // The same figures through `odc status`, as IT reads them.
     const run = await odc(["status"], { ODC_ADMIN_URL: ra.url, ODC_ADMIN_TOKEN: ADMIN_TOKEN });
     expect(run.stdout).toContain(SUPPLIER);
+    expect(run.stdout).toMatch(/POs confirmed, not acknowledged after 1d0h\s*│\s*2\s*│\s*SUPPLIER: 2/);
+    expect(run.stdout).toContain("Deliveries: 1 pending");
+    expect(run.stdout).toContain("every replica's, from the shared PostgreSQL store as of");
   });
 
   it("shows the history of an event another replica delivered, through the API and `odc history`", async () => {
