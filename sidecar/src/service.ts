@@ -20,7 +20,7 @@ import { secretValuesOf } from "./lib/secrets.ts";
 import { gatherStatus, type StatusDocument, type StatusStore } from "./ops/status.ts";
 import { sqliteStatusStore } from "./ops/status-sqlite.ts";
 import { PgStatusStore } from "./ops/status-pg.ts";
-import { inboundFactsOf, type AttentionBounds } from "./ops/attention.ts";
+import { inboundFactsReader, type AttentionBounds } from "./ops/attention.ts";
 import { ReadinessProbe } from "./ops/readiness.ts";
 import { statusPageRoutes } from "./ops/page.ts";
 import { registerStatusGauges } from "./ops/status-metrics.ts";
@@ -115,7 +115,7 @@ export class Sidecar {
       byPartner: Object.fromEntries(options.partners.flatMap((p) => (p.attention ? [[p.code, { ackMs: p.attention.acknowledge_within_ms, milestoneMs: p.attention.milestone_within_ms }]] : []))),
     };
     // Inbound documents stay in each replica's file (not shared yet): the shared store's attention counts match them with every replica's events.
-    this.statusStore = this.shared ? new PgStatusStore(this.shared.sql, bounds, () => inboundFactsOf(this.db), log.child({ component: "status" })) : sqliteStatusStore(this.db, bounds);
+    this.statusStore = this.shared ? new PgStatusStore(this.shared.sql, bounds, inboundFactsReader(this.db), log.child({ component: "status" })) : sqliteStatusStore(this.db, bounds);
     this.metrics = new Metrics(() => this.deliveries.counts());
     registerStatusGauges(this.metrics.registry, () => this.status());
     // A client of its own, so each check logs in afresh (the relay's client keeps its uid).

@@ -11,7 +11,7 @@ import { createLogger } from "../../sidecar/src/lib/logger.ts";
 import type { EventHistoryView } from "../../sidecar/src/ops/history.ts";
 import type { StatusDocument } from "../../sidecar/src/ops/status.ts";
 import { openSidecar, type Sidecar } from "../../sidecar/src/service.ts";
-import { inboundFactsOf, type AttentionBounds } from "../../sidecar/src/ops/attention.ts";
+import { inboundFactsOf, inboundFactsReader, type AttentionBounds, type InboundFacts } from "../../sidecar/src/ops/attention.ts";
 import { PgStatusStore } from "../../sidecar/src/ops/status-pg.ts";
 import { sqliteStatusStore } from "../../sidecar/src/ops/status-sqlite.ts";
 import type { StoreSummary } from "../../sidecar/src/ops/status.ts";
@@ -201,12 +201,15 @@ describe.skipIf(!user)("the status counts on PostgreSQL agree with SQLite's on t
   let tdb: TestDatabase;
   let sql: Pg;
   let lite: StoreDb;
+  let facts: () => InboundFacts;
   let n = 0;
 
   beforeAll(async () => {
     tdb = (await createTestDatabase())!;
     sql = await openPgStore(tdb.url, { max: 2 });
     lite = openStore(":memory:");
+    // As the sidecar reads them: again only once the file changed (each insert below is a change).
+    facts = inboundFactsReader(lite);
   });
   afterAll(async () => {
     lite?.$client.close();
@@ -238,7 +241,7 @@ describe.skipIf(!user)("the status counts on PostgreSQL agree with SQLite's on t
       .run(partner, type, `m${++n}`, subjectRef, `${partner}|${subjectRef}`, receivedAt, receivedAt, status, receivedAt, JSON.stringify({ type, subject_ref: subjectRef, data }));
   }
   const both = async (bounds: AttentionBounds) => {
-    const pg = new PgStatusStore(sql, bounds, () => inboundFactsOf(lite), createLogger("silent"), { everyMs: 0, clock: () => NOW });
+    const pg = new PgStatusStore(sql, bounds, facts, createLogger("silent"), { everyMs: 0, clock: () => NOW });
     await pg.refresh();
     const p = pg.summary();
     expect(p.error).toBeNull();
@@ -287,6 +290,10 @@ describe.skipIf(!user)("the status counts on PostgreSQL agree with SQLite's on t
     const again = await both(bounds);
     expect(again.pg.attention.ack_changes_pending.total).toBe(0);
     expect(again.pg.attention).toEqual(again.lite.attention);
+
+    // Nothing changed in the file: the facts are not read again.
+    expect(facts()).toBe(facts());
+    expect(facts()).toEqual(inboundFactsOf(lite));
 
     // A partner's own bounds, and a partner code that looks like SQL (only a parameter).
     const own = { ...bounds, byPartner: { WOODCORNER: { ackMs: H }, UPS: { milestoneMs: 2 * H }, "x' OR 1=1 --": { ackMs: 1, milestoneMs: 1 } } };

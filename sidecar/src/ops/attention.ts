@@ -130,6 +130,22 @@ export interface InboundFacts {
   exceptions: Record<string, number>;
 }
 
+/**
+ * The inbound facts of a replica's SQLite file, read again only once the file has changed
+ * (a write through this connection, `total_changes()`, or through another, `data_version`):
+ * the read scans every inbound document, and the shared store's summary asks every 2 s.
+ */
+export function inboundFactsReader(db: StoreDb): () => InboundFacts {
+  const version = db.$client.prepare(`SELECT total_changes() AS t, (SELECT data_version FROM pragma_data_version) AS v`);
+  let memo: { key: string; facts: InboundFacts } | null = null;
+  return () => {
+    const r = version.get() as { t: number; v: number };
+    const key = `${r.t}:${r.v}`;
+    if (memo?.key !== key) memo = { key, facts: inboundFactsOf(db) };
+    return memo.facts;
+  };
+}
+
 /** The inbound facts from a replica's SQLite file. */
 export function inboundFactsOf(db: StoreDb): InboundFacts {
   const c = db.$client;
