@@ -17,7 +17,10 @@ import { Metrics } from "./ops/metrics.ts";
 import { PartnerActivity } from "./ops/activity.ts";
 import { statusRoutes } from "./ops/admin.ts";
 import { secretValuesOf } from "./lib/secrets.ts";
-import { gatherStatus, type StatusDocument } from "./ops/status.ts";
+import { gatherStatus, type StatusDocument, type StatusStore } from "./ops/status.ts";
+import { sqliteStatusStore } from "./ops/status-sqlite.ts";
+import { PgStatusStore } from "./ops/status-pg.ts";
+import { inboundFactsReader, type AttentionBounds } from "./ops/attention.ts";
 import { ReadinessProbe } from "./ops/readiness.ts";
 import { statusPageRoutes } from "./ops/page.ts";
 import { registerStatusGauges } from "./ops/status-metrics.ts";
@@ -86,6 +89,8 @@ export class Sidecar {
   readonly audit: AuditLog;
   readonly reconciler: Reconciler;
   private readonly history: HistoryRetention;
+  /** Where the status model's counts come from: the SQLite file, or the shared store (a summary refreshed in the background). */
+  readonly statusStore: StatusStore;
   private readonly secrets: string[];
   private readonly readiness: ReadinessProbe;
   private server: ServerType | null = null;
@@ -104,6 +109,13 @@ export class Sidecar {
     this.secrets = secretValuesOf(options.partners, { apiKey: env.ODOO_API_KEY, secret: env.ODC_NUDGE_SECRET, token: [env.ODC_ADMIN_TOKEN, env.ODC_READ_TOKEN] });
     this.audit = new AuditLog(this.db, env.ODC_AUDIT_RETENTION_DAYS * 86_400_000, this.secrets);
     this.odoo = new OdooClient({ url: env.ODOO_URL, db: env.ODOO_DB, login: env.ODOO_USER, apiKey: env.ODOO_API_KEY, concurrency: env.ODOO_CONCURRENCY, timeoutMs: env.ODOO_TIMEOUT_MS, logger: log });
+    const bounds: AttentionBounds = {
+      ackMs: env.ODC_ATTENTION_ACK_MS,
+      milestoneMs: env.ODC_ATTENTION_MILESTONE_MS,
+      byPartner: Object.fromEntries(options.partners.flatMap((p) => (p.attention ? [[p.code, { ackMs: p.attention.acknowledge_within_ms, milestoneMs: p.attention.milestone_within_ms }]] : []))),
+    };
+    // Inbound documents stay in each replica's file (not shared yet): the shared store's attention counts match them with every replica's events.
+    this.statusStore = this.shared ? new PgStatusStore(this.shared.sql, bounds, inboundFactsReader(this.db), log.child({ component: "status" })) : sqliteStatusStore(this.db, bounds);
     this.metrics = new Metrics(() => this.deliveries.counts());
     registerStatusGauges(this.metrics.registry, () => this.status());
     // A client of its own, so each check logs in afresh (the relay's client keeps its uid).
@@ -196,7 +208,7 @@ export class Sidecar {
     );
     this.history = new HistoryRetention([(before) => this.store.pruneTransitions(before), (before) => this.inbound.store.pruneTransitions(before)], env.ODC_HISTORY_RETENTION_DAYS * 86_400_000);
     const histories = {
-      event: (id: string) => this.store.history(id),
+      event: (id: string) => (this.shared ? this.shared.deliveries.history(id) : this.store.history(id)),
       document: (id: number) => {
         const d = this.inbound.store.document(id);
         return d ? { document: d, transitions: this.inbound.store.history(id) } : undefined;
@@ -242,7 +254,7 @@ export class Sidecar {
   status(now = Date.now()): StatusDocument {
     return gatherStatus(
       {
-        db: this.db,
+        store: this.statusStore,
         partners: this.options.partners.map((p) => ({ code: p.code, name: p.name, format: p.format, outbound: p.outbound })),
         lanes: () => this.dispatcher.status(),
         pause: (code) => this.pauses.get(code),
@@ -251,13 +263,6 @@ export class Sidecar {
         odoo: () => ({ claim_error: this.drain.lastError, last_claim_at: this.drain.lastClaimAt, report_error: this.reporter.lastError, inbound_error: this.inbound.worker.lastError }),
         inbound: () => this.inbound.health(),
         reconcile: () => this.reconciler.last,
-        attentionBounds: {
-          ackMs: this.options.env.ODC_ATTENTION_ACK_MS,
-          milestoneMs: this.options.env.ODC_ATTENTION_MILESTONE_MS,
-          byPartner: Object.fromEntries(
-            this.options.partners.flatMap((p) => (p.attention ? [[p.code, { ackMs: p.attention.acknowledge_within_ms, milestoneMs: p.attention.milestone_within_ms }]] : [])),
-          ),
-        },
         secrets: this.secrets,
       },
       now,
@@ -273,6 +278,7 @@ export class Sidecar {
     });
     this.audit.start();
     this.history.start();
+    this.statusStore.start?.();
     this.drain.start();
     this.reconciler.start();
     this.reporter.start();
@@ -289,6 +295,7 @@ export class Sidecar {
     // on the wire finishes (bounded by graceMs); what was not started waits in the store and in Odoo.
     this.audit.stop();
     this.history.stop();
+    this.statusStore.stop?.();
     await Promise.all([
       this.reconciler.stop(),
       new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve())),

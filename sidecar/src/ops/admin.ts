@@ -57,10 +57,10 @@ export function statusRoutes(token: string, status: () => StatusDocument, audit?
   if (history) {
     app.use("/events/*", requireAdminToken(token));
     app.use("/inbound/documents/:id/history", requireAdminToken(token));
-    app.get("/events/:id/history", (c) => {
+    app.get("/events/:id/history", async (c) => {
       const id = c.req.param("id");
       if (!UUID.test(id)) throw new HttpError(400, "bad_request", "event id: a UUID");
-      const view = eventHistoryView(history, audit, id.toLowerCase(), secrets);
+      const view = await eventHistoryView(history, audit, id.toLowerCase(), secrets);
       if (!view) throw new HttpError(404, "unknown_event", `the store has no event ${id}`);
       return c.json(view);
     });

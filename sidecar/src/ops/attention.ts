@@ -88,6 +88,16 @@ export function attentionOf(db: StoreDb, bounds: AttentionBounds, now: number): 
     `SELECT coalesce(e.routing_code, d.partner) AS k, count(*) AS n FROM deliveries d JOIN events e ON e.id = d.event_id
       WHERE d.state = 'pending' AND e.type LIKE 'shipment.%' GROUP BY k`,
   );
+  return attentionDocument(bounds, { unack: unack.by, changes: changes.by, milestones: milestones.by, exceptions: exceptions.by, backlog: backlog.by });
+}
+
+/** The attention counts of both dialects (ops/status-pg.ts computes the same on PostgreSQL), grouped, as the status document shows them. */
+export function attentionDocument(
+  bounds: AttentionBounds,
+  by: { unack: Record<string, number>; changes: Record<string, number>; milestones: Record<string, number>; exceptions: Record<string, number>; backlog: Record<string, number> },
+): Attention {
+  const own = Object.entries(bounds.byPartner ?? {});
+  const total = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a + b, 0);
   return {
     bounds: {
       ack_s: Math.round(bounds.ackMs / 1000),
@@ -96,12 +106,62 @@ export function attentionOf(db: StoreDb, bounds: AttentionBounds, now: number): 
         own.map(([code, b]) => [code, { ...(b.ackMs === undefined ? {} : { ack_s: Math.round(b.ackMs / 1000) }), ...(b.milestoneMs === undefined ? {} : { milestone_s: Math.round(b.milestoneMs / 1000) }) }]),
       ),
     },
-    po_unacknowledged: { total: unack.total, by_partner: unack.by },
-    ack_changes_pending: { total: changes.total, by_partner: changes.by },
-    shipments_without_milestone: { total: milestones.total, by_carrier: milestones.by },
-    exceptions_open: { total: exceptions.total, by_partner: exceptions.by },
-    backlog_by_carrier: backlog.by,
+    po_unacknowledged: { total: total(by.unack), by_partner: by.unack },
+    ack_changes_pending: { total: total(by.changes), by_partner: by.changes },
+    shipments_without_milestone: { total: total(by.milestones), by_carrier: by.milestones },
+    exceptions_open: { total: total(by.exceptions), by_partner: by.exceptions },
+    backlog_by_carrier: by.backlog,
   };
+}
+
+/**
+ * What the attention counts need of the inbound documents, which each replica keeps in its
+ * own SQLite file (not shared yet): read there, then matched with the shared events and
+ * deliveries on PostgreSQL (ops/status-pg.ts).
+ */
+export interface InboundFacts {
+  /** PO numbers with an acknowledgement received (decoded, not rejected). */
+  acknowledged: string[];
+  /** Tracking references with a milestone received (decoded, not rejected). */
+  tracked: string[];
+  /** The latest applied acknowledgement of each PO per partner, when it asks the buyer to accept changes. */
+  changes: { partner: string; ref: string; receivedAt: number }[];
+  /** Exceptions Odoo answered, per partner. */
+  exceptions: Record<string, number>;
+}
+
+/**
+ * The inbound facts of a replica's SQLite file, read again only once the file has changed
+ * (a write through this connection, `total_changes()`, or through another, `data_version`):
+ * the read scans every inbound document, and the shared store's summary asks every 2 s.
+ */
+export function inboundFactsReader(db: StoreDb): () => InboundFacts {
+  const version = db.$client.prepare(`SELECT total_changes() AS t, (SELECT data_version FROM pragma_data_version) AS v`);
+  let memo: { key: string; facts: InboundFacts } | null = null;
+  return () => {
+    const r = version.get() as { t: number; v: number };
+    const key = `${r.t}:${r.v}`;
+    if (memo?.key !== key) memo = { key, facts: inboundFactsOf(db) };
+    return memo.facts;
+  };
+}
+
+/** The inbound facts from a replica's SQLite file. */
+export function inboundFactsOf(db: StoreDb): InboundFacts {
+  const c = db.$client;
+  const refs = (type: string) =>
+    (c.prepare(`SELECT DISTINCT subject_ref AS r FROM inbound_documents WHERE type = ? AND subject_ref IS NOT NULL AND status NOT IN ('received', 'rejected')`).all(type) as { r: string }[]).map((x) => x.r);
+  const changes = c
+    .prepare(
+      `SELECT i.partner, i.subject_ref AS ref, i.received_at AS receivedAt FROM inbound_documents i
+        WHERE i.type = 'supplier.order_acknowledged' AND i.status = 'applied' AND i.subject_ref IS NOT NULL
+          AND json_extract(i.event, '$.data.status') IN (SELECT value FROM json_each(?))
+          AND i.id = (SELECT max(j.id) FROM inbound_documents j WHERE j.type = i.type AND j.partner = i.partner AND j.subject_ref = i.subject_ref AND j.status = 'applied')`,
+    )
+    .all(JSON.stringify(CHANGE_STATUSES)) as InboundFacts["changes"];
+  const exceptions: Record<string, number> = {};
+  for (const r of c.prepare(`SELECT partner AS k, count(*) AS n FROM inbound_documents WHERE status = 'exception' GROUP BY partner`).all() as { k: string; n: number }[]) exceptions[r.k] = r.n;
+  return { acknowledged: refs("supplier.order_acknowledged"), tracked: refs("carrier.tracking_updated"), changes, exceptions };
 }
 
 /** "FAST: acknowledge within 1 h; DHL: milestone within 2 h" (ages as `age` writes them), or "" when no partner has its own bounds. */

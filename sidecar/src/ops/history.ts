@@ -1,4 +1,4 @@
-import type { EventHistory } from "../delivery/index.ts";
+import type { Awaitable, EventHistory } from "../delivery/index.ts";
 import { scrubDeep } from "../lib/secrets.ts";
 import type { AuditLog } from "./audit.ts";
 
@@ -36,7 +36,8 @@ export interface DocumentHistoryView {
 
 /** Where histories are read from (the stores, wired by the composition root). */
 export interface HistorySource {
-  event(id: string): EventHistory | undefined;
+  /** The shared store's history when there is one (every replica's changes), else the SQLite file's. */
+  event(id: string): Awaitable<EventHistory | undefined>;
   document(id: number): DocumentHistorySource | undefined;
 }
 
@@ -48,8 +49,8 @@ const iso = (ms: number | null | undefined) => (ms === null || ms === undefined 
  * recorded in Odoo, repairs by reconciliation, and the pauses of its partners meanwhile (from
  * the audit trail). Scrubbed of every configured secret.
  */
-export function eventHistoryView(source: HistorySource, audit: AuditLog | undefined, id: string, secrets: readonly string[], now = Date.now()): EventHistoryView | undefined {
-  const h = source.event(id);
+export async function eventHistoryView(source: HistorySource, audit: AuditLog | undefined, id: string, secrets: readonly string[], now = Date.now()): Promise<EventHistoryView | undefined> {
+  const h = await source.event(id);
   if (!h) return undefined;
   const e = h.event;
   const entries: (HistoryEntry & { ms: number; order: number })[] = [

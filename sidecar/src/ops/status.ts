@@ -1,13 +1,13 @@
 import type { LaneStatus, PartnerPause } from "../delivery/index.ts";
-import type { StoreDb } from "../store/db.ts";
 import type { PartnerActivity } from "./activity.ts";
-import { attentionOf, type Attention, type AttentionBounds } from "./attention.ts";
+import type { Attention } from "./attention.ts";
 import { scrubDeep } from "../lib/secrets.ts";
 import type { ReconcileReport } from "../outbox/index.ts";
 
 /** What the status model is gathered from: all of it already in the sidecar. */
 export interface StatusSources {
-  db: StoreDb;
+  /** Counts, ages and attention from the store: the replica's SQLite file, or the shared PostgreSQL store (all replicas). */
+  store: StatusStore;
   /** Configured partners (outbound ones have a lane). */
   partners: readonly { code: string; name?: string | undefined; format: string; outbound: boolean }[];
   lanes(): Record<string, LaneStatus>;
@@ -16,7 +16,6 @@ export interface StatusSources {
   sidecar(): { started_at: number; claiming: string };
   odoo(): { claim_error: string | null; last_claim_at: number | null; report_error: string | null; inbound_error: string | null };
   inbound(): { documents: Record<string, number>; last_error: string | null; last_applied_at: string | null };
-  attentionBounds: AttentionBounds;
   /** The last reconciliation run, if any since the start. */
   reconcile?(): ReconcileReport | null;
   /** Configured secret values, scrubbed from the whole document. */
@@ -56,6 +55,8 @@ export interface StatusDocument {
   partners: PartnerStatus[];
   inbound: { waiting: number; quarantined: number; exceptions: number; by_status: Record<string, number>; last_error: string | null; last_applied_at: string | null };
   attention: Attention;
+  /** Where the counts above come from: this replica's SQLite file, or the shared PostgreSQL store (every replica), as of when it was last read. */
+  store: { kind: "sqlite" | "postgresql"; as_of: string | null; error: string | null };
   /** The last reconciliation of Odoo's outbox with the store (null before the first run). */
   reconcile: { ran_at: string; dry_run: boolean; actor: string; error: string | null; notes: string[]; left: number; kinds: Record<string, { found: number; repaired: number; left: number }> } | null;
 }
@@ -63,13 +64,42 @@ export interface StatusDocument {
 const iso = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
 const ageS = (ms: number | null, now: number) => (ms === null ? null : Math.max(0, Math.round((now - ms) / 1000)));
 
-interface PartnerRow {
+/** One partner's deliveries as the store counts them. */
+export interface PartnerSummary {
   partner: string;
   pending: number;
   delivered: number;
   dead: number;
+  /** created_at of the oldest pending delivery (epoch ms). */
   oldest: number | null;
   last_success: number | null;
+  /** The last error the store kept (a delivery still failing or dead), for after a restart. */
+  last_error_class: string | null;
+  last_error: string | null;
+}
+
+/** What the status model reads from the store. */
+export interface StoreSummary {
+  partners: PartnerSummary[];
+  reportPending: number;
+  attention: Attention;
+  /** When it was read (epoch ms; a shared store answers from a cache refreshed in the background), null: not read yet. */
+  asOf: number | null;
+  /** Why the last refresh failed (the figures are then as of `asOf`), null when it did not. */
+  error: string | null;
+}
+
+/**
+ * Where the status model's counts come from: one implementation per store dialect
+ * (ops/status-sqlite.ts: this replica's file, at each call; ops/status-pg.ts: every replica
+ * on the shared store, from a summary a few seconds old). Synchronous: status is read often.
+ */
+export interface StatusStore {
+  readonly kind: "sqlite" | "postgresql";
+  summary(now: number): StoreSummary;
+  /** Background refresh of a cached summary, started and stopped with the sidecar. */
+  start?(): void;
+  stop?(): void;
 }
 
 /**
@@ -78,27 +108,10 @@ interface PartnerRow {
  * in flight, rate in use, pause), the drain and reporter (Odoo), and the inbound side.
  */
 export function gatherStatus(s: StatusSources, now = Date.now()): StatusDocument {
-  const c = s.db.$client;
-  const rows = c
-    .prepare(
-      `SELECT partner, coalesce(sum(state = 'pending'), 0) AS pending, coalesce(sum(state = 'delivered'), 0) AS delivered, coalesce(sum(state = 'dead'), 0) AS dead,
-              min(CASE WHEN state = 'pending' THEN created_at END) AS oldest, max(delivered_at) AS last_success
-         FROM deliveries GROUP BY partner`,
-    )
-    .all() as PartnerRow[];
+  const summary = s.store.summary(now);
+  const rows = summary.partners;
   const byPartner = new Map(rows.map((r) => [r.partner, r]));
-  // The last error the store kept per partner (a delivery still failing or dead), for after a restart.
-  const storedErrors = new Map(
-    (
-      c
-        .prepare(
-          `SELECT partner, last_error_class AS cls, last_error AS msg FROM deliveries
-            WHERE id IN (SELECT max(id) FROM deliveries WHERE last_error_class IS NOT NULL AND state <> 'delivered' GROUP BY partner)`,
-        )
-        .all() as { partner: string; cls: string; msg: string | null }[]
-    ).map((r) => [r.partner, r]),
-  );
-  const reportPending = (c.prepare(`SELECT count(*) AS n FROM events WHERE report_pending = 1`).get() as { n: number }).n;
+  const reportPending = summary.reportPending;
   const lanes = s.lanes();
   const codes = [...new Set([...s.partners.map((p) => p.code), ...rows.map((r) => r.partner)])];
   const partners = codes.map((code): PartnerStatus => {
@@ -106,10 +119,9 @@ export function gatherStatus(s: StatusSources, now = Date.now()): StatusDocument
     const lane = lanes[code];
     const r = byPartner.get(code);
     const a = s.activity.get(code);
-    const stored = storedErrors.get(code);
     const pause = s.pause(code);
-    const lastErrorClass = a?.lastErrorClass ?? stored?.cls ?? null;
-    const lastError = a?.lastError ?? stored?.msg ?? null;
+    const lastErrorClass = a?.lastErrorClass ?? r?.last_error_class ?? null;
+    const lastError = a?.lastError ?? r?.last_error ?? null;
     const oldest = r?.oldest ?? null;
     const lastSuccess = Math.max(a?.lastSuccessAt ?? 0, r?.last_success ?? 0) || null;
     const failing = a?.lastErrorAt != null && (a.lastSuccessAt ?? 0) < a.lastErrorAt;
@@ -179,7 +191,8 @@ export function gatherStatus(s: StatusSources, now = Date.now()): StatusDocument
       last_error: inbound.last_error,
       last_applied_at: inbound.last_applied_at,
     },
-    attention: attentionOf(s.db, s.attentionBounds, now),
+    attention: summary.attention,
+    store: { kind: s.store.kind, as_of: iso(summary.asOf), error: summary.error },
     reconcile,
   };
   return scrubDeep(doc, s.secrets);

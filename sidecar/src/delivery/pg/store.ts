@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import type { CanonicalEvent, ClaimedEvent } from "../../contracts/events.ts";
 import type { DeadLetters, DeliveryPort } from "../port.ts";
-import { ODOO_ACTOR, SIDECAR_ACTOR, subjectKeyOf, type AttemptRecord, type DeadLetterFilter, type DeliveryTransition, type DueDelivery, type IngestOutcome, type PendingReport } from "../store.ts";
+import { ODOO_ACTOR, SIDECAR_ACTOR, subjectKeyOf, type AttemptRecord, type DeadLetterFilter, type DeliveryTransition, type DueDelivery, type EventHistory, type IngestOutcome, type PendingReport } from "../store.ts";
 import type { DeliveryRow } from "../../store/schema.ts";
 import type { Pg } from "../../store/pg/db.ts";
 
@@ -362,6 +362,28 @@ export class PgDeliveryStore implements DeliveryPort, DeadLetters {
         return finalized;
       }),
     );
+  }
+
+  /**
+   * An event's history as DeliveryStore.history gives it: the row, its deliveries and their
+   * state changes oldest first, whichever replica made them. One snapshot, so the deliveries
+   * and the changes agree.
+   */
+  async history(eventId: string): Promise<EventHistory | undefined> {
+    return this.sql.begin("ISOLATION LEVEL REPEATABLE READ READ ONLY", async (tx) => {
+      const [e] = await tx<(Omit<EventHistory["event"], "reportPending"> & { reportPending: number })[]>`
+        SELECT id, outbox_id AS "outboxId", type, subject_key AS "subjectKey", sequence, received_at AS "receivedAt", final_state AS "finalState", final_error AS "finalError",
+               report_pending AS "reportPending", reported_at AS "reportedAt"
+          FROM events WHERE id = ${eventId}`;
+      if (!e) return undefined;
+      const deliveries = await tx<EventHistory["deliveries"]>`
+        SELECT id, partner, state, attempts, next_attempt_at AS "nextAttemptAt", last_error AS "lastError", delivered_at AS "deliveredAt"
+          FROM deliveries WHERE event_id = ${eventId} ORDER BY id`;
+      const transitions = await tx<DeliveryTransition[]>`
+        SELECT id, at, event_id AS "eventId", delivery_id AS "deliveryId", partner, from_state AS "fromState", to_state AS "toState", cause, actor, attempts, next_attempt_at AS "nextAttemptAt"
+          FROM delivery_transitions WHERE event_id = ${eventId} ORDER BY id LIMIT 5000`;
+      return { event: { ...e, reportPending: e.reportPending === 1 }, deliveries: [...deliveries], transitions: [...transitions] };
+    });
   }
 
   /** Dead deliveries, newest first, with the reason kept (as DeliveryStore.listDead). */
