@@ -42,18 +42,13 @@ const CHANGE_STATUSES = ["changed", "partially_accepted", "backordered"];
 export function attentionOf(db: StoreDb, bounds: AttentionBounds, now: number): Attention {
   const c = db.$client;
   // Per-partner bounds as one JSON parameter (partner code -> ms), joined with json_each.
-  const own = Object.entries(bounds.byPartner ?? {});
-  const ackBounds = JSON.stringify(Object.fromEntries(own.flatMap(([code, b]) => (b.ackMs === undefined ? [] : [[code, b.ackMs]]))));
-  const milestoneBounds = JSON.stringify(Object.fromEntries(own.flatMap(([code, b]) => (b.milestoneMs === undefined ? [] : [[code, b.milestoneMs]]))));
+  const own = ownBoundsOf(bounds);
+  const ackBounds = JSON.stringify(Object.fromEntries(own.ack.map((b) => [b.code, b.ms])));
+  const milestoneBounds = JSON.stringify(Object.fromEntries(own.milestone.map((b) => [b.code, b.ms])));
   const grouped = (sql: string, params: Record<string, unknown> = {}) => {
-    const rows = c.prepare(sql).all(params) as { k: string | null; n: number }[];
     const by: Record<string, number> = {};
-    let total = 0;
-    for (const r of rows) {
-      by[r.k ?? "(none)"] = r.n;
-      total += r.n;
-    }
-    return { total, by };
+    for (const r of c.prepare(sql).all(params) as { k: string | null; n: number }[]) by[r.k ?? "(none)"] = r.n;
+    return by;
   };
   const unack = grouped(
     `SELECT d.partner AS k, count(*) AS n FROM deliveries d JOIN events e ON e.id = d.event_id
@@ -68,10 +63,11 @@ export function attentionOf(db: StoreDb, bounds: AttentionBounds, now: number): 
   const changes = grouped(
     `SELECT i.partner AS k, count(*) AS n FROM inbound_documents i
       WHERE i.type = 'supplier.order_acknowledged' AND i.status = 'applied'
-        AND json_extract(i.event, '$.data.status') IN (${CHANGE_STATUSES.map((s) => `'${s}'`).join(", ")})
+        AND json_extract(i.event, '$.data.status') IN (SELECT value FROM json_each(@changeStatuses))
         AND i.id = (SELECT max(j.id) FROM inbound_documents j WHERE j.type = i.type AND j.partner = i.partner AND j.subject_ref = i.subject_ref AND j.status = 'applied')
         AND NOT EXISTS (SELECT 1 FROM events e WHERE e.type = 'purchase_order.changed' AND e.received_at > i.received_at AND json_extract(e.payload, '$.subject.ref') = i.subject_ref)
       GROUP BY i.partner`,
+    { changeStatuses: JSON.stringify(CHANGE_STATUSES) },
   );
   const milestones = grouped(
     `SELECT coalesce(e.routing_code, json_extract(e.payload, '$.data.carrier.partner_code')) AS k, count(*) AS n FROM events e
@@ -88,7 +84,16 @@ export function attentionOf(db: StoreDb, bounds: AttentionBounds, now: number): 
     `SELECT coalesce(e.routing_code, d.partner) AS k, count(*) AS n FROM deliveries d JOIN events e ON e.id = d.event_id
       WHERE d.state = 'pending' AND e.type LIKE 'shipment.%' GROUP BY k`,
   );
-  return attentionDocument(bounds, { unack: unack.by, changes: changes.by, milestones: milestones.by, exceptions: exceptions.by, backlog: backlog.by });
+  return attentionDocument(bounds, { unack, changes, milestones, exceptions, backlog });
+}
+
+/** The partners that have their own bounds, one list per bound (both dialects' queries take them as a parameter). */
+export function ownBoundsOf(bounds: AttentionBounds): { ack: { code: string; ms: number }[]; milestone: { code: string; ms: number }[] } {
+  const own = Object.entries(bounds.byPartner ?? {});
+  return {
+    ack: own.flatMap(([code, b]) => (b.ackMs === undefined ? [] : [{ code, ms: b.ackMs }])),
+    milestone: own.flatMap(([code, b]) => (b.milestoneMs === undefined ? [] : [{ code, ms: b.milestoneMs }])),
+  };
 }
 
 /** The attention counts of both dialects (ops/status-pg.ts computes the same on PostgreSQL), grouped, as the status document shows them. */

@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import type { Pg } from "../store/pg/db.ts";
-import { attentionDocument, type AttentionBounds, type InboundFacts } from "./attention.ts";
+import { attentionDocument, ownBoundsOf, type AttentionBounds, type InboundFacts } from "./attention.ts";
 import type { PartnerSummary, StatusStore, StoreSummary } from "./status.ts";
 
 export interface PgStatusStoreOptions {
@@ -101,9 +101,7 @@ export class PgStatusStore implements StatusStore {
   private async read(now: number): Promise<StoreSummary> {
     const sql = this.sql;
     const facts = this.inbound();
-    const own = Object.entries(this.bounds.byPartner ?? {});
-    const ackBounds = own.flatMap(([code, b]) => (b.ackMs === undefined ? [] : [{ code, ms: b.ackMs }]));
-    const milestoneBounds = own.flatMap(([code, b]) => (b.milestoneMs === undefined ? [] : [{ code, ms: b.milestoneMs }]));
+    const { ack: ackBounds, milestone: milestoneBounds } = ownBoundsOf(this.bounds);
     // One snapshot for every count: they add up with each other.
     return sql.begin("ISOLATION LEVEL REPEATABLE READ READ ONLY", async (tx) => {
       const partners = await tx<(Omit<PartnerSummary, "last_error_class" | "last_error"> & { cls: string | null; msg: string | null })[]>`
