@@ -17,14 +17,8 @@ import { createLogger } from "../../sidecar/src/lib/logger.ts";
 import { OdooClient } from "../../sidecar/src/odoo/client.ts";
 import { Sidecar } from "../../sidecar/src/service.ts";
 import { PartnerReceiver } from "../simulator/partner.ts";
-import { run } from "./run.ts";
+import { PARTNER_SECRET, required, run } from "./run.ts";
 
-const SECRET = "whsec_cmVhbC1vZG9vLWUyZS1zZWNyZXQtMDEyMzQ1Njc4OQ==";
-const required = (name: string) => {
-  const v = process.env[name];
-  if (!v) throw new Error(`${name} is not set`);
-  return v;
-};
 
 async function main(): Promise<number> {
   const url = required("ODOO_URL");
@@ -34,11 +28,11 @@ async function main(): Promise<number> {
   const version = await admin.version();
   console.log(`odoo ${version.server_version} at ${url}, database ${db}`);
 
-  const partner = new PartnerReceiver([SECRET]);
+  const partner = new PartnerReceiver([PARTNER_SECRET]);
   await partner.start();
   const dir = mkdtempSync(join(tmpdir(), "odc-real-"));
   const env = loadEnv({ ...process.env, ODC_PARTNERS_FILE: "(inline)", ODC_DB_PATH: join(dir, "store.sqlite"), ODC_PORT: required("SIDECAR_PORT"), ODC_NUDGE_SECRET: required("NUDGE_SECRET"), ODC_LOG_LEVEL: process.env.ODC_LOG_LEVEL ?? "warn" });
-  const partners = parsePartners({ partners: [{ code: "E2E-SUPPLIER", endpoint: `${partner.url}/hooks`, signing_secrets: ["env:S"], subscriptions: { event_types: ["purchase_order.confirmed"] } }] }, { S: SECRET });
+  const partners = parsePartners({ partners: [{ code: "E2E-SUPPLIER", endpoint: `${partner.url}/hooks`, signing_secrets: ["env:S"], subscriptions: { event_types: ["purchase_order.confirmed"] } }] }, { S: PARTNER_SECRET });
   const sidecar = new Sidecar({ env, partners, log: createLogger(env.ODC_LOG_LEVEL) });
   await sidecar.start();
 

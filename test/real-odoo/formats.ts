@@ -17,13 +17,8 @@ import { createLogger } from "../../sidecar/src/lib/logger.ts";
 import { OdooClient } from "../../sidecar/src/odoo/client.ts";
 import { Sidecar } from "../../sidecar/src/service.ts";
 import { CxmlSupplier, EasypostSimulator } from "../simulator/suppliers.ts";
-import { run } from "./run.ts";
+import { required, run } from "./run.ts";
 
-const required = (name: string) => {
-  const v = process.env[name];
-  if (!v) throw new Error(`${name} is not set`);
-  return v;
-};
 const SECRETS = { CXML_SECRET: "real-odoo-cxml-shared-secret", EASYPOST_KEY: "EZAKreal0123456789" };
 const CXML = { from: { domain: "NetworkID", identity: "AN01000000001" }, to: { domain: "DUNS", identity: "831234567" } };
 

@@ -18,16 +18,11 @@ import { OdooClient } from "../../sidecar/src/odoo/client.ts";
 import { Sidecar } from "../../sidecar/src/service.ts";
 import type { InboundListRow } from "../../sidecar/src/inbound/store.ts";
 import { cxmlConfirmation, cxmlShipNotice, easypostTracking, signed } from "../inbound/support.ts";
-import { run } from "./run.ts";
+import { required, run } from "./run.ts";
 
 const WOOD_SECRET = "real-odoo-wood-secret";
 const EASYPOST_SECRET = "real-odoo-easypost-secret";
 const ADMIN_TOKEN = "real-odoo-admin-token-0123456789";
-const required = (name: string) => {
-  const v = process.env[name];
-  if (!v) throw new Error(`${name} is not set`);
-  return v;
-};
 
 let failures = 0;
 function check(name: string, ok: boolean, detail: unknown = ""): void {

@@ -27,14 +27,8 @@ import { OdooClient } from "../../sidecar/src/odoo/client.ts";
 import { Sidecar } from "../../sidecar/src/service.ts";
 import { PartnerReceiver, type ReceivedEvent } from "../simulator/partner.ts";
 import { logistics } from "./logistics.ts";
-import { run } from "./run.ts";
+import { PARTNER_SECRET, required, run } from "./run.ts";
 
-const SECRET = "whsec_cmVhbC1vZG9vLWUyZS1zZWNyZXQtMDEyMzQ1Njc4OQ==";
-const required = (name: string) => {
-  const v = process.env[name];
-  if (!v) throw new Error(`${name} is not set`);
-  return v;
-};
 type Canonical = { id: string; type: string; sequence: number; subject: { model: string; id: number; ref: string }; data: Record<string, unknown> };
 
 async function main(): Promise<number> {
@@ -47,8 +41,8 @@ async function main(): Promise<number> {
   const carrierCode = `LIFE-CAR-${tag}`;
 
   // Two receivers, so that an event sent to the wrong partner shows.
-  const supplier = new PartnerReceiver([SECRET]);
-  const carrier = new PartnerReceiver([SECRET]);
+  const supplier = new PartnerReceiver([PARTNER_SECRET]);
+  const carrier = new PartnerReceiver([PARTNER_SECRET]);
   await supplier.start();
   await carrier.start();
   const dir = mkdtempSync(join(tmpdir(), "odc-life-"));
@@ -60,7 +54,7 @@ async function main(): Promise<number> {
         { code: carrierCode, endpoint: `${carrier.url}/shipments`, signing_secrets: ["env:S"], subscriptions: { event_types: ["shipment.ready", "shipment.dispatched", "shipment.cancelled"] } },
       ],
     },
-    { S: SECRET },
+    { S: PARTNER_SECRET },
   );
   const sidecar = new Sidecar({ env, partners, log: createLogger(env.ODC_LOG_LEVEL) });
   await sidecar.start();

@@ -25,16 +25,10 @@ import { OdooClient } from "../../sidecar/src/odoo/client.ts";
 import { MISMATCH_KINDS, type ReconcileReport } from "../../sidecar/src/outbox/reconcile.ts";
 import { Sidecar } from "../../sidecar/src/service.ts";
 import { PartnerReceiver } from "../simulator/partner.ts";
-import { run } from "./run.ts";
+import { PARTNER_SECRET, required, run } from "./run.ts";
 
-const SECRET = "whsec_cmVhbC1vZG9vLWUyZS1zZWNyZXQtMDEyMzQ1Njc4OQ==";
 const SIDECAR_URL_PARAM = "distribution_connector.sidecar_url";
 const OUTBOX_KINDS = MISMATCH_KINDS.filter((k) => k !== "inbound_stuck");
-const required = (name: string) => {
-  const v = process.env[name];
-  if (!v) throw new Error(`${name} is not set`);
-  return v;
-};
 const odooTime = (ms: number) => new Date(ms).toISOString().slice(0, 19).replace("T", " ");
 type Row = { id: number; event_uuid: string; state: string; lease_consumer: string | false; last_error: string | false };
 
@@ -46,12 +40,12 @@ async function main(): Promise<number> {
   const tag = Date.now().toString(36).toUpperCase();
   const code = `RECON-SUP-${tag}`;
 
-  const partner = new PartnerReceiver([SECRET]);
+  const partner = new PartnerReceiver([PARTNER_SECRET]);
   await partner.start();
   const dir = mkdtempSync(join(tmpdir(), "odc-recon-"));
   const dbPath = join(dir, "store.sqlite");
   const env = loadEnv({ ...process.env, ODC_PARTNERS_FILE: "(inline)", ODC_DB_PATH: dbPath, ODC_PORT: required("SIDECAR_PORT"), ODC_NUDGE_SECRET: required("NUDGE_SECRET"), ODC_LOG_LEVEL: process.env.ODC_LOG_LEVEL ?? "warn", ODC_RECONCILE_INTERVAL_MS: "0", ODC_POLL_INTERVAL_MS: "600000" });
-  const partners = parsePartners({ partners: [{ code, endpoint: `${partner.url}/hooks`, signing_secrets: ["env:S"], subscriptions: { event_types: ["purchase_order.confirmed"] } }] }, { S: SECRET });
+  const partners = parsePartners({ partners: [{ code, endpoint: `${partner.url}/hooks`, signing_secrets: ["env:S"], subscriptions: { event_types: ["purchase_order.confirmed"] } }] }, { S: PARTNER_SECRET });
   const sidecar = new Sidecar({ env, partners, log: createLogger(env.ODC_LOG_LEVEL) });
   await sidecar.start();
   const me = JSON.parse(readFileSync(`${dbPath}.consumer.json`, "utf8")) as { consumer: string; generation: number };

@@ -8,3 +8,13 @@ export function run(main: () => Promise<number>): void {
     },
   );
 }
+
+/** An environment variable the script cannot run without (odoo-serve.sh exports them). */
+export function required(name: string): string {
+  const v = process.env[name];
+  if (!v) throw new Error(`${name} is not set`);
+  return v;
+}
+
+/** The Standard Webhooks secret of the scripts' loopback partners. */
+export const PARTNER_SECRET = "whsec_cmVhbC1vZG9vLWUyZS1zZWNyZXQtMDEyMzQ1Njc4OQ==";

@@ -23,14 +23,8 @@ import { OdooClient } from "../../sidecar/src/odoo/client.ts";
 import { Sidecar } from "../../sidecar/src/service.ts";
 import { PartnerReceiver } from "../simulator/partner.ts";
 import { logistics } from "./logistics.ts";
-import { run } from "./run.ts";
+import { PARTNER_SECRET, required, run } from "./run.ts";
 
-const SECRET = "whsec_cmVhbC1vZG9vLWUyZS1zZWNyZXQtMDEyMzQ1Njc4OQ==";
-const required = (name: string) => {
-  const v = process.env[name];
-  if (!v) throw new Error(`${name} is not set`);
-  return v;
-};
 
 async function main(): Promise<number> {
   const url = required("ODOO_URL");
@@ -42,7 +36,7 @@ async function main(): Promise<number> {
   const supplierCode = `LOAD-SUP-${run}`;
   const carrierCode = `LOAD-CAR-${run}`;
 
-  const partner = new PartnerReceiver([SECRET]);
+  const partner = new PartnerReceiver([PARTNER_SECRET]);
   await partner.start();
   const dir = mkdtempSync(join(tmpdir(), "odc-staff-"));
   const env = loadEnv({ ...process.env, ODC_PARTNERS_FILE: "(inline)", ODC_DB_PATH: join(dir, "store.sqlite"), ODC_PORT: required("SIDECAR_PORT"), ODC_NUDGE_SECRET: required("NUDGE_SECRET"), ODC_LOG_LEVEL: process.env.ODC_LOG_LEVEL ?? "warn", ODC_POLL_INTERVAL_MS: "1000" });
@@ -53,7 +47,7 @@ async function main(): Promise<number> {
         { code: carrierCode, endpoint: `${partner.url}/carrier`, signing_secrets: ["env:S"], subscriptions: { event_types: ["shipment.ready", "shipment.dispatched"] } },
       ],
     },
-    { S: SECRET },
+    { S: PARTNER_SECRET },
   );
   const sidecar = new Sidecar({ env, partners, log: createLogger(env.ODC_LOG_LEVEL) });
   // STAFF_SIDECAR_DOWN=1: staff work while no sidecar listens (every commit's nudge fails), and
