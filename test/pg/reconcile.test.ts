@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { Logger } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { loadEnv } from "../../sidecar/src/config/env.ts";
 import { parsePartners } from "../../sidecar/src/config/partners.ts";
@@ -10,7 +11,7 @@ import { DeliveryStore } from "../../sidecar/src/delivery/index.ts";
 import { RECONCILE_LOCK, type PgDeliveryStore } from "../../sidecar/src/delivery/pg/store.ts";
 import { createLogger } from "../../sidecar/src/lib/logger.ts";
 import type { AuditEntry } from "../../sidecar/src/ops/audit.ts";
-import type { EventHistoryView } from "../../sidecar/src/ops/history.ts";
+import { HistoryRetention, type EventHistoryView } from "../../sidecar/src/ops/history.ts";
 import type { ReconcileReport } from "../../sidecar/src/outbox/index.ts";
 import { openSidecar, type Sidecar } from "../../sidecar/src/service.ts";
 import { openStore } from "../../sidecar/src/store/db.ts";
@@ -424,5 +425,27 @@ describe.skipIf(!user)("pruning the history on the shared store", () => {
     expect(last.filter((t) => t.startsWith(invalid.event.id))).toHaveLength(2);
     expect(await pg.pruneTransitions(before)).toBe(0);
     lite.db.$client.close();
+  });
+});
+
+describe("HistoryRetention with a store that answers later or fails", () => {
+  it("adds up every store's prune, sync and async, and logs one that fails without stopping the others", async () => {
+    const warned: unknown[] = [];
+    const log = { warn: (o: unknown) => void warned.push(o) } as unknown as Logger;
+    const seen: number[] = [];
+    const retention = new HistoryRetention(
+      [
+        (before) => (seen.push(before), 3),
+        async () => {
+          throw new Error("connection refused");
+        },
+        async (before) => (seen.push(before), 2),
+      ],
+      10 * DAY,
+      log,
+    );
+    expect(await retention.pruneNow(100 * DAY)).toBe(5);
+    expect(seen).toEqual([90 * DAY, 90 * DAY]);
+    expect(warned).toHaveLength(1);
   });
 });

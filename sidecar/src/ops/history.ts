@@ -1,6 +1,6 @@
+import type { Logger } from "pino";
 import type { Awaitable, EventHistory } from "../delivery/index.ts";
 import { scrubDeep } from "../lib/secrets.ts";
-import type { Logger } from "pino";
 import type { AuditTrail } from "./audit.ts";
 
 /** One state change as the admin API and `odc history` show it. */
@@ -114,7 +114,7 @@ export type PruneHistory = (before: number) => Awaitable<number>;
 /** Keeps the state changes `retentionMs` (pruned at start, then hourly); dead letters' and quarantined documents' until resolved. */
 export class HistoryRetention {
   private timer: NodeJS.Timeout | null = null;
-  private running: Promise<number> | null = null;
+  private previous: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly prune: readonly PruneHistory[],
@@ -124,10 +124,10 @@ export class HistoryRetention {
 
   /**
    * Prunes every store, one after the other; one that fails (the shared store unreachable) is
-   * logged and does not keep the others from pruning. A call while one runs joins it.
+   * logged and does not keep the others from pruning. A call while one runs starts after it.
    */
   pruneNow(now = Date.now()): Promise<number> {
-    this.running ??= (async () => {
+    const run = this.previous.then(async () => {
       let total = 0;
       for (const p of this.prune) {
         try {
@@ -137,8 +137,9 @@ export class HistoryRetention {
         }
       }
       return total;
-    })().finally(() => (this.running = null));
-    return this.running;
+    });
+    this.previous = run;
+    return run;
   }
 
   start(): void {
