@@ -120,7 +120,8 @@ export class DeliveryStore implements ReconcileStore {
       ),
       // The history: one row per state change, in the transaction that makes it.
       transition: c.prepare(
-        `INSERT INTO delivery_transitions (at, event_id, delivery_id, partner, from_state, to_state, cause, actor, attempts, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO delivery_transitions (at, event_id, delivery_id, partner, from_state, to_state, cause, actor, attempts, next_attempt_at, outbox_id)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT outbox_id FROM events WHERE id = ?))`,
       ),
       clearFinal: c.prepare(`UPDATE events SET final_state = NULL, final_error = NULL, final_partner = NULL, report_pending = 0 WHERE id = ?`),
       setFinal: c.prepare(`UPDATE events SET final_state = ?, final_error = ?, final_partner = ?, report_pending = 1 WHERE id = ?`),
@@ -188,13 +189,13 @@ export class DeliveryStore implements ReconcileStore {
             outcome.replayed++;
             for (const partner of partners) {
               const reopened = st.reopenDelivery.get(event.id, partner, subjectKey, event.sequence, now, now) as { id: number };
-              st.transition.run(now, event.id, reopened.id, partner, null, "pending", "staff pressed Retry in Odoo: delivered again", ODOO_ACTOR, 0, now);
+              st.transition.run(now, event.id, reopened.id, partner, null, "pending", "staff pressed Retry in Odoo: delivered again", ODOO_ACTOR, 0, now, event.id);
             }
             if (none) st.setFinal.run("delivered", null, null, event.id);
             else st.clearFinal.run(event.id);
           } else {
             outcome.duplicates++;
-            if (st.reReport.run(event.id).changes > 0) st.transition.run(now, event.id, null, null, null, "report_pending", "claimed again (its lease ran out): its result goes to Odoo again", SIDECAR_ACTOR, null, null);
+            if (st.reReport.run(event.id).changes > 0) st.transition.run(now, event.id, null, null, null, "report_pending", "claimed again (its lease ran out): its result goes to Odoo again", SIDECAR_ACTOR, null, null, event.id);
           }
           continue;
         }
@@ -228,7 +229,7 @@ export class DeliveryStore implements ReconcileStore {
           })
           .onConflictDoUpdate({ target: events.id, set: { finalState: "dead", finalError: reason.slice(0, 2000), reportPending: 1 } })
           .run();
-        this.statements.transition.run(now, e.id, null, null, null, "dead", causeOf(reason), SIDECAR_ACTOR, null, null);
+        this.statements.transition.run(now, e.id, null, null, null, "dead", causeOf(reason), SIDECAR_ACTOR, null, null, e.id);
       }
     });
   }
@@ -291,12 +292,12 @@ export class DeliveryStore implements ReconcileStore {
         let row: { event_id: string; partner: string; attempts: number; next_attempt_at?: number } | undefined;
         if (o.ok) {
           row = st.delivered.get({ status: o.status, at: o.at, id: o.id, tries: o.tries ?? 1 }) as typeof row;
-          if (row) st.transition.run(o.at, row.event_id, o.id, row.partner, "pending", "delivered", `HTTP ${o.status}`, SIDECAR_ACTOR, row.attempts, null);
+          if (row) st.transition.run(o.at, row.event_id, o.id, row.partner, "pending", "delivered", `HTTP ${o.status}`, SIDECAR_ACTOR, row.attempts, null, row.event_id);
         } else {
           const dead = o.nextAttemptAt === null;
           const message = o.message.slice(0, 2000);
           row = st.failed.get({ state: dead ? "dead" : "pending", next: o.nextAttemptAt, errorClass: o.errorClass, message, status: o.status ?? null, id: o.id, tries: o.tries ?? 1 }) as typeof row;
-          if (row) st.transition.run(now, row.event_id, o.id, row.partner, "pending", dead ? "dead" : "pending", causeOf(`${o.errorClass}: ${message}`), SIDECAR_ACTOR, row.attempts, dead ? null : (row.next_attempt_at ?? null));
+          if (row) st.transition.run(now, row.event_id, o.id, row.partner, "pending", dead ? "dead" : "pending", causeOf(`${o.errorClass}: ${message}`), SIDECAR_ACTOR, row.attempts, dead ? null : (row.next_attempt_at ?? null), row.event_id);
           if (!dead) {
             if (row && st.setInterimFailed.run(message, row.partner, row.event_id).changes > 0) finalized++;
             continue;
@@ -331,13 +332,13 @@ export class DeliveryStore implements ReconcileStore {
   markReported(reported: readonly { id: string; state: string }[], now = Date.now(), actor = SIDECAR_ACTOR, cause = "recorded in Odoo"): void {
     const st = this.statements;
     this.db.$client.transaction(() => {
-      for (const r of reported) if (st.markReported.run(now, r.id, r.state).changes > 0) st.transition.run(now, r.id, null, null, "report_pending", r.state, cause, actor, null, null);
+      for (const r of reported) if (st.markReported.run(now, r.id, r.state).changes > 0) st.transition.run(now, r.id, null, null, "report_pending", r.state, cause, actor, null, null, r.id);
     })();
   }
 
   /** An event-level change with no state of the store behind it (a repair in Odoo by reconciliation). */
   noteEvent(eventId: string, toState: string, cause: string, actor: string, now = Date.now()): void {
-    this.statements.transition.run(now, eventId, null, null, null, toState, causeOf(cause), actor, null, null);
+    this.statements.transition.run(now, eventId, null, null, null, toState, causeOf(cause), actor, null, null, eventId);
   }
 
   /** The results to record in Odoo for these events, whatever their report flag (reconciliation re-records them). */
@@ -386,9 +387,10 @@ export class DeliveryStore implements ReconcileStore {
     const transitions = c
       .prepare(
         `SELECT id, at, event_id AS eventId, delivery_id AS deliveryId, partner, from_state AS fromState, to_state AS toState, cause, actor, attempts, next_attempt_at AS nextAttemptAt
-           FROM delivery_transitions WHERE event_id = ? ORDER BY id LIMIT 5000`,
+           FROM (SELECT * FROM delivery_transitions WHERE outbox_id = ? UNION ALL SELECT * FROM delivery_transitions WHERE outbox_id IS NULL AND event_id = ?)
+          WHERE event_id = ? ORDER BY id LIMIT 5000`,
       )
-      .all(eventId) as DeliveryTransition[];
+      .all(e.outboxId, eventId, eventId) as DeliveryTransition[];
     return {
       event: { id: e.id, outboxId: e.outboxId, type: e.type, subjectKey: e.subjectKey, sequence: e.sequence, receivedAt: e.receivedAt, finalState: e.finalState, finalError: e.finalError, reportPending: e.reportPending === 1, reportedAt: e.reportedAt },
       deliveries: deliveriesOf,
@@ -446,7 +448,7 @@ export class DeliveryStore implements ReconcileStore {
         .where(and(...deadConditions(filter)))
         .returning({ id: deliveries.id, eventId: deliveries.eventId, partner: deliveries.partner })
         .all();
-      for (const r of reopened) this.statements.transition.run(now, r.eventId, r.id, r.partner, "dead", "pending", "dead letter replayed", actor, 0, now);
+      for (const r of reopened) this.statements.transition.run(now, r.eventId, r.id, r.partner, "dead", "pending", "dead letter replayed", actor, 0, now, r.eventId);
       const ids = [...new Set(reopened.map((r) => r.eventId))];
       for (let i = 0; i < ids.length; i += 500) {
         tx.update(events).set({ finalState: null, finalError: null, reportPending: 0 }).where(inArray(events.id, ids.slice(i, i + 500))).run();
