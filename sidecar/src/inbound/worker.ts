@@ -158,7 +158,10 @@ export class ApplyWorker {
   /** Sleeps until the earliest pending document is due (a new document or a finished call wakes it sooner). */
   private async armTimer(): Promise<void> {
     const next = await this.store.nextDueAt();
-    if (next === null || this.stopped) return;
+    if (this.stopped) return;
+    // Nothing waits: a shared store is still looked at now and then (another replica may
+    // store documents and die before it applies them); a private one is woken by its door.
+    if (next === null) return this.store.pollFloorMs ? this.armRetry(this.store.pollFloorMs * 4) : undefined;
     // Due work whose subjects are in a call: that call's end wakes the worker.
     if (next <= Date.now() && this.running > 0) return;
     const at = Math.max(next, Date.now() + (this.store.pollFloorMs ?? 5));
