@@ -229,7 +229,9 @@ describe.skipIf(!user)(`replicas: ${REPLICAS} sidecars on PostgreSQL drain ${EVE
         await sleep(Math.floor(random() * 1_000));
         running[victim] = await spawnReplica(victim);
       }
+      const killsDoneS = Math.round((Date.now() - started) / 1000);
       await acknowledging;
+      const acksDoneS = Math.round((Date.now() - started) / 1000);
       for (;;) {
         if (Date.now() > deadline) throw new Error("run timed out in the final drain");
         const p = await sim.get<Progress>("/control/progress");
@@ -257,7 +259,7 @@ describe.skipIf(!user)(`replicas: ${REPLICAS} sidecars on PostgreSQL drain ${EVE
           `${w.requests} requests, ${w.duplicates} duplicate deliveries (${w.duplicatedIds} events), ${w.orderViolations} order violations, ` +
           `max ${w.max_in_window} in a ${w.window_ms} ms window (limit ${RATE.requests}), max ${w.max_in_flight} in flight (limit ${CONCURRENCY}), ` +
           `${state.calls.claim_batch ?? 0} claims, ${state.calls.record_results ?? 0} record calls, Odoo max ${state.odoo.max_in_flight} calls in flight (limit ${REPLICAS * ODOO_CONCURRENCY}), ` +
-          `${posted.length} acknowledgements (${posted.filter((p) => p.twice).length} posted twice at once) in ${inbound.calls} apply_events calls, ${inbound.repeats} sent again, outcomes ${JSON.stringify(inbound.outcomes)}, ${Math.round((Date.now() - started) / 1000)} s`,
+          `${posted.length} acknowledgements (${posted.filter((p) => p.twice).length} posted twice at once) in ${inbound.calls} apply_events calls, ${inbound.repeats} sent again, outcomes ${JSON.stringify(inbound.outcomes)}, kills done at ${killsDoneS} s, acknowledgements at ${acksDoneS} s, ${Math.round((Date.now() - started) / 1000)} s`,
       );
     } catch (err) {
       failure = err;
