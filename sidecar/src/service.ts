@@ -7,7 +7,7 @@ import { Dispatcher, type DeliveryObserver, type DeliveryPort, adminRoutes, Deli
 import { loadContracts } from "./contracts/validate.ts";
 import { createApp } from "./http/app.ts";
 import { serveApp } from "./http/server.ts";
-import { Inbound, PgInboundStore, type ApplyObserver, type StuckInbound } from "./inbound/index.ts";
+import { Inbound, PgInboundStore, type ApplyObserver } from "./inbound/index.ts";
 import { OdooClient } from "./odoo/client.ts";
 import { OdooOutbox, type OutboxResult } from "./odoo/outbox.ts";
 import { ConsumerIdentity, OutboxDrain, type DrainObserver, Reconciler, ResultReporter, nudgeRoutes } from "./outbox/index.ts";
@@ -24,10 +24,9 @@ import { pgInboundFactsReader, type AttentionBounds } from "./ops/attention.ts";
 import { ReadinessProbe } from "./ops/readiness.ts";
 import { statusPageRoutes } from "./ops/page.ts";
 import { registerStatusGauges } from "./ops/status-metrics.ts";
-import { AuditLog } from "./ops/audit.ts";
+import { AuditLog, PgAuditLog, type AuditTrail } from "./ops/audit.ts";
 import { HistoryRetention } from "./ops/history.ts";
 import { closeStore, openStore, type StoreDb } from "./store/db.ts";
-import { HttpError } from "./http/errors.ts";
 import { openShared, type SharedStore } from "./delivery/pg/index.ts";
 
 export interface SidecarObserver extends DeliveryObserver, DrainObserver {
@@ -86,9 +85,10 @@ export class Sidecar {
   readonly inbound: Inbound;
   readonly pauses: Pauses;
   readonly activity = new PartnerActivity();
-  readonly audit: AuditLog;
+  /** Operators' actions: in the shared store with several replicas (one trail for all), else in the SQLite file. */
+  readonly audit: AuditTrail;
   readonly reconciler: Reconciler;
-  private readonly history: HistoryRetention;
+  readonly history: HistoryRetention;
   /** Where the status model's counts come from: the SQLite file, or the shared store (a summary refreshed in the background). */
   readonly statusStore: StatusStore;
   private readonly secrets: string[];
@@ -107,7 +107,10 @@ export class Sidecar {
     this.deliveries = this.shared?.deliveries ?? this.store;
     this.pauses = this.shared?.pauses ?? new PauseStore(this.db);
     this.secrets = secretValuesOf(options.partners, { apiKey: env.ODOO_API_KEY, secret: env.ODC_NUDGE_SECRET, token: [env.ODC_ADMIN_TOKEN, env.ODC_READ_TOKEN] });
-    this.audit = new AuditLog(this.db, env.ODC_AUDIT_RETENTION_DAYS * 86_400_000, this.secrets);
+    const auditLog = log.child({ component: "audit" });
+    this.audit = this.shared
+      ? new PgAuditLog(this.shared.sql, env.ODC_AUDIT_RETENTION_DAYS * 86_400_000, this.secrets, auditLog)
+      : new AuditLog(this.db, env.ODC_AUDIT_RETENTION_DAYS * 86_400_000, this.secrets, auditLog);
     this.odoo = new OdooClient({ url: env.ODOO_URL, db: env.ODOO_DB, login: env.ODOO_USER, apiKey: env.ODOO_API_KEY, concurrency: env.ODOO_CONCURRENCY, timeoutMs: env.ODOO_TIMEOUT_MS, logger: log });
     const bounds: AttentionBounds = {
       ackMs: env.ODC_ATTENTION_ACK_MS,
@@ -193,13 +196,12 @@ export class Sidecar {
     });
     this.reconciler = new Reconciler(
       outbox,
-      this.store,
+      this.shared?.deliveries ?? this.store,
       this.drain,
       claimer,
-      // The casts are types only: with a shared store (async answers) the reconciler is off here.
-      { stuck: (before, limit) => this.inbound.store.stuck(before, limit) as StuckInbound[], retryNow: (ids, actor, cause) => this.inbound.store.retryNow(ids, actor, cause) as number, wake: () => this.inbound.worker.wake() },
-      // Reconciliation reads the SQLite store: not with a shared store yet (README, "Several replicas").
-      { intervalMs: this.shared ? 0 : env.ODC_RECONCILE_INTERVAL_MS },
+      { stuck: (before, limit) => this.inbound.store.stuck(before, limit), retryNow: (ids, actor, cause) => this.inbound.store.retryNow(ids, actor, cause), wake: () => this.inbound.worker.wake() },
+      // With a shared store it compares Odoo with every replica's events, one replica at a time (its turn in PostgreSQL).
+      { intervalMs: env.ODC_RECONCILE_INTERVAL_MS },
       log.child({ component: "reconcile" }),
       (report) => {
         for (const [kind, k] of Object.entries(report.kinds)) if (k.repaired > 0) this.metrics.reconcileRepaired.inc({ kind }, k.repaired);
@@ -208,13 +210,11 @@ export class Sidecar {
         this.reporter.wake();
       },
     );
-    const pruneInbound = (before: number) => {
-      const n = this.inbound.store.pruneTransitions(before);
-      if (typeof n === "number") return n;
-      n.catch((err: unknown) => log.warn({ err }, "pruning the inbound history failed"));
-      return 0;
-    };
-    this.history = new HistoryRetention([(before) => this.store.pruneTransitions(before), pruneInbound], env.ODC_HISTORY_RETENTION_DAYS * 86_400_000);
+    this.history = new HistoryRetention(
+      [(before) => this.store.pruneTransitions(before), ...(this.shared ? [(before: number) => this.shared!.deliveries.pruneTransitions(before)] : []), (before) => this.inbound.store.pruneTransitions(before)],
+      env.ODC_HISTORY_RETENTION_DAYS * 86_400_000,
+      log.child({ component: "history" }),
+    );
     const histories = {
       event: (id: string) => (this.shared ? this.shared.deliveries.history(id) : this.store.history(id)),
       document: async (id: number) => {
@@ -239,9 +239,8 @@ export class Sidecar {
     });
   }
 
-  /** Reconciliation compares Odoo's outbox with the SQLite store: not with a shared store yet. */
+  /** Compares Odoo's outbox with the store (the shared one with several replicas) now. */
   private reconcile(dryRun: boolean, actor: string) {
-    if (this.shared) throw new HttpError(501, "not_implemented", "reconciliation is not available on the PostgreSQL store yet");
     return this.reconciler.run(dryRun, actor);
   }
 

@@ -15,8 +15,8 @@ export interface PauseControl {
   resumed(partner: string): void;
 }
 
-/** Where operators' actions are recorded (the audit trail), with who asked. */
-export type AuditSink = (actor: string, action: "partner.pause" | "partner.resume" | "dead_letters.replay", subject: string | null, detail: Record<string, unknown>) => void;
+/** Where operators' actions are recorded (the audit trail), with who asked; awaited before the answer (the shared store's trail answers later). */
+export type AuditSink = (actor: string, action: "partner.pause" | "partner.resume" | "dead_letters.replay", subject: string | null, detail: Record<string, unknown>) => void | Promise<void>;
 
 const PARTNER_CODE = /^[A-Za-z0-9._-]{1,64}$/;
 const ACTOR = /^[A-Za-z0-9._@:-]{1,64}$/;
@@ -95,7 +95,7 @@ export function adminRoutes(token: string, store: DeadLetters, onReplay: () => v
     const actor = actorOf(c.req.header("x-odc-actor"));
     const replayed = await store.replayDead(toFilter(f), Date.now(), actor);
     if (replayed > 0) onReplay();
-    audit?.(actor, "dead_letters.replay", f.partner ?? null, {
+    await audit?.(actor, "dead_letters.replay", f.partner ?? null, {
       ...(f.delivery_ids ? { delivery_ids: f.delivery_ids.length > 50 ? `${f.delivery_ids.length} ids` : f.delivery_ids } : {}),
       ...(f.event_ids ? { event_ids: f.event_ids.length > 50 ? `${f.event_ids.length} ids` : f.event_ids } : {}),
       ...(f.since ? { since: f.since } : {}),
@@ -138,7 +138,7 @@ export function adminRoutes(token: string, store: DeadLetters, onReplay: () => v
       const reason = await reasonOf(c);
       const actor = actorOf(c.req.header("x-odc-actor"));
       const changed = await pausing.pauses.pause(partner, actor, reason);
-      audit?.(actor, "partner.pause", partner, { reason, changed });
+      await audit?.(actor, "partner.pause", partner, { reason, changed });
       return c.json({ ...present(partner), changed });
     });
 
@@ -148,7 +148,7 @@ export function adminRoutes(token: string, store: DeadLetters, onReplay: () => v
       const was = pausing.pauses.get(partner);
       const changed = await pausing.pauses.resume(partner);
       if (changed) pausing.resumed(partner);
-      audit?.(actorOf(c.req.header("x-odc-actor")), "partner.resume", partner, { changed, ...(was ? { paused_since: new Date(was.pausedAt).toISOString(), paused_by: was.pausedBy } : {}) });
+      await audit?.(actorOf(c.req.header("x-odc-actor")), "partner.resume", partner, { changed, ...(was ? { paused_since: new Date(was.pausedAt).toISOString(), paused_by: was.pausedBy } : {}) });
       return c.json({ ...present(partner), changed });
     });
   }

@@ -5,7 +5,7 @@
  */
 export { Dispatcher, type AnswerSink, type DeliveryObserver, type LaneStatus, type PauseState } from "./dispatcher.ts";
 export { PauseStore, type PartnerPause, type Pauses } from "./pause.ts";
-export type { Awaitable, Breaker, DeadLetters, DeliveryPort, PartnerStateFactory, RateGate } from "./port.ts";
-export { DeliveryStore, subjectKeyOf, type AttemptRecord, type DeadLetterFilter, type DeliveryTransition, type DueDelivery, type EventHistory, type IngestOutcome, type PendingReport } from "./store.ts";
+export type { Awaitable, Breaker, DeadLetters, DeliveryPort, PartnerStateFactory, RateGate, ReconcileStore } from "./port.ts";
+export { DeliveryStore, subjectKeyOf, type AttemptRecord, type DeadLetterFilter, type DeliveryTransition, type DueDelivery, type EventHistory, type IngestOutcome, type PendingReport, type StoredEventState } from "./store.ts";
 export type { AttemptOutcome, ErrorClass, PartnerAnswer } from "./attempt.ts";
 export { adminRoutes } from "./admin.ts";

@@ -1,5 +1,5 @@
 import type { CanonicalEvent, ClaimedEvent } from "../contracts/events.ts";
-import type { AttemptRecord, DeadLetterFilter, DueDelivery, IngestOutcome, PendingReport } from "./store.ts";
+import type { AttemptRecord, DeadLetterFilter, DueDelivery, IngestOutcome, PendingReport, StoredEventState } from "./store.ts";
 import type { DeliveryRow } from "../store/schema.ts";
 
 /** A value, or a promise of it: the SQLite store answers at once, the PostgreSQL one later. */
@@ -38,6 +38,27 @@ export interface DeliveryPort {
 export interface DeadLetters {
   listDead(filter: DeadLetterFilter, limit?: number): Awaitable<(DeliveryRow & { eventType: string; subjectKey: string })[]>;
   replayDead(filter: DeadLetterFilter, now?: number, actor?: string): Awaitable<number>;
+}
+
+/**
+ * What reconciliation (outbox/reconcile.ts) reads and writes in the store: both stores. On the
+ * shared one every answer covers every replica's events (a row any replica finished is known).
+ */
+export interface ReconcileStore {
+  /** The latest events finished (delivered or dead) and recorded in Odoo, newest first. */
+  recentlyFinished(limit: number): Awaitable<{ id: string; state: "delivered" | "dead" }[]>;
+  /** What the store holds of these events; events it lacks are absent from the map. */
+  eventStates(eventIds: readonly string[]): Awaitable<Map<string, StoredEventState>>;
+  /** The results to record in Odoo for these events, whatever their report flag. */
+  reportsFor(eventIds: readonly string[]): Awaitable<PendingReport[]>;
+  /** An event-level change in its history with no state of the store behind it (a repair in Odoo). */
+  noteEvent(eventId: string, toState: string, cause: string, actor: string): Awaitable<void>;
+  /**
+   * A store several replicas share: one replica reconciles at a time. Resolves with the
+   * release once this replica holds the turn, or null if another replica still held it after
+   * `waitMs`. A store of one replica has no such method.
+   */
+  reconcileTurn?(waitMs: number): Promise<(() => Promise<void>) | null>;
 }
 
 /** Circuit breaker as a lane uses it: local (CircuitBreaker) or shared by replicas (PgPartnerState). */

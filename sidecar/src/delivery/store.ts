@@ -2,6 +2,7 @@ import { and, asc, desc, eq, gte, inArray, lte, sql, type SQL } from "drizzle-or
 import type { CanonicalEvent, ClaimedEvent } from "../contracts/events.ts";
 import type { StoreDb } from "../store/db.ts";
 import type { ErrorClass } from "./attempt.ts";
+import type { ReconcileStore } from "./port.ts";
 import { deliveries, events, type DeliveryRow, type EventRow } from "../store/schema.ts";
 
 export interface IngestOutcome {
@@ -38,6 +39,15 @@ export interface PendingReport {
   error: string | null;
   partner: string | null;
   attempts: number;
+}
+
+/** What the store holds of an event, as reconciliation compares it with Odoo's outbox row. */
+export interface StoredEventState {
+  finalState: string | null;
+  /** Its result still waits to be recorded in Odoo. */
+  reportPending: boolean;
+  /** Its deliveries still pending. */
+  pending: number;
 }
 
 /** A due delivery with what an attempt needs. */
@@ -90,7 +100,7 @@ export const subjectKeyOf = (e: CanonicalEvent) => `${e.subject.model}:${e.subje
  * Store operations on events and their per-partner deliveries. Every multi-row change is one
  * SQLite transaction, so a crash leaves either the whole change or none of it.
  */
-export class DeliveryStore {
+export class DeliveryStore implements ReconcileStore {
   /** Hot-path statements, prepared once (drizzle would rebuild and re-prepare them per call). */
   private readonly statements;
 
@@ -343,8 +353,8 @@ export class DeliveryStore {
   }
 
   /** What the store holds of these events: final state, report flag, deliveries still pending. */
-  eventStates(eventIds: readonly string[]): Map<string, { finalState: string | null; reportPending: boolean; pending: number }> {
-    const out = new Map<string, { finalState: string | null; reportPending: boolean; pending: number }>();
+  eventStates(eventIds: readonly string[]): Map<string, StoredEventState> {
+    const out = new Map<string, StoredEventState>();
     for (let i = 0; i < eventIds.length; i += 1000) {
       const rows = this.db.$client
         .prepare(

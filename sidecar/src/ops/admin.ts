@@ -3,7 +3,7 @@ import { z } from "zod";
 import { requireAdminToken } from "../http/auth.ts";
 import { HttpError } from "../http/errors.ts";
 import type { ReconcileReport } from "../outbox/index.ts";
-import { AUDIT_ACTIONS, type AuditLog } from "./audit.ts";
+import { AUDIT_ACTIONS, type AuditTrail } from "./audit.ts";
 import type { Awaitable } from "../delivery/index.ts";
 import { documentHistoryView, eventHistoryView, type DocumentHistorySource, type HistorySource } from "./history.ts";
 import type { StatusDocument } from "./status.ts";
@@ -45,18 +45,18 @@ export interface OpsAdminExtras {
  * `GET /admin/events/<id>/history`, `GET /admin/inbound/documents/<id>/history`: every state change kept;
  * `POST /admin/reconcile` (`{"dry_run": true}` only reports): compares Odoo's outbox with the store.
  */
-export function statusRoutes(token: string, status: () => StatusDocument, audit?: AuditLog, extras: OpsAdminExtras = {}): Hono {
+export function statusRoutes(token: string, status: () => StatusDocument, audit?: AuditTrail, extras: OpsAdminExtras = {}): Hono {
   const app = new Hono();
   const secrets = extras.secrets ?? [];
   app.use("/status", requireAdminToken(token));
   app.use("/audit", requireAdminToken(token));
   app.get("/status", (c) => c.json(status()));
   if (audit) {
-    app.get("/audit", (c) => {
+    app.get("/audit", async (c) => {
       const parsed = auditQuery.safeParse(c.req.query());
       if (!parsed.success) throw new HttpError(400, "bad_request", issues(parsed.error, "(query)"));
       const q = parsed.data;
-      const entries = audit.list({ ...(q.since ? { since: Date.parse(q.since) } : {}), ...(q.action ? { action: q.action } : {}), ...(q.before_id ? { beforeId: q.before_id } : {}) }, q.limit);
+      const entries = await audit.list({ ...(q.since ? { since: Date.parse(q.since) } : {}), ...(q.action ? { action: q.action } : {}), ...(q.before_id ? { beforeId: q.before_id } : {}) }, q.limit);
       return c.json({ entries, next_before_id: entries.length === q.limit ? entries[entries.length - 1]!.id : null });
     });
   }
@@ -98,7 +98,7 @@ export function statusRoutes(token: string, status: () => StatusDocument, audit?
       if (!parsed.success) throw new HttpError(400, "bad_request", issues(parsed.error, "(body)"));
       const actor = actorOf(c.req.header("x-odc-actor"));
       const report = await reconcile(parsed.data.dry_run, actor);
-      audit?.record(actor, "outbox.reconcile", null, {
+      await audit?.record(actor, "outbox.reconcile", null, {
         dry_run: report.dry_run,
         ...Object.fromEntries(Object.entries(report.kinds).map(([k, v]) => [k, { found: v.found, repaired: v.repaired }])),
         ...(report.error ? { error: report.error } : {}),

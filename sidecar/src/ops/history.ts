@@ -1,6 +1,7 @@
+import type { Logger } from "pino";
 import type { Awaitable, EventHistory } from "../delivery/index.ts";
 import { scrubDeep } from "../lib/secrets.ts";
-import type { AuditLog } from "./audit.ts";
+import type { AuditTrail } from "./audit.ts";
 
 /** One state change as the admin API and `odc history` show it. */
 export interface HistoryEntry {
@@ -49,7 +50,7 @@ const iso = (ms: number | null | undefined) => (ms === null || ms === undefined 
  * recorded in Odoo, repairs by reconciliation, and the pauses of its partners meanwhile (from
  * the audit trail). Scrubbed of every configured secret.
  */
-export async function eventHistoryView(source: HistorySource, audit: AuditLog | undefined, id: string, secrets: readonly string[], now = Date.now()): Promise<EventHistoryView | undefined> {
+export async function eventHistoryView(source: HistorySource, audit: AuditTrail | undefined, id: string, secrets: readonly string[], now = Date.now()): Promise<EventHistoryView | undefined> {
   const h = await source.event(id);
   if (!h) return undefined;
   const e = h.event;
@@ -62,7 +63,7 @@ export async function eventHistoryView(source: HistorySource, audit: AuditLog | 
   const partners = [...new Set(h.deliveries.map((d) => d.partner))];
   if (audit && partners.length > 0) {
     const until = h.deliveries.some((d) => d.state === "pending") ? now : Math.max(e.receivedAt, ...h.transitions.map((t) => t.at));
-    for (const a of audit.forSubjects(partners, ["partner.pause", "partner.resume"], e.receivedAt, until)) {
+    for (const a of await audit.forSubjects(partners, ["partner.pause", "partner.resume"], e.receivedAt, until)) {
       const detail = (a.detail ?? {}) as { reason?: string | null };
       entries.push({ ms: Date.parse(a.at), order: Number.MAX_SAFE_INTEGER, at: a.at, scope: "partner", delivery_id: null, partner: a.subject, from: a.action === "partner.pause" ? "active" : "paused", to: a.action === "partner.pause" ? "paused" : "active", cause: detail.reason ? `operator: ${detail.reason}` : "operator", actor: a.actor, attempts: null, next_attempt_at: null });
     }
@@ -107,22 +108,43 @@ export function documentHistoryView(source: HistorySource, id: number, secrets: 
   );
 }
 
+/** Deletes the state changes older than `before` from one store; how many it deleted (the shared store answers later). */
+export type PruneHistory = (before: number) => Awaitable<number>;
+
 /** Keeps the state changes `retentionMs` (pruned at start, then hourly); dead letters' and quarantined documents' until resolved. */
 export class HistoryRetention {
   private timer: NodeJS.Timeout | null = null;
+  private previous: Promise<unknown> = Promise.resolve();
 
   constructor(
-    private readonly prune: readonly ((before: number) => number)[],
+    private readonly prune: readonly PruneHistory[],
     private readonly retentionMs: number,
+    private readonly log?: Logger,
   ) {}
 
-  pruneNow(now = Date.now()): number {
-    return this.prune.reduce((n, p) => n + p(now - this.retentionMs), 0);
+  /**
+   * Prunes every store, one after the other; one that fails (the shared store unreachable) is
+   * logged and does not keep the others from pruning. A call while one runs starts after it.
+   */
+  pruneNow(now = Date.now()): Promise<number> {
+    const run = this.previous.then(async () => {
+      let total = 0;
+      for (const p of this.prune) {
+        try {
+          total += await p(now - this.retentionMs);
+        } catch (err) {
+          this.log?.warn({ err }, "pruning the history failed");
+        }
+      }
+      return total;
+    });
+    this.previous = run;
+    return run;
   }
 
   start(): void {
-    this.pruneNow();
-    this.timer = setInterval(() => this.pruneNow(), 3_600_000);
+    void this.pruneNow();
+    this.timer = setInterval(() => void this.pruneNow(), 3_600_000);
     this.timer.unref();
   }
 

@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { DeliveryStore } from "../delivery/index.ts";
+import type { Awaitable, ReconcileStore } from "../delivery/index.ts";
 import type { OdooOutbox, OutboxResult, OutboxRowView } from "../odoo/outbox.ts";
 import type { ConsumerIdentity } from "./consumer.ts";
 import type { OutboxDrain } from "./drain.ts";
@@ -46,10 +46,10 @@ export interface ReconcileReport {
   error: string | null;
 }
 
-/** The inbound store's part (the inbound feature, wired by the composition root). */
+/** The inbound store's part (the inbound feature, wired by the composition root): SQLite answers at once, PostgreSQL later. */
 export interface InboundReconcileSource {
-  stuck(receivedBefore: number, limit: number): { id: number; status: "received" | "pending"; nextAttemptAt: number }[];
-  retryNow(ids: readonly number[], actor: string, cause: string): number;
+  stuck(receivedBefore: number, limit: number): Awaitable<{ id: number; status: "received" | "pending"; nextAttemptAt: number }[]>;
+  retryNow(ids: readonly number[], actor: string, cause: string): Awaitable<number>;
   wake(): void;
 }
 
@@ -62,6 +62,12 @@ export interface ReconcilerOptions {
   inboundStuckMs?: number;
   /** Claims a repair may make in one run, at most. */
   maxClaims?: number;
+  /**
+   * A store shared by replicas gives reconciliation one replica at a time: how long a run
+   * asked for (`odc reconcile`) waits for another replica's run to end. A periodic run does
+   * not wait: it skips its round.
+   */
+  turnWaitMs?: number;
 }
 
 const SAMPLE = 20;
@@ -82,7 +88,7 @@ export class Reconciler {
 
   constructor(
     private readonly outbox: OdooOutbox,
-    private readonly store: DeliveryStore,
+    private readonly store: ReconcileStore,
     private readonly drain: OutboxDrain,
     private readonly claimer: ConsumerIdentity,
     private readonly inbound: InboundReconcileSource | null,
@@ -122,12 +128,20 @@ export class Reconciler {
   private async runOnce(dryRun: boolean, actor: string): Promise<ReconcileReport> {
     const report: ReconcileReport = { ran_at: new Date().toISOString(), dry_run: dryRun, actor, kinds: empty(), notes: [], error: null };
     const who = `reconcile (${actor})`;
+    let release: (() => Promise<void>) | null = null;
     try {
+      // Several replicas on one store: one reconciles at a time, or two would repair the same rows twice.
+      if (this.store.reconcileTurn) {
+        release = await this.store.reconcileTurn(actor === "periodic" ? 0 : (this.options.turnWaitMs ?? 10_000));
+        if (!release) return this.skipped(report);
+      }
       await this.drain.exclusive((claim) => this.outboxPart(report, dryRun, who, claim));
-      this.inboundPart(report, dryRun, who);
+      await this.inboundPart(report, dryRun, who);
     } catch (err) {
       report.error = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
       this.log.warn({ err: report.error }, "reconciliation failed");
+    } finally {
+      await release?.().catch((err: unknown) => this.log.warn({ err }, "reconciliation: giving back its turn failed"));
     }
     for (const k of MISMATCH_KINDS) {
       const c = report.kinds[k];
@@ -142,6 +156,22 @@ export class Reconciler {
     return report;
   }
 
+  /**
+   * Another replica was reconciling the shared store (and still was after the wait): this run
+   * checked nothing. Said in the report it answers; the last report (status page, metrics)
+   * stays this replica's last run that checked.
+   */
+  private skipped(report: ReconcileReport): ReconcileReport {
+    if (report.actor === "periodic") {
+      report.notes.push("skipped: another replica was reconciling the shared store; this round checked nothing");
+      this.log.info("reconciliation skipped: another replica is reconciling the shared store");
+    } else {
+      report.error = "another replica is reconciling the shared store: nothing was checked, run again in a moment";
+      this.log.warn("reconciliation asked for, skipped: another replica is reconciling the shared store");
+    }
+    return report;
+  }
+
   private note(report: ReconcileReport, kind: MismatchKind, id: string): void {
     const c = report.kinds[kind];
     c.found++;
@@ -153,14 +183,14 @@ export class Reconciler {
     const leasedView = await this.outbox.reconcileView({ consumer, limit: 5000 });
     if (leasedView.leasedTruncated) report.notes.push("more than 5000 leased rows in Odoo: the rest is checked by the next run");
     const now = leasedView.now;
-    const finished = this.store.recentlyFinished(this.options.recentFinished ?? 5000);
+    const finished = await this.store.recentlyFinished(this.options.recentFinished ?? 5000);
     const rows = new Map<string, OutboxRowView>(leasedView.rows.map((r) => [r.eventId, r]));
     for (let i = 0; i < finished.length; i += VIEW_CHUNK) {
       const wanted = finished.slice(i, i + VIEW_CHUNK).map((f) => f.id).filter((id) => !rows.has(id));
       if (wanted.length === 0) continue;
       for (const r of (await this.outbox.reconcileView({ eventIds: wanted })).rows) rows.set(r.eventId, r);
     }
-    const known = this.store.eventStates([...rows.keys()]);
+    const known = await this.store.eventStates([...rows.keys()]);
 
     const leasedUnknown: OutboxRowView[] = [];
     const expired: OutboxRowView[] = [];
@@ -202,7 +232,7 @@ export class Reconciler {
   private async rerecord(report: ReconcileReport, items: readonly { row: OutboxRowView; kind: "finished_unrecorded" | "failed_delivered" }[], who: string): Promise<void> {
     const byId = new Map(items.map((i) => [i.row.eventId, i]));
     const at = new Date().toISOString();
-    const reports = this.store.reportsFor([...byId.keys()]);
+    const reports = await this.store.reportsFor([...byId.keys()]);
     for (let i = 0; i < reports.length; i += 1000) {
       const batch = reports.slice(i, i + 1000);
       const results: OutboxResult[] = batch.map((r) => ({
@@ -219,7 +249,7 @@ export class Reconciler {
         const item = byId.get(r.id)!;
         if (refused.has(r.id)) continue;
         report.kinds[item.kind].repaired++;
-        this.store.noteEvent(r.id, r.state, `re-recorded in Odoo as ${r.state}: Odoo showed it ${item.row.state}`, who);
+        await this.store.noteEvent(r.id, r.state, `re-recorded in Odoo as ${r.state}: Odoo showed it ${item.row.state}`, who);
       }
     }
   }
@@ -246,7 +276,7 @@ export class Reconciler {
       // Judged by Odoo's clock of this very answer.
       for (const r of view.rows) if (r.state === "leased" && (r.leaseUntil ?? 0) < view.now) now.delete(r.eventId);
     }
-    const stored = this.store.eventStates(ids);
+    const stored = await this.store.eventStates(ids);
     const back = (r: OutboxRowView) => {
       const o = now.get(r.eventId);
       // Back in this replica's hands: in the store, and no longer an expired or foreign lease in Odoo.
@@ -255,23 +285,23 @@ export class Reconciler {
     for (const r of unknown) {
       if (!back(r)) continue;
       report.kinds.leased_unknown.repaired++;
-      this.store.noteEvent(r.eventId, "claimed", "leased to this sidecar in Odoo, unknown to its store: claimed again", who);
+      await this.store.noteEvent(r.eventId, "claimed", "leased to this sidecar in Odoo, unknown to its store: claimed again", who);
     }
     for (const r of expired) {
       if (!back(r)) continue;
       report.kinds.lease_expired.repaired++;
-      this.store.noteEvent(r.eventId, "claimed", `its lease ran out in Odoo (held by ${r.leaseConsumer ?? "no consumer"}) and nobody claimed it: claimed again`, who);
+      await this.store.noteEvent(r.eventId, "claimed", `its lease ran out in Odoo (held by ${r.leaseConsumer ?? "no consumer"}) and nobody claimed it: claimed again`, who);
     }
   }
 
-  private inboundPart(report: ReconcileReport, dryRun: boolean, who: string): void {
+  private async inboundPart(report: ReconcileReport, dryRun: boolean, who: string): Promise<void> {
     if (!this.inbound) return;
     const now = Date.now();
-    const stuck = this.inbound.stuck(now - (this.options.inboundStuckMs ?? 15 * 60_000), 1000);
+    const stuck = await this.inbound.stuck(now - (this.options.inboundStuckMs ?? 15 * 60_000), 1000);
     for (const d of stuck) this.note(report, "inbound_stuck", String(d.id));
     if (dryRun || stuck.length === 0) return;
     const waiting = stuck.filter((d) => d.status === "pending").map((d) => d.id);
-    report.kinds.inbound_stuck.repaired += this.inbound.retryNow(waiting, who, "still waiting to be applied in Odoo: tried again now");
+    report.kinds.inbound_stuck.repaired += await this.inbound.retryNow(waiting, who, "still waiting to be applied in Odoo: tried again now");
     this.inbound.wake();
   }
 }

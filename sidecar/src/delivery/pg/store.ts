@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import type { CanonicalEvent, ClaimedEvent } from "../../contracts/events.ts";
-import type { DeadLetters, DeliveryPort } from "../port.ts";
-import { ODOO_ACTOR, SIDECAR_ACTOR, subjectKeyOf, type AttemptRecord, type DeadLetterFilter, type DeliveryTransition, type DueDelivery, type EventHistory, type IngestOutcome, type PendingReport } from "../store.ts";
+import type { DeadLetters, DeliveryPort, ReconcileStore } from "../port.ts";
+import { ODOO_ACTOR, SIDECAR_ACTOR, subjectKeyOf, type AttemptRecord, type DeadLetterFilter, type DeliveryTransition, type DueDelivery, type EventHistory, type IngestOutcome, type PendingReport, type StoredEventState } from "../store.ts";
 import type { DeliveryRow } from "../../store/schema.ts";
 import type { Pg } from "../../store/pg/db.ts";
 
@@ -10,6 +10,9 @@ import type { Pg } from "../../store/pg/db.ts";
  * gates never depend on a replica's clock (and one value per statement lets the planner use it).
  */
 export const DB_NOW = "(extract(epoch from statement_timestamp()) * 1000)::bigint";
+
+/** pg_advisory_lock key of reconciliation's turn (one replica at a time); the migrations' is 0x6f646301. */
+export const RECONCILE_LOCK = 0x6f6463_02;
 
 const CAUSE_MAX = 500;
 const causeOf = (s: string | null | undefined) => (s ? s.slice(0, CAUSE_MAX) : null);
@@ -75,7 +78,7 @@ function deadWhere(sql: Pg, f: DeadLetterFilter) {
     ${f.until !== undefined ? sql`AND d.created_at <= ${f.until}` : sql``}`;
 }
 
-export class PgDeliveryStore implements DeliveryPort, DeadLetters {
+export class PgDeliveryStore implements DeliveryPort, DeadLetters, ReconcileStore {
   /** A due() that found less than asked is not repeated sooner than this: deliveries that finish meanwhile free their subjects' next ones for one query, not one query each. */
   readonly dueIntervalMs = 25;
   private readonly held = new Set<number>();
@@ -85,6 +88,8 @@ export class PgDeliveryStore implements DeliveryPort, DeadLetters {
   private countsTimer: NodeJS.Timeout | null = null;
   private cachedCounts: Record<string, number> = { pending: 0, delivered: 0, dead: 0, report_pending: 0 };
   private readonly keeper: Pg;
+  /** The keeper is a connection of its own (a session), not the pool. */
+  private readonly keeperIsSession: boolean;
 
   constructor(
     readonly sql: Pg,
@@ -96,6 +101,7 @@ export class PgDeliveryStore implements DeliveryPort, DeadLetters {
     this.leaseMs = options.leaseMs ?? 30_000;
     this.reportLeaseMs = options.reportLeaseMs ?? 60_000;
     this.keeper = options.keeper ?? sql;
+    this.keeperIsSession = options.keeper !== undefined;
     this.renewTimer = setInterval(() => void this.renew(), Math.max(100, Math.floor(this.leaseMs / 3)));
     this.renewTimer.unref();
     const every = options.countsEveryMs ?? 5_000;
@@ -450,5 +456,115 @@ export class PgDeliveryStore implements DeliveryPort, DeadLetters {
         );
       }),
     );
+  }
+
+  /**
+   * The latest events finished (delivered or dead) and recorded in Odoo by any replica, newest
+   * recording first. Read from the history's "recorded in Odoo" changes, newest id first (the
+   * primary key's index), not from a sort of every event: the events table is never pruned.
+   * So an event whose history was pruned (ODC_HISTORY_RETENTION_DAYS) is no longer checked.
+   */
+  async recentlyFinished(limit: number): Promise<{ id: string; state: "delivered" | "dead" }[]> {
+    if (limit <= 0) return [];
+    return this.sql<{ id: string; state: "delivered" | "dead" }[]>`
+      SELECT e.id, e.final_state AS state
+        FROM (SELECT event_id, max(id) AS last
+                FROM (SELECT event_id, id FROM delivery_transitions
+                       WHERE from_state = 'report_pending' AND to_state IN ('delivered', 'dead') ORDER BY id DESC LIMIT ${limit}) t
+               GROUP BY event_id) r
+        JOIN events e ON e.id = r.event_id
+       WHERE e.report_pending = 0 AND e.final_state IN ('delivered', 'dead')
+       ORDER BY r.last DESC`;
+  }
+
+  /** What the shared store holds of these events (any replica's): final state, report flag, deliveries still pending. */
+  async eventStates(eventIds: readonly string[]): Promise<Map<string, StoredEventState>> {
+    const out = new Map<string, StoredEventState>();
+    for (let i = 0; i < eventIds.length; i += 1000) {
+      const rows = await this.sql<{ id: string; finalState: string | null; reportPending: number; pending: number }[]>`
+        SELECT e.id, e.final_state AS "finalState", e.report_pending AS "reportPending",
+               (SELECT count(*)::int FROM deliveries d WHERE d.event_id = e.id AND d.state = 'pending') AS pending
+          FROM events e WHERE e.id = ANY(${eventIds.slice(i, i + 1000) as string[]}::text[])`;
+      for (const r of rows) out.set(r.id, { finalState: r.finalState, reportPending: r.reportPending === 1, pending: r.pending });
+    }
+    return out;
+  }
+
+  /** The results to record in Odoo for these events, whatever their report flag (as DeliveryStore.reportsFor). */
+  async reportsFor(eventIds: readonly string[]): Promise<PendingReport[]> {
+    const out: (PendingReport & { outboxId: number })[] = [];
+    for (let i = 0; i < eventIds.length; i += 1000) {
+      const rows = await this.sql<(Omit<PendingReport, "attempts"> & { attempts: string | number; outboxId: number })[]>`
+        SELECT e.id, e.final_state AS state, e.final_error AS error, e.final_partner AS partner, e.outbox_id AS "outboxId",
+               (SELECT coalesce(sum(d.attempts), 0)::bigint FROM deliveries d WHERE d.event_id = e.id) AS attempts
+          FROM events e WHERE e.id = ANY(${eventIds.slice(i, i + 1000) as string[]}::text[]) AND e.final_state IS NOT NULL`;
+      for (const r of rows) out.push({ ...r, attempts: Number(r.attempts) });
+    }
+    out.sort((a, b) => a.outboxId - b.outboxId);
+    return out.map(({ id, state, error, partner, attempts }) => ({ id, state, error, partner, attempts }));
+  }
+
+  /** An event-level change with no state of the store behind it (a repair in Odoo by reconciliation). */
+  async noteEvent(eventId: string, toState: string, cause: string, actor: string, now = Date.now()): Promise<void> {
+    await insertTransitions(this.sql, [{ at: now, eventId, deliveryId: null, partner: null, fromState: null, toState, cause: causeOf(cause), actor, attempts: null, nextAttemptAt: null }]);
+  }
+
+  /**
+   * Reconciliation's turn: a session advisory lock (RECONCILE_LOCK), so two replicas never
+   * compare and repair the same rows at once. Taken on the replica's own connection (the
+   * keeper), or on one reserved from the pool for the turn; PostgreSQL lets it go if the
+   * replica dies. Tried every 200 ms until `waitMs` has passed.
+   */
+  async reconcileTurn(waitMs: number): Promise<(() => Promise<void>) | null> {
+    const reserved = this.keeperIsSession ? null : await this.sql.reserve();
+    const session = (reserved as unknown as Pg | null) ?? this.keeper;
+    try {
+      for (const until = Date.now() + waitMs; ; await new Promise((r) => setTimeout(r, 200))) {
+        const [got] = await session<{ ok: boolean }[]>`SELECT pg_try_advisory_lock(${RECONCILE_LOCK}) AS ok`;
+        if (got?.ok) break;
+        if (Date.now() >= until) {
+          reserved?.release();
+          return null;
+        }
+      }
+    } catch (err) {
+      reserved?.release();
+      throw err;
+    }
+    return async () => {
+      try {
+        await session`SELECT pg_advisory_unlock(${RECONCILE_LOCK})`;
+      } finally {
+        reserved?.release();
+      }
+    };
+  }
+
+  /**
+   * Deletes state changes older than `before`, oldest first, in batches, except those of
+   * deliveries that are dead and of events whose result is dead (kept until resolved): what
+   * DeliveryStore.pruneTransitions does on SQLite. Rows go in insertion order, so a batch with
+   * nothing old in it ends the pruning. Rows another replica is pruning at the same moment are
+   * skipped (locked), not waited for: that replica deletes them.
+   */
+  async pruneTransitions(before: number, batch = 5000): Promise<number> {
+    let total = 0;
+    let after = 0;
+    for (;;) {
+      const [r] = await retryConflicts(
+        () => this.sql<{ last: number | null; minAt: number | null; deleted: number }[]>`
+          WITH w AS (SELECT id, at, event_id FROM delivery_transitions WHERE id > ${after} ORDER BY id LIMIT ${batch} FOR UPDATE SKIP LOCKED),
+               gone AS (DELETE FROM delivery_transitions t USING w
+                         WHERE t.id = w.id AND w.at < ${before}
+                           AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = w.event_id AND d.state = 'dead')
+                           AND NOT EXISTS (SELECT 1 FROM events e WHERE e.id = w.event_id AND e.final_state = 'dead')
+                        RETURNING t.id)
+          SELECT (SELECT max(id) FROM w)::bigint AS last, (SELECT min(at) FROM w)::bigint AS "minAt", (SELECT count(*) FROM gone)::int AS deleted`,
+      );
+      total += r?.deleted ?? 0;
+      if (!r || r.last === null || r.minAt === null || Number(r.minAt) >= before) break;
+      after = Number(r.last);
+    }
+    return total;
   }
 }
