@@ -548,6 +548,39 @@ describe.skipIf(!user)("inbound documents on the shared PostgreSQL store", () =>
     });
   });
 
+  describe("reconciliation and pruning", () => {
+    it("finds documents still waiting, tries the pending ones again now, with the change in their history", async () => {
+      const a = store(sqlA, "A");
+      const old = Date.now() - 3_600_000;
+      const [p1, p2] = await a.receive([ack("PO-S1", { receivedAt: old, nextAttemptAt: Date.now() + 3_600_000 }), ack("PO-S2")]);
+      const [r1] = await a.receive([{ ...received("evt_stuck"), receivedAt: old }]);
+      const stuck = await a.stuck(Date.now() - 60_000, 10);
+      expect(stuck.map((d) => [d.id, d.status])).toEqual([
+        [p1!.id, "pending"],
+        [r1!.id, "received"],
+      ]);
+      expect(p2!.id).toBeGreaterThan(0);
+      expect(await a.retryNow([p1!.id, r1!.id, 999_999], "reconcile (test)", "still waiting")).toBe(1);
+      expect((await a.history(p1!.id)).map((t) => [t.fromState, t.toState, t.actor])).toEqual([["pending", "pending", "reconcile (test)"]]);
+      expect((await a.due(Date.now(), 10)).map((d) => d.id)).not.toContain(r1!.id);
+    });
+
+    it("prunes state changes older than the bound, keeping quarantined documents' until resolved", async () => {
+      const a = store(sqlA, "A");
+      const [kept, gone] = await a.receive([ack("PO-Q"), ack("PO-OK")]);
+      const due = await a.due(Date.now(), 10);
+      expect(due).toHaveLength(2);
+      await a.decide([
+        { id: kept!.id, status: "unknown_reference", detail: "no such PO", record: null, duplicate: false },
+        { id: gone!.id, status: "applied", detail: null, record: null, duplicate: false },
+      ], [], Date.now() - 10 * 86_400_000);
+      expect(await a.pruneTransitions(Date.now() - 86_400_000, 1)).toBe(1);
+      expect(await a.history(gone!.id)).toEqual([]);
+      expect(await a.history(kept!.id)).toHaveLength(1);
+      expect(await a.pruneTransitions(Date.now() - 86_400_000)).toBe(0);
+    });
+  });
+
   it("reads the attention facts from every replica's documents", async () => {
     const a = store(sqlA, "A");
     const b = store(sqlB, "B");
