@@ -555,7 +555,7 @@ async function measureDecodeStage(): Promise<{ documents: number; perSecond: num
   }
   const stage = new DecodeStage(store, partners, pino({ level: "silent" }));
   const started = performance.now();
-  while (stage.run(500) > 0);
+  while ((await stage.run(500)) > 0);
   const ms = performance.now() - started;
   const pending = store.counts().pending ?? 0;
   await closeStore(db);

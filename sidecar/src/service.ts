@@ -7,7 +7,7 @@ import { Dispatcher, type DeliveryObserver, type DeliveryPort, adminRoutes, Deli
 import { loadContracts } from "./contracts/validate.ts";
 import { createApp } from "./http/app.ts";
 import { serveApp } from "./http/server.ts";
-import { Inbound, type ApplyObserver } from "./inbound/index.ts";
+import { Inbound, PgInboundStore, type ApplyObserver } from "./inbound/index.ts";
 import { OdooClient } from "./odoo/client.ts";
 import { OdooOutbox, type OutboxResult } from "./odoo/outbox.ts";
 import { ConsumerIdentity, OutboxDrain, type DrainObserver, Reconciler, ResultReporter, nudgeRoutes } from "./outbox/index.ts";
@@ -20,7 +20,7 @@ import { secretValuesOf } from "./lib/secrets.ts";
 import { gatherStatus, type StatusDocument, type StatusStore } from "./ops/status.ts";
 import { sqliteStatusStore } from "./ops/status-sqlite.ts";
 import { PgStatusStore } from "./ops/status-pg.ts";
-import { inboundFactsReader, type AttentionBounds } from "./ops/attention.ts";
+import { pgInboundFactsReader, type AttentionBounds } from "./ops/attention.ts";
 import { ReadinessProbe } from "./ops/readiness.ts";
 import { statusPageRoutes } from "./ops/page.ts";
 import { registerStatusGauges } from "./ops/status-metrics.ts";
@@ -117,8 +117,7 @@ export class Sidecar {
       milestoneMs: env.ODC_ATTENTION_MILESTONE_MS,
       byPartner: Object.fromEntries(options.partners.flatMap((p) => (p.attention ? [[p.code, { ackMs: p.attention.acknowledge_within_ms, milestoneMs: p.attention.milestone_within_ms }]] : []))),
     };
-    // Inbound documents stay in each replica's file (not shared yet): the shared store's attention counts match them with every replica's events.
-    this.statusStore = this.shared ? new PgStatusStore(this.shared.sql, bounds, inboundFactsReader(this.db), log.child({ component: "status" })) : sqliteStatusStore(this.db, bounds);
+    this.statusStore = this.shared ? new PgStatusStore(this.shared.sql, bounds, pgInboundFactsReader(this.shared.sql), log.child({ component: "status" })) : sqliteStatusStore(this.db, bounds);
     this.metrics = new Metrics(() => this.deliveries.counts());
     registerStatusGauges(this.metrics.registry, () => this.status());
     // A client of its own, so each check logs in afresh (the relay's client keeps its uid).
@@ -192,6 +191,8 @@ export class Sidecar {
       adminToken: env.ODC_ADMIN_TOKEN,
       worker: { batch: env.ODC_INBOUND_BATCH, concurrency: env.ODC_INBOUND_CONCURRENCY, retryMaxMs: env.ODC_INBOUND_RETRY_MAX_MS },
       ...(observer.inbound ? { observer: observer.inbound } : {}),
+      // Several replicas: documents in the shared store, leased like deliveries (README, "Several replicas").
+      ...(this.shared ? { store: new PgInboundStore(this.shared.sql, this.shared.replica, log.child({ component: "inbound-store" }), { leaseMs: env.ODC_DELIVERY_LEASE_SECONDS * 1000 }) } : {}),
     });
     this.reconciler = new Reconciler(
       outbox,
@@ -216,9 +217,9 @@ export class Sidecar {
     );
     const histories = {
       event: (id: string) => (this.shared ? this.shared.deliveries.history(id) : this.store.history(id)),
-      document: (id: number) => {
-        const d = this.inbound.store.document(id);
-        return d ? { document: d, transitions: this.inbound.store.history(id) } : undefined;
+      document: async (id: number) => {
+        const d = await this.inbound.store.document(id);
+        return d ? { document: d, transitions: await this.inbound.store.history(id) } : undefined;
       },
     };
     this.app = createApp({

@@ -8,7 +8,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { InboundListRow } from "../../sidecar/src/inbound/store.ts";
+import type { InboundListRow, InboundStore } from "../../sidecar/src/inbound/store.ts";
 import { documentsDir, partnerFixturesDir } from "../../sidecar/src/partners/test-support/fixtures.ts";
 import {
   ADMIN_TOKEN,
@@ -37,7 +37,7 @@ const fixture = (path: string) => readFileSync(join(partnerFixturesDir, path));
 const document = (name: string) => readFileSync(join(documentsDir, name));
 
 function row(id: number): InboundListRow {
-  const found = s.sidecar.inbound.store.list({ beforeId: id + 1 }, 1)[0];
+  const found = (s.sidecar.inbound.store as InboundStore).list({ beforeId: id + 1 }, 1)[0];
   if (!found || found.id !== id) throw new Error(`no inbound document ${id}`);
   return found;
 }
@@ -84,7 +84,7 @@ describe("supplier acknowledgements", () => {
     expect(s.odoo.inbound.ackState(po.id).supplier_status).toBe("accepted");
     expect([...s.odoo.inbound.lineStates(po.id).values()].map((l) => l.quantity)).toEqual([2, 2]);
     // The stored copy never holds the partner's credential.
-    const stored = s.sidecar.inbound.store.body(doc.id)!.body.toString("utf8");
+    const stored = (s.sidecar.inbound.store as InboundStore).body(doc.id)!.body.toString("utf8");
     expect(stored).not.toContain("password123");
     expect(stored).toContain("<SharedSecret>[redacted]</SharedSecret>");
   });

@@ -16,7 +16,7 @@ import { parsePartners } from "../../sidecar/src/config/partners.ts";
 import { createLogger } from "../../sidecar/src/lib/logger.ts";
 import { OdooClient } from "../../sidecar/src/odoo/client.ts";
 import { Sidecar } from "../../sidecar/src/service.ts";
-import type { InboundListRow } from "../../sidecar/src/inbound/store.ts";
+import type { InboundListRow, InboundStore } from "../../sidecar/src/inbound/store.ts";
 import { cxmlConfirmation, cxmlShipNotice, easypostTracking, signed } from "../inbound/support.ts";
 import { required, run } from "./run.ts";
 
@@ -118,7 +118,7 @@ async function main(): Promise<number> {
     const res = await fetch(`${base}/inbound/${partner}`, { method: "POST", headers, body });
     return { status: res.status, text: await res.text() };
   };
-  const row = (id: number): InboundListRow => sidecar.inbound.store.list({ beforeId: id + 1 }, 1)[0]!;
+  const row = (id: number): InboundListRow => (sidecar.inbound.store as InboundStore).list({ beforeId: id + 1 }, 1)[0]!;
   const idOf = (answer: { text: string }) => Number(/received as document (\d+)/.exec(answer.text)?.[1] ?? (JSON.parse(answer.text) as { document_id: number }).document_id);
   const decided = async (answer: { status: number; text: string }) => {
     const id = idOf(answer);

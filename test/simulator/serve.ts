@@ -19,6 +19,9 @@
  *                          requests by outcome, accepted/unique/duplicates, body-id mismatches,
  *                          order violations, missing events, largest count in any window
  *   GET  /control/arrivals?code=<code>  arrival times of every request to that partner
+ *   GET  /control/inbound  what connector.inbound.apply_events took: events kept (one per id),
+ *                          items sent, repeats (answered duplicate), each subject's event ids
+ *                          in the order first applied, outcomes of the kept events
  *   POST /control/odoo     {down?, latency?, methodLatencyMs?, sidecarUrl?}
  *   POST /control/partner  {code, faults?: FaultScheduleOptions|null, clear?: true}
  *   POST /control/stop     exits
@@ -138,7 +141,7 @@ export async function startServe(config: ServeConfig, onStopRequested: () => voi
       odoo.emit("purchase_order.confirmed", "purchase.order", po.id, po.name, vendorCode, data);
     }
     if (body.nudge !== false && count > 0) odoo.afterCommit(count);
-    return { rows: count, subjects, order_ids: orders.map((o) => o.po.id), first_outbox_id: odoo.outbox[first]?.id ?? null, last_outbox_id: odoo.outbox[odoo.outbox.length - 1]?.id ?? null };
+    return { rows: count, subjects, order_ids: orders.map((o) => o.po.id), order_names: orders.map((o) => o.po.name), first_outbox_id: odoo.outbox[first]?.id ?? null, last_outbox_id: odoo.outbox[odoo.outbox.length - 1]?.id ?? null };
   };
 
   const approve = (body: { vendorCode?: string; count?: number }) => {
@@ -190,6 +193,28 @@ export async function startServe(config: ServeConfig, onStopRequested: () => voi
     return { outbox: { total: odoo.outbox.length, ...odoo.countByState() }, calls: callCounts(), nudges: { sent: odoo.nudgesSent, failed: odoo.nudgesFailed }, odoo: { max_in_flight: odoo.maxInFlight, pool_full: odoo.poolFullAnswers }, partners: partnerStates };
   };
 
+  const inbound = () => {
+    const firstApplied: Record<string, string[]> = {};
+    const seen = new Set<string>();
+    let items = 0;
+    let repeats = 0;
+    for (const call of odoo.inbound.calls) {
+      for (const item of call) {
+        items++;
+        const id = String(item.event_id).toLowerCase();
+        if (seen.has(id)) {
+          repeats++;
+          continue;
+        }
+        seen.add(id);
+        (firstApplied[item.subject_ref] ??= []).push(id);
+      }
+    }
+    const outcomes: Record<string, number> = {};
+    for (const r of odoo.inbound.rows.values()) outcomes[r.outcome] = (outcomes[r.outcome] ?? 0) + 1;
+    return { rows: odoo.inbound.rows.size, calls: odoo.inbound.calls.length, items, repeats, first_applied: firstApplied, outcomes };
+  };
+
   const control = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => send(res, 500, { error: String(err instanceof Error ? err.message : err) }));
   });
@@ -209,6 +234,8 @@ export async function startServe(config: ServeConfig, onStopRequested: () => voi
         return send(res, 200, progress());
       case "GET /control/state":
         return send(res, 200, state(url.searchParams.get("window")));
+      case "GET /control/inbound":
+        return send(res, 200, inbound());
       case "GET /control/arrivals": {
         const e = partners.get(url.searchParams.get("code") ?? "");
         if (!e) return send(res, 404, { error: "no such partner" });

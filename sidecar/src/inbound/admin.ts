@@ -2,7 +2,8 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { HttpError } from "../http/errors.ts";
 import { requireAdminToken } from "../http/auth.ts";
-import type { InboundListRow, InboundStore } from "./store.ts";
+import type { InboundListRow } from "./store.ts";
+import type { InboundPort } from "./port.ts";
 
 const STATUSES = ["pending", "applied", "stale", "exception", "unknown_reference", "rejected", "coalesced", "test_skipped", "ignored"] as const;
 /** Documents a person has to look at: no Odoo record matched, or Odoo refused the event. */
@@ -18,7 +19,7 @@ const querySchema = z
     partner: z.string().min(1).max(64).optional(),
     since: z.iso.datetime({ offset: true }).optional(),
     until: z.iso.datetime({ offset: true }).optional(),
-    before_id: z.coerce.number().int().positive().optional(),
+    before_id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
     limit: z.coerce.number().int().min(1).max(1000).default(100),
   })
   .strict();
@@ -57,15 +58,15 @@ function present(r: InboundListRow) {
  * - GET /documents?status=&partner=&since=&until=&before_id=&limit=: any documents, newest first;
  * - GET /documents/<id>/body: the stored body as received (cXML with its secret redacted).
  */
-export function inboundAdminRoutes(token: string, store: InboundStore): Hono {
+export function inboundAdminRoutes(token: string, store: InboundPort): Hono {
   const app = new Hono();
   app.use("*", requireAdminToken(token));
 
-  const list = (query: Record<string, string>, fixed?: readonly string[]) => {
+  const list = async (query: Record<string, string>, fixed?: readonly string[]) => {
     const parsed = querySchema.safeParse(query);
     if (!parsed.success) throw new HttpError(400, "bad_request", parsed.error.issues.map((i) => `${i.path.join(".") || "(query)"}: ${i.message}`).join("; "));
     const q = parsed.data;
-    const rows = store.list(
+    const rows = await store.list(
       {
         ...(fixed || q.status ? { statuses: fixed ?? q.status } : {}),
         ...(q.partner ? { partner: q.partner } : {}),
@@ -78,14 +79,15 @@ export function inboundAdminRoutes(token: string, store: InboundStore): Hono {
     return { documents: rows.map(present), next_before_id: rows.length === q.limit ? rows[rows.length - 1]!.id : null };
   };
 
-  app.get("/quarantine", (c) => {
+  app.get("/quarantine", async (c) => {
     const { status: _ignored, ...query } = c.req.query();
-    return c.json(list(query, QUARANTINE_STATUSES));
+    return c.json(await list(query, QUARANTINE_STATUSES));
   });
-  app.get("/documents", (c) => c.json(list(c.req.query())));
-  app.get("/documents/:id/body", (c) => {
+  app.get("/documents", async (c) => c.json(await list(c.req.query())));
+  app.get("/documents/:id/body", async (c) => {
     const id = Number(c.req.param("id"));
-    const found = Number.isInteger(id) && id > 0 ? store.body(id) : undefined;
+    // A bigint column: ids past 2^53 (or 2^63) are no document's, and never reach the store.
+    const found = Number.isSafeInteger(id) && id > 0 ? await store.body(id) : undefined;
     if (!found) throw new HttpError(404, "not_found", "no such inbound document");
     return c.body(new Uint8Array(found.body), 200, { "content-type": found.contentType ?? "application/octet-stream", "x-content-type-options": "nosniff", "content-disposition": "attachment" });
   });

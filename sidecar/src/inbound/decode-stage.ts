@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import type { Partner } from "../config/partners.ts";
-import type { DecodedDocument, InboundStore } from "./store.ts";
+import type { DecodedDocument } from "./store.ts";
+import type { InboundPort } from "./port.ts";
 import { decodeReceived, rejectedDecoding } from "./admit.ts";
 
 export interface DecodeStageObserver {
@@ -18,7 +19,7 @@ export class DecodeStage {
   private readonly byCode = new Map<string, Partner>();
 
   constructor(
-    private readonly store: InboundStore,
+    private readonly store: InboundPort,
     partners: readonly Partner[],
     private readonly log: Logger,
     private readonly observer: DecodeStageObserver = {},
@@ -27,8 +28,8 @@ export class DecodeStage {
   }
 
   /** Decodes up to `limit` received documents in one transaction; returns how many it took (a full batch: more may wait). */
-  run(limit: number): number {
-    const rows = this.store.received(limit);
+  async run(limit: number): Promise<number> {
+    const rows = await this.store.received(limit);
     if (rows.length === 0) return 0;
     const out: DecodedDocument[] = [];
     const decided: { partner: string; type: string; status: string }[] = [];
@@ -47,7 +48,7 @@ export class DecodeStage {
       out.push({ id: row.id, doc });
       if (doc.status !== "pending") decided.push({ partner: row.partner, type: doc.type, status: doc.status });
     }
-    for (const m of this.store.decoded(out)) this.log.warn({ document_id: m.id, into: m.into }, "inbound: received document merged into an earlier one with the same message id (was the store written by another process?)");
+    for (const m of await this.store.decoded(out)) this.log.warn({ document_id: m.id, into: m.into }, "inbound: received document merged into an earlier one with the same message id (was the store written by another process?)");
     for (const [i, { doc }] of out.entries()) {
       if (doc.status === "rejected") this.log.warn({ document_id: rows[i]!.id, partner: rows[i]!.partner, reason: doc.detail }, "inbound: received document rejected while decoding");
     }

@@ -64,11 +64,11 @@ describe("carrier webhooks: stored as received, decoded after the answer", () =>
     expect(store.counts()).toMatchObject({ received: 1 });
     expect(store.list({ statuses: ["received"] })[0]).toMatchObject({ type: "(undecoded)", messageId: "evt_1", eventId: null });
 
-    expect(stage.run(10)).toBe(1);
+    expect(await stage.run(10)).toBe(1);
     const row = store.list({})[0]!;
     expect(row).toMatchObject({ status: "pending", type: "carrier.tracking_updated", messageId: "evt_1", subjectRef: "TRK-1", eventId: expect.stringMatching(/^[0-9a-f-]{36}$/) });
     expect(store.due(Date.now() + 1000, 10)).toHaveLength(1);
-    expect(stage.run(10)).toBe(0);
+    expect(await stage.run(10)).toBe(0);
   });
 
   it("a redelivery is a duplicate, before and after decoding, and the answer then carries the event id", async () => {
@@ -76,7 +76,7 @@ describe("carrier webhooks: stored as received, decoded after the answer", () =>
     const body = tracker({ id: "evt_twice" });
     const first = JSON.parse((await door.handle(request(body))).body) as { document_id: number };
     expect(JSON.parse((await door.handle(request(body))).body)).toMatchObject({ document_id: first.document_id, duplicate: true, status: "received" });
-    stage.run(10);
+    await stage.run(10);
     const after = JSON.parse((await door.handle(request(body))).body) as { event_id: string; duplicate: boolean; status: string };
     expect(after).toMatchObject({ document_id: first.document_id, duplicate: true, status: "pending", event_id: expect.stringMatching(/^[0-9a-f-]{36}$/) });
     expect(store.list({})[0]!.receipts).toBe(3);
@@ -89,7 +89,7 @@ describe("carrier webhooks: stored as received, decoded after the answer", () =>
     expect([bad.status, good.status]).toEqual([202, 202]);
     // Nothing after a received document is due: its subject is not known until it is decoded.
     expect(store.due(Date.now() + 1000, 10)).toEqual([]);
-    stage.run(10);
+    await stage.run(10);
     const [goodRow, badRow] = store.list({});
     expect(badRow).toMatchObject({ messageId: "evt_bad", status: "rejected", type: "(undecoded)", eventId: null, detail: expect.stringContaining("not decodable") });
     expect(badRow!.detail).toContain("tracking_code");
@@ -102,7 +102,7 @@ describe("carrier webhooks: stored as received, decoded after the answer", () =>
     await door.handle(request(tracker({ id: "evt_test", mode: "test" })));
     await door.handle(request(tracker({ id: "evt_batch", description: "batch.created" })));
     const decided: string[] = [];
-    new DecodeStage(store, partnersOf(), silent, { decided: (ds) => decided.push(...ds.map((d) => d.status)) }).run(10);
+    await new DecodeStage(store, partnersOf(), silent, { decided: (ds) => decided.push(...ds.map((d) => d.status)) }).run(10);
     expect(store.list({}).map((r) => [r.messageId, r.status])).toEqual([
       ["evt_batch", "ignored"],
       ["evt_test", "test_skipped"],
@@ -114,20 +114,20 @@ describe("carrier webhooks: stored as received, decoded after the answer", () =>
   it("a document whose partner was removed from the configuration is rejected, not left waiting", async () => {
     const { store, door } = setup();
     await door.handle(request(tracker({ id: "evt_orphan" })));
-    new DecodeStage(store, [], silent).run(10);
+    await new DecodeStage(store, [], silent).run(10);
     expect(store.list({})[0]).toMatchObject({ status: "rejected", detail: expect.stringContaining("no longer takes easypost documents") });
   });
 
   it("the decode stage takes at most its batch, oldest first", async () => {
     const { store, door, stage } = setup();
     for (let i = 0; i < 5; i++) await door.handle(request(tracker({ id: `evt_b${i}`, tracking: `B-${i}` })));
-    expect(stage.run(3)).toBe(3);
+    expect(await stage.run(3)).toBe(3);
     expect(store.list({ statuses: ["received"] }).map((r) => r.messageId)).toEqual(["evt_b4", "evt_b3"]);
     // Received rows are counted and listed like any other, though the status index leaves them out.
     expect(store.counts()).toEqual({ pending: 3, received: 2 });
     expect(store.list({ statuses: ["pending"] }).map((r) => r.messageId)).toEqual(["evt_b2", "evt_b1", "evt_b0"]);
     expect(store.list({ statuses: ["received", "pending"] })).toHaveLength(5);
-    expect(stage.run(3)).toBe(2);
+    expect(await stage.run(3)).toBe(2);
     expect(store.counts()).toEqual({ pending: 5 });
   });
 
@@ -139,7 +139,7 @@ describe("carrier webhooks: stored as received, decoded after the answer", () =>
     expect(full.headers["retry-after"]).toBe("30");
     expect(JSON.parse(full.body)).toMatchObject({ error: { code: "backlog_full" } });
     expect(store.list({}).map((r) => r.messageId)).toEqual(["evt_m2", "evt_m1"]);
-    stage.run(10);
+    await stage.run(10);
     expect((await door.handle(request(tracker({ id: "evt_m3" })))).status).toBe(202);
   });
 

@@ -3,7 +3,8 @@ import type { Logger } from "pino";
 import type { InboundSettings } from "../config/inbound.ts";
 import type { Partner } from "../config/partners.ts";
 import { type HeaderSource, xmlCharacterProblem } from "../partners/registry.ts";
-import type { InboundStore, NewInboundDocument, ReceiveOutcome } from "./store.ts";
+import type { NewInboundDocument, ReceiveOutcome } from "./store.ts";
+import type { InboundPort } from "./port.ts";
 import { acceptedAnswer, refusedAnswer, type Answer } from "./answers.ts";
 import { HttpError } from "../http/errors.ts";
 import { admit } from "./admit.ts";
@@ -13,7 +14,7 @@ import { SlidingWindow } from "../lib/sliding-window.ts";
 
 export interface InboundServices {
   partners: readonly Partner[];
-  store: InboundStore;
+  store: InboundPort;
   log: Logger;
   /** A new document waits to be applied: wake the apply worker. */
   stored(): void;

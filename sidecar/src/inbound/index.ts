@@ -7,7 +7,7 @@ import type { OdooClient } from "../odoo/client.ts";
 import { OdooInbound } from "../odoo/inbound.ts";
 import type { FastPath } from "../http/server.ts";
 import type { StoreDb } from "../store/db.ts";
-import { InboundStore } from "./store.ts";
+import { InboundStore, type ReceiveOutcome } from "./store.ts";
 import { inboundAdminRoutes } from "./admin.ts";
 import { InboundMetrics } from "./metrics.ts";
 import { DecodeStage } from "./decode-stage.ts";
@@ -16,8 +16,12 @@ import { admitAnswer } from "./admit.ts";
 import type { AnswerSink, PartnerAnswer } from "../delivery/index.ts";
 import { inboundFastPath, inboundRoutes } from "./routes.ts";
 import { ApplyWorker, type ApplyObserver } from "./worker.ts";
+import type { InboundPort } from "./port.ts";
 
 export type { ApplyObserver } from "./worker.ts";
+export type { InboundPort } from "./port.ts";
+export { InboundStore, type StuckInbound } from "./store.ts";
+export { PgInboundStore, type PgInboundStoreOptions } from "./pg-store.ts";
 
 export interface InboundOptions {
   db: StoreDb;
@@ -28,11 +32,16 @@ export interface InboundOptions {
   adminToken?: string | undefined;
   worker: { batch: number; concurrency: number; retryMaxMs: number; retryBaseMs?: number };
   observer?: ApplyObserver;
+  /**
+   * Where documents are kept: the SQLite file (`db`, the default), or a store several
+   * replicas share (a PgInboundStore).
+   */
+  store?: InboundPort;
 }
 
 /** The inbound side: routes that take partners' documents, and the worker that applies them in Odoo. */
 export class Inbound implements AnswerSink {
-  readonly store: InboundStore;
+  readonly store: InboundPort;
   readonly worker: ApplyWorker;
   readonly metrics: InboundMetrics;
   readonly door: InboundDoor;
@@ -46,7 +55,7 @@ export class Inbound implements AnswerSink {
   constructor(options: InboundOptions) {
     const log = options.log.child({ component: "inbound" });
     this.log = log;
-    this.store = new InboundStore(options.db);
+    this.store = options.store ?? new InboundStore(options.db);
     this.metrics = new InboundMetrics(options.registry, () => this.store.counts());
     const observer = options.observer ?? {};
     const countDecided = (decisions: readonly { partner: string; type: string; status: string }[]) => {
@@ -75,9 +84,15 @@ export class Inbound implements AnswerSink {
     if (format !== "easypost") throw new Error(`partner ${partner.code} (${format ?? "no outbound format"}) books nothing`);
     const admitted = admitAnswer(partner.code, format, answer.body, answer.contentType, Date.now());
     if (!admitted.ok) throw new Error(`booking answer not storable: ${admitted.error.message}`);
-    const [outcome] = this.store.receive([admitted.doc]);
-    this.log.info({ partner: partner.code, event: eventId, document_id: outcome?.id, duplicate: outcome?.duplicate ?? false }, "inbound: carrier booking stored from the answer");
-    this.worker.wake();
+    const stored = this.store.receive([admitted.doc]);
+    const logged = ([outcome]: ReceiveOutcome[]) => {
+      this.log.info({ partner: partner.code, event: eventId, document_id: outcome?.id, duplicate: outcome?.duplicate ?? false }, "inbound: carrier booking stored from the answer");
+      this.worker.wake();
+    };
+    if (!(stored instanceof Promise)) return logged(stored);
+    // A shared store answers later, after the delivery is recorded: a failure is logged (the
+    // booking is in the delivery's answer, not lost to the partner) and cannot retry the delivery.
+    stored.then(logged, (err: unknown) => this.log.error({ err, partner: partner.code, event: eventId }, "inbound: storing the carrier booking from the answer failed"));
   }
 
   health(): { documents: Record<string, number>; last_error: string | null; last_applied_at: string | null } {

@@ -1,5 +1,6 @@
 import type Database from "better-sqlite3";
 import type { StoreDb } from "../store/db.ts";
+import type { InboundPort } from "./port.ts";
 
 /**
  * The dedupe keys of the documents stored `received` (carrier webhooks not decoded yet), one
@@ -165,7 +166,7 @@ export interface StuckInbound {
 const causeOf = (s: string | null | undefined) => (s ? s.slice(0, 500) : null);
 
 /** The inbound side of the store: dedupe + raw storage in one transaction, then apply outcomes. */
-export class InboundStore {
+export class InboundStore implements InboundPort {
   private readonly st;
   private readonly receiveTx: (documents: readonly NewInboundDocument[], out: ReceiveOutcome[], added: number[]) => void;
   private readonly keys: ReceivedKeys;

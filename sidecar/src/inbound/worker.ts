@@ -1,7 +1,8 @@
 import type { Logger } from "pino";
 import { OdooUnavailableError } from "../odoo/errors.ts";
 import type { ApplyItem, ApplyOutcome, OdooInbound } from "../odoo/inbound.ts";
-import type { FinalInboundStatus, InboundStore, PendingInbound } from "./store.ts";
+import type { FinalInboundStatus, PendingInbound } from "./store.ts";
+import type { InboundPort } from "./port.ts";
 import { coalesceSubject, type CoalesceCandidate } from "./coalesce.ts";
 
 export interface ApplyWorkerOptions {
@@ -14,7 +15,7 @@ export interface ApplyWorkerOptions {
   /** First wait after a failed call; doubles per attempt. Default 1000. */
   retryBaseMs?: number;
   /** Decodes received carrier webhooks before each look for due work (see DecodeStage). */
-  decodeStage?: { run(limit: number): number };
+  decodeStage?: { run(limit: number): Promise<number> };
 }
 
 /** Received documents decoded per turn of the worker: a batch short enough to keep the apply calls flowing (bench/README.md, "Inbound"). */
@@ -65,12 +66,15 @@ export class ApplyWorker {
   private timer: NodeJS.Timeout | null = null;
   private timerAt = Infinity;
   private scheduled = false;
+  /** A turn is reading the store (a wake meanwhile asks for one more turn after it). */
+  private ticking = false;
+  private again = false;
   private stopped = true;
   lastError: string | null = null;
   lastAppliedAt: number | null = null;
 
   constructor(
-    private readonly store: InboundStore,
+    private readonly store: InboundPort,
     private readonly gateway: OdooInbound,
     private readonly log: Logger,
     private readonly options: ApplyWorkerOptions,
@@ -88,7 +92,7 @@ export class ApplyWorker {
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
-      this.tick();
+      void this.tick();
     });
   }
 
@@ -98,34 +102,69 @@ export class ApplyWorker {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     await Promise.allSettled([...this.calls]);
+    // The calls were the store's last users that hold leases: what is still held goes back.
+    await this.store.close?.();
   }
 
   get busy(): boolean {
     return this.running > 0;
   }
 
-  private tick(): void {
+  /** One turn at a time: the store's answers may come later (a shared store), and two turns must not plan the same free slots. */
+  private async tick(): Promise<void> {
     if (this.stopped) return;
+    if (this.ticking) {
+      this.again = true;
+      return;
+    }
+    this.ticking = true;
+    try {
+      do {
+        this.again = false;
+        await this.turn();
+      } while (this.again && !this.stopped);
+    } finally {
+      this.ticking = false;
+    }
+  }
+
+  private async turn(): Promise<void> {
     try {
       // More than a batch waiting: the next turn takes the rest (calls go out meanwhile).
-      if (this.options.decodeStage && this.options.decodeStage.run(DECODE_BATCH) === DECODE_BATCH) this.wake();
+      if (this.options.decodeStage && (await this.options.decodeStage.run(DECODE_BATCH)) === DECODE_BATCH) this.wake();
       const now = Date.now();
       const free = this.options.concurrency - this.running;
-      if (free > 0) for (const batch of this.plan(now, free)) this.launch(batch);
+      if (free > 0 && !this.stopped) for (const batch of await this.plan(now, free)) this.launch(batch);
+      await this.armTimer();
     } catch (err) {
       this.lastError = (err as Error).message;
       this.log.error({ err }, "inbound apply: reading the store failed");
+      // A store that failed is asked again after a while, not in a loop.
+      this.armRetry(1_000);
     }
-    this.armTimer();
+  }
+
+  private armRetry(ms: number): void {
+    if (this.stopped || this.timer) return;
+    this.timerAt = Date.now() + ms;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.timerAt = Infinity;
+      this.wake();
+    }, ms);
+    this.timer.unref();
   }
 
   /** Sleeps until the earliest pending document is due (a new document or a finished call wakes it sooner). */
-  private armTimer(): void {
-    const next = this.store.nextDueAt();
-    if (next === null) return;
+  private async armTimer(): Promise<void> {
+    const next = await this.store.nextDueAt();
+    if (this.stopped) return;
+    // Nothing waits: a shared store is still looked at now and then (another replica may
+    // store documents and die before it applies them); a private one is woken by its door.
+    if (next === null) return this.store.pollFloorMs ? this.armRetry(this.store.pollFloorMs * 4) : undefined;
     // Due work whose subjects are in a call: that call's end wakes the worker.
     if (next <= Date.now() && this.running > 0) return;
-    const at = Math.max(next, Date.now() + 5);
+    const at = Math.max(next, Date.now() + (this.store.pollFloorMs ?? 5));
     if (this.timer && this.timerAt <= at) return;
     if (this.timer) clearTimeout(this.timer);
     this.timerAt = at;
@@ -138,9 +177,12 @@ export class ApplyWorker {
   }
 
   /** Up to `free` batches of due documents, subjects not already in a call, each subject whole and in order. */
-  private plan(now: number, free: number): Batch[] {
+  private async plan(now: number, free: number): Promise<Batch[]> {
     const { batch: size } = this.options;
-    const rows = this.store.due(now, size * free * 2, [...this.inFlight]);
+    const rows = await this.store.due(now, size * free * 2, [...this.inFlight]);
+    // On a shared store everything `due` and `pendingOfSubject` returned is leased to this
+    // replica: what is not sent now is given back at the end.
+    const taken = this.store.release ? new Set(rows.map((r) => r.id)) : null;
     const unreadable: number[] = [];
     const bySubject = new Map<string, PendingInbound[]>();
     for (const row of rows) {
@@ -152,7 +194,8 @@ export class ApplyWorker {
     let current: Batch | null = null;
     for (const [subject, dueRows] of bySubject) {
       // A tracking subject takes every pending update, due or still in its coalescing window.
-      const docs = dueRows.some((r) => r.type === TRACKING) ? this.store.pendingOfSubject(subject, size * 4) : dueRows;
+      const docs = dueRows.some((r) => r.type === TRACKING) ? await this.store.pendingOfSubject(subject, size * 4) : dueRows;
+      if (taken) for (const d of docs) taken.add(d.id);
       const candidates: Candidate[] = [];
       for (const doc of docs) {
         const c = toCandidate(doc);
@@ -178,10 +221,19 @@ export class ApplyWorker {
     }
     // Never expected (the worker wrote these itself), but a row it cannot read must not spin the loop.
     if (unreadable.length > 0) {
-      this.store.decide(unreadable.map((id) => ({ id, status: "rejected", detail: "stored event is unreadable", record: null, duplicate: false })), []);
+      await this.store.decide(unreadable.map((id) => ({ id, status: "rejected", detail: "stored event is unreadable", record: null, duplicate: false })), []);
       this.log.error({ ids: unreadable }, "inbound apply: stored events unreadable, rejected");
     }
-    return batches.filter((b) => b.send.length > 0);
+    const planned = batches.filter((b) => b.send.length > 0);
+    if (taken) {
+      for (const id of unreadable) taken.delete(id);
+      for (const b of planned) {
+        for (const c of b.send) taken.delete(c.id);
+        for (const x of b.superseded) taken.delete(x.item.id);
+      }
+      if (taken.size > 0) await this.store.release!([...taken]);
+    }
+    return planned;
   }
 
   private launch(batch: Batch): void {
@@ -201,21 +253,28 @@ export class ApplyWorker {
     try {
       outcomes = await this.gateway.applyEvents(batch.send.map((c) => c.item));
     } catch (err) {
-      this.failed(batch, err as Error);
+      await this.failed(batch, err as Error);
       return;
     }
     const now = Date.now();
-    this.store.decide(
-      outcomes.map((o, i) => ({
-        id: batch.send[i]!.id,
-        status: o.outcome,
-        detail: o.detail,
-        record: o.record ? JSON.stringify(o.record) : null,
-        duplicate: o.duplicate,
-      })),
-      batch.superseded.map((s) => ({ id: s.item.id, into: s.into.eventId })),
-      now,
-    );
+    try {
+      await this.store.decide(
+        outcomes.map((o, i) => ({
+          id: batch.send[i]!.id,
+          status: o.outcome,
+          detail: o.detail,
+          record: o.record ? JSON.stringify(o.record) : null,
+          duplicate: o.duplicate,
+        })),
+        batch.superseded.map((s) => ({ id: s.item.id, into: s.into.eventId })),
+        now,
+      );
+    } catch (err) {
+      // Applied in Odoo but not recorded: the documents stay pending and are sent again (Odoo answers duplicate).
+      this.lastError = (err as Error).message;
+      this.log.error({ err, events: batch.send.length }, "inbound apply: recording Odoo's outcomes failed; the events will be sent again");
+      return;
+    }
     for (const c of batch.send) this.isolate.delete(c.id);
     this.lastError = null;
     this.lastAppliedAt = now;
@@ -224,14 +283,14 @@ export class ApplyWorker {
     this.observer.decided?.(decisions);
   }
 
-  private failed(batch: Batch, error: Error): void {
+  private async failed(batch: Batch, error: Error): Promise<void> {
     const transport = error instanceof OdooUnavailableError;
     const attempts = Math.max(...batch.send.map((c) => c.doc.attempts));
     const base = this.options.retryBaseMs ?? 1000;
     const wait = Math.min(this.options.retryMaxMs, base * 2 ** Math.min(attempts, 20)) * (0.8 + Math.random() * 0.4);
     const ids = [...batch.send.map((c) => c.id), ...batch.superseded.map((s) => s.item.id)];
     try {
-      this.store.postpone(ids, Date.now() + Math.round(wait), error.message);
+      await this.store.postpone(ids, Date.now() + Math.round(wait), error.message);
     } catch (err) {
       this.log.error({ err }, "inbound apply: postponing failed");
     }

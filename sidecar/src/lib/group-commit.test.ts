@@ -88,4 +88,21 @@ describe("group commit", () => {
       process.removeListener("uncaughtException", onUncaught);
     }
   });
+  it("a commit that answers with a promise: each caller hears after it settles, with its result or the batch's error", async () => {
+    let settle: ((r: readonly string[]) => void) | null = null;
+    const failed = vi.fn();
+    const gc = new GroupCommit<number, string>({ commit: () => new Promise((r) => (settle = r)), failed });
+    const heard: string[] = [];
+    const all = Promise.all([1, 2].map((n) => gc.put(n).then((r) => heard.push(r))));
+    await turn();
+    expect(heard).toEqual([]);
+    settle!(["a", "b"]);
+    await all;
+    expect(heard).toEqual(["a", "b"]);
+    const broken = new GroupCommit<number, string>({ commit: () => Promise.reject(new Error("store down")), failed });
+    const results = await Promise.allSettled([broken.put(1), broken.put(2)]);
+    expect(results.map((r) => r.status)).toEqual(["rejected", "rejected"]);
+    expect(failed).toHaveBeenCalledTimes(1);
+    expect(failed).toHaveBeenCalledWith(expect.objectContaining({ message: "store down" }), 2);
+  });
 });

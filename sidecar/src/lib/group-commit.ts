@@ -5,8 +5,12 @@
  * differ only in the options below.
  */
 export interface GroupCommitOptions<T, R> {
-  /** Commits a batch in one transaction and returns one result per item, in order; throws to fail the whole batch. */
-  commit(items: readonly T[]): readonly R[];
+  /**
+   * Commits a batch in one transaction and returns one result per item, in order; throws (or
+   * rejects) to fail the whole batch. A store on the network answers with a promise; batches
+   * may then overlap (the next one is not held back while one is on the wire).
+   */
+  commit(items: readonly T[]): readonly R[] | Promise<readonly R[]>;
   /**
    * Shortest time between two commits. 0: the items of one event-loop turn commit at its end.
    * Above 0, an item arriving sooner after the last commit waits (at most that long) for the
@@ -60,17 +64,26 @@ export class GroupCommit<T, R> {
     const batch = this.pending;
     this.pending = [];
     if (batch.length === 0) return;
-    let results: readonly R[];
+    let results: readonly R[] | Promise<readonly R[]>;
     try {
       results = this.options.commit(batch.map((b) => b.item));
     } catch (err) {
-      this.options.failed?.(err, batch.length);
-      for (const b of batch) answer(b.done, err);
+      this.fail(batch, err);
       return;
     } finally {
       this.lastCommitAt = performance.now();
     }
+    if (results instanceof Promise) results.then((r) => this.answerAll(batch, r), (err: unknown) => this.fail(batch, err));
+    else this.answerAll(batch, results);
+  }
+
+  private answerAll(batch: readonly { done: Done<R> }[], results: readonly R[]): void {
     for (let i = 0; i < batch.length; i++) answer(batch[i]!.done, null, results[i]);
+  }
+
+  private fail(batch: readonly { done: Done<R> }[], err: unknown): void {
+    this.options.failed?.(err, batch.length);
+    for (const b of batch) answer(b.done, err);
   }
 }
 

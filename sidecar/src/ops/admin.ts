@@ -4,7 +4,8 @@ import { requireAdminToken } from "../http/auth.ts";
 import { HttpError } from "../http/errors.ts";
 import type { ReconcileReport } from "../outbox/index.ts";
 import { AUDIT_ACTIONS, type AuditTrail } from "./audit.ts";
-import { documentHistoryView, eventHistoryView, type HistorySource } from "./history.ts";
+import type { Awaitable } from "../delivery/index.ts";
+import { documentHistoryView, eventHistoryView, type DocumentHistorySource, type HistorySource } from "./history.ts";
 import type { StatusDocument } from "./status.ts";
 
 const auditQuery = z
@@ -23,9 +24,15 @@ const ACTOR = /^[A-Za-z0-9._@:-]{1,64}$/;
 const actorOf = (header: string | undefined) => (header && ACTOR.test(header) ? `admin-token (${header})` : "admin-token");
 const issues = (e: z.ZodError, where: string) => e.issues.map((i) => `${i.path.join(".") || where}: ${i.message}`).join("; ");
 
+/** Where the histories come from; a document's may come later (inbound documents on the shared store). */
+export interface AdminHistorySource {
+  event: HistorySource["event"];
+  document(id: number): Awaitable<DocumentHistorySource | undefined>;
+}
+
 export interface OpsAdminExtras {
   /** Histories of events and inbound documents. */
-  history?: HistorySource;
+  history?: AdminHistorySource;
   /** Runs reconciliation now. */
   reconcile?: (dryRun: boolean, actor: string) => Promise<ReconcileReport>;
   /** Configured secret values, scrubbed from what these routes answer. */
@@ -60,14 +67,15 @@ export function statusRoutes(token: string, status: () => StatusDocument, audit?
     app.get("/events/:id/history", async (c) => {
       const id = c.req.param("id");
       if (!UUID.test(id)) throw new HttpError(400, "bad_request", "event id: a UUID");
-      const view = await eventHistoryView(history, audit, id.toLowerCase(), secrets);
+      const view = await eventHistoryView({ event: (x) => history.event(x), document: () => undefined }, audit, id.toLowerCase(), secrets);
       if (!view) throw new HttpError(404, "unknown_event", `the store has no event ${id}`);
       return c.json(view);
     });
-    app.get("/inbound/documents/:id/history", (c) => {
+    app.get("/inbound/documents/:id/history", async (c) => {
       const raw = c.req.param("id");
       if (!/^[1-9]\d{0,15}$/.test(raw)) throw new HttpError(400, "bad_request", "document id: a positive integer");
-      const view = documentHistoryView(history, Number(raw), secrets);
+      const found = await history.document(Number(raw));
+      const view = found && documentHistoryView({ event: () => undefined, document: () => found }, Number(raw), secrets);
       if (!view) throw new HttpError(404, "unknown_document", `the store has no inbound document ${raw}`);
       return c.json(view);
     });

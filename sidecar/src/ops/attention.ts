@@ -1,4 +1,5 @@
 import type { StoreDb } from "../store/db.ts";
+import type { Pg } from "../store/pg/db.ts";
 
 export interface AttentionBounds {
   /** A confirmed PO delivered to its supplier longer ago than this with no acknowledgement received. */
@@ -120,9 +121,9 @@ export function attentionDocument(
 }
 
 /**
- * What the attention counts need of the inbound documents, which each replica keeps in its
- * own SQLite file (not shared yet): read there, then matched with the shared events and
- * deliveries on PostgreSQL (ops/status-pg.ts).
+ * What the attention counts need of the inbound documents, read from where they are kept
+ * (the SQLite file, or the shared store: `pgInboundFactsReader`), then matched with the
+ * shared events and deliveries on PostgreSQL (ops/status-pg.ts).
  */
 export interface InboundFacts {
   /** PO numbers with an acknowledgement received (decoded, not rejected). */
@@ -174,4 +175,41 @@ export function ownBounds(by: Attention["bounds"]["by_partner"], age: (s: number
   return Object.entries(by)
     .map(([code, b]) => `${code}: ${[b.ack_s === undefined ? null : `acknowledge within ${age(b.ack_s)}`, b.milestone_s === undefined ? null : `milestone within ${age(b.milestone_s)}`].filter(Boolean).join(", ")}`)
     .join("; ");
+}
+
+/** How long the shared store's inbound facts are kept at most without a change seen (a change committed late, under a lower id, is found by then). */
+const PG_FACTS_MAX_AGE_MS = 60_000;
+
+/**
+ * The inbound facts of every replica's documents on the shared store, read again only after a
+ * change (a new document, or a new state change: every change of status writes one) or after
+ * PG_FACTS_MAX_AGE_MS; parameterized queries only.
+ */
+export function pgInboundFactsReader(sql: Pg, clock: () => number = Date.now): () => Promise<InboundFacts> {
+  let memo: { key: string; at: number; facts: InboundFacts } | null = null;
+  return async () => {
+    const [v] = await sql<{ d: number | null; t: number | null }[]>`SELECT (SELECT max(id) FROM inbound_documents) AS d, (SELECT max(id) FROM inbound_transitions) AS t`;
+    const key = `${v?.d ?? 0}:${v?.t ?? 0}`;
+    const now = clock();
+    if (memo?.key !== key || now - memo.at > PG_FACTS_MAX_AGE_MS) memo = { key, at: now, facts: await pgInboundFactsOf(sql) };
+    return memo.facts;
+  };
+}
+
+/** The inbound facts from the shared store, in one snapshot. */
+export async function pgInboundFactsOf(sql: Pg): Promise<InboundFacts> {
+  return sql.begin("ISOLATION LEVEL REPEATABLE READ READ ONLY", async (tx) => {
+    const refs = async (type: string) =>
+      (await tx<{ r: string }[]>`SELECT DISTINCT subject_ref AS r FROM inbound_documents WHERE type = ${type} AND subject_ref IS NOT NULL AND status NOT IN ('received', 'rejected')`).map((x) => x.r);
+    const acknowledged = await refs("supplier.order_acknowledged");
+    const tracked = await refs("carrier.tracking_updated");
+    const changes = await tx<InboundFacts["changes"]>`
+      SELECT i.partner, i.subject_ref AS ref, i.received_at AS "receivedAt" FROM inbound_documents i
+       WHERE i.type = 'supplier.order_acknowledged' AND i.status = 'applied' AND i.subject_ref IS NOT NULL
+         AND (i.event::json #>> '{data,status}') = ANY(${CHANGE_STATUSES}::text[])
+         AND i.id = (SELECT max(j.id) FROM inbound_documents j WHERE j.type = i.type AND j.partner = i.partner AND j.subject_ref = i.subject_ref AND j.status = 'applied')`;
+    const exceptions: Record<string, number> = {};
+    for (const r of await tx<{ k: string; n: number }[]>`SELECT partner AS k, count(*)::bigint AS n FROM inbound_documents WHERE status = 'exception' GROUP BY partner`) exceptions[r.k] = Number(r.n);
+    return { acknowledged, tracked, changes: [...changes], exceptions };
+  });
 }

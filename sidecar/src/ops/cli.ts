@@ -169,7 +169,7 @@ export function renderStatus(doc: StatusDocument): string {
     `Deliveries: ${doc.deliveries.pending} pending (oldest ${age(doc.deliveries.oldest_pending_age_s)}), ${doc.deliveries.dead} dead, ${doc.deliveries.delivered} delivered, ${doc.deliveries.report_pending} results waiting for Odoo`,
   );
   if (doc.store?.kind === "postgresql") {
-    lines.push(`Counts: every replica's, from the shared PostgreSQL store as of ${dash(doc.store.as_of)}${doc.store.error ? `; READING IT FAILED: ${doc.store.error}` : ""} (inbound documents: this replica's)`);
+    lines.push(`Counts: every replica's, from the shared PostgreSQL store as of ${dash(doc.store.as_of)}${doc.store.error ? `; READING IT FAILED: ${doc.store.error}` : ""}`);
   }
   const r = doc.reconcile;
   if (r) {

@@ -92,7 +92,7 @@ ${refreshS !== null ? html`<meta http-equiv="refresh" content="${refreshS}">
 <section aria-labelledby="h-deliveries">
 <h2 id="h-deliveries">Deliveries to partners</h2>
 <p>${doc.deliveries.pending} pending (oldest ${age(doc.deliveries.oldest_pending_age_s)}), ${doc.deliveries.dead} dead letters, ${doc.deliveries.delivered} delivered, ${doc.deliveries.report_pending} results waiting to be recorded in Odoo.</p>
-${doc.store?.kind === "postgresql" ? html`<p class="muted">Every replica's deliveries, from the shared PostgreSQL store as of ${dash(doc.store.as_of)}${doc.store.error ? html` (<strong>reading it failed: ${doc.store.error}</strong>)` : ""}; inbound documents and the audit trail are this replica's.</p>` : ""}
+${doc.store?.kind === "postgresql" ? html`<p class="muted">Every replica's deliveries, from the shared PostgreSQL store as of ${dash(doc.store.as_of)}${doc.store.error ? html` (<strong>reading it failed: ${doc.store.error}</strong>)` : ""}; the audit trail is this replica's.</p>` : ""}
 <table>
 <caption>Each partner's health</caption>
 <thead><tr><th scope="col">Partner</th><th scope="col">State</th><th scope="col">Circuit</th><th scope="col">Pending</th><th scope="col">Oldest pending</th><th scope="col">Dead</th><th scope="col">In flight</th><th scope="col">Rate in use</th><th scope="col">Last success</th><th scope="col">Last error</th></tr></thead>

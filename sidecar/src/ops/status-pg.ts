@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import type { Awaitable } from "../delivery/index.ts";
 import type { Pg } from "../store/pg/db.ts";
 import { attentionDocument, ownBoundsOf, type AttentionBounds, type InboundFacts } from "./attention.ts";
 import type { PartnerSummary, StatusStore, StoreSummary } from "./status.ts";
@@ -21,8 +22,8 @@ const grouped = (rows: readonly { k: string | null; n: number }[]) => {
  * whichever made them. status() is synchronous and read often (each page refresh, each
  * metrics scrape), so it answers from a summary refreshed in the background (every `everyMs`,
  * and by refresh() at most that often), read with parameterized queries only. The attention
- * counts that depend on inbound documents match the shared events with what this replica
- * received (`inbound`: its SQLite file; inbound documents are not shared yet).
+ * counts that depend on inbound documents match the shared events with the inbound facts
+ * (`inbound`: the shared store's documents, ops/attention.ts pgInboundFactsReader).
  */
 export class PgStatusStore implements StatusStore {
   readonly kind = "postgresql";
@@ -38,7 +39,7 @@ export class PgStatusStore implements StatusStore {
   constructor(
     private readonly sql: Pg,
     private readonly bounds: AttentionBounds,
-    private readonly inbound: () => InboundFacts,
+    private readonly inbound: () => Awaitable<InboundFacts>,
     private readonly log: Logger,
     options: PgStatusStoreOptions = {},
   ) {
@@ -100,7 +101,7 @@ export class PgStatusStore implements StatusStore {
 
   private async read(now: number): Promise<StoreSummary> {
     const sql = this.sql;
-    const facts = this.inbound();
+    const facts = await this.inbound();
     const { ack: ackBounds, milestone: milestoneBounds } = ownBoundsOf(this.bounds);
     // One snapshot for every count: they add up with each other.
     return sql.begin("ISOLATION LEVEL REPEATABLE READ READ ONLY", async (tx) => {

@@ -106,7 +106,10 @@ export const inboundDocuments = pgTable(
     leaseUntil: ms("lease_until").notNull().default(0),
   },
   (t) => [
-    uniqueIndex("inbound_message_scope_uq").on(t.partner, t.messageScope, t.messageId).where(sql`status <> 'received'`),
+    // Every row, received ones too (SQLite's index leaves those out and finds them in its
+    // process's own map, which other replicas cannot see): a message posted to two replicas at
+    // once is stored once, the second an ON CONFLICT receipt (inbound/pg-store.ts).
+    uniqueIndex("inbound_message_scope_uq").on(t.partner, t.messageScope, t.messageId),
     index("inbound_received_idx").on(t.id).where(sql`status = 'received'`),
     index("inbound_pending_idx").on(t.nextAttemptAt).where(sql`status = 'pending'`),
     index("inbound_subject_idx").on(t.subjectKey, t.id).where(sql`status = 'pending'`),
