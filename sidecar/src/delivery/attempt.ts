@@ -1,4 +1,5 @@
 import { errors as undiciErrors, request as undiciRequest, type Dispatcher } from "undici";
+import { deadline } from "./deadline.ts";
 
 /** Why an attempt failed; stored with the delivery and counted in metrics. */
 export type ErrorClass =
@@ -148,15 +149,16 @@ export async function sendAttempt(request: PreparedRequest, timeoutMs: number, t
   let retryAfter: string | null = null;
   let stopHeader: string | null = null;
   let text = "";
+  // Our own deadline, not only undici's headers/body timeouts: those run on coarse timers
+  // (ticks of about half a second), so a 300 ms timeout fired after 0.5-1 s.
+  const until = deadline(timeoutMs);
   try {
     const response = await undiciRequest(request.url, {
       method: "POST",
       headers: request.headers,
       body: request.body,
       dispatcher: transport,
-      // Our own timer, not only undici's headers/body timeouts: those run on coarse timers
-      // (ticks of about half a second), so a 300 ms timeout fired after 0.5-1 s.
-      signal: AbortSignal.timeout(timeoutMs),
+      signal: until,
       headersTimeout: timeoutMs + 1_000,
       bodyTimeout: timeoutMs + 1_000,
     });
@@ -188,6 +190,8 @@ export async function sendAttempt(request: PreparedRequest, timeoutMs: number, t
     }
     const e = err as Error & { code?: string; cause?: { code?: string } };
     return { ok: false, errorClass: "network", message: e.code ?? e.cause?.code ?? e.message, retryable: true };
+  } finally {
+    until.done();
   }
   return classifyAnswer(status, text, retryAfter, stopHeader);
 }
