@@ -139,6 +139,18 @@ export class DeliveryStore implements ReconcileStore {
                  OR EXISTS (SELECT 1 FROM events g WHERE g.subject_key = d.subject_key AND g.sequence = d.sequence - 1))
           ORDER BY d.next_attempt_at, d.id LIMIT @limit`,
       ),
+      // The same, leaving out the deliveries the lane has taken already (queued or on the wire):
+      // they are left in the index scan, never joined to their payload and read.
+      dueExcept: c.prepare(
+        `SELECT d.id AS id, d.event_id AS eventId, d.attempts AS attempts, d.created_at AS createdAt, e.payload AS payload
+           FROM deliveries d JOIN events e ON e.id = d.event_id
+          WHERE d.state = 'pending' AND d.partner = @partner AND d.next_attempt_at <= @now
+            AND d.id NOT IN (SELECT value FROM json_each(@taken))
+            AND NOT EXISTS (SELECT 1 FROM deliveries p WHERE p.partner = d.partner AND p.subject_key = d.subject_key AND p.state = 'pending' AND p.sequence < d.sequence)
+            AND (d.sequence = 1 OR d.created_at <= @gapDeadline
+                 OR EXISTS (SELECT 1 FROM events g WHERE g.subject_key = d.subject_key AND g.sequence = d.sequence - 1))
+          ORDER BY d.next_attempt_at, d.id LIMIT @limit`,
+      ),
       previousDelivered: c.prepare(
         `SELECT p.event_id AS eventId FROM deliveries d
            JOIN deliveries p ON p.partner = d.partner AND p.subject_key = d.subject_key AND p.sequence < d.sequence AND p.state = 'delivered'
@@ -249,8 +261,8 @@ export class DeliveryStore implements ReconcileStore {
    * gap is waited for `gapHoldMs` at most (a staff-cancelled row never comes back).
    */
   due(partner: string, now: number, limit: number, exclude: ReadonlySet<number> = new Set(), gapHoldMs = 0): DueDelivery[] {
-    const rows = this.statements.due.all({ partner, now, limit: limit + exclude.size, gapDeadline: now - gapHoldMs }) as DueDelivery[];
-    return exclude.size === 0 ? rows : rows.filter((r) => !exclude.has(r.id)).slice(0, limit);
+    if (exclude.size === 0) return this.statements.due.all({ partner, now, limit, gapDeadline: now - gapHoldMs }) as DueDelivery[];
+    return this.statements.dueExcept.all({ partner, now, limit, gapDeadline: now - gapHoldMs, taken: JSON.stringify([...exclude]) }) as DueDelivery[];
   }
 
   /** Deliveries not yet final, all partners (the drain's backpressure). */
