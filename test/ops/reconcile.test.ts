@@ -35,7 +35,11 @@ describe("odc reconcile against the Odoo simulator", () => {
     // leased by this sidecar (finished here, never recorded there), one shown failed although delivered here.
     const unrecorded = odoo.approve(odoo.addPurchaseOrder(vendor.id, demoLines()).id);
     const failedThere = odoo.approve(odoo.addPurchaseOrder(vendor.id, demoLines()).id);
-    await waitFor(() => unrecorded.state === "delivered" && failedThere.state === "delivered", "both delivered and recorded");
+    // Recorded on both sides: Odoo shows the row delivered as soon as it takes record_results,
+    // the store clears the report flag only once that call has answered. The dry run below
+    // judges these rows by that flag, and the store's counts must not change under it.
+    const recorded = (row: SimOutboxRow) => row.state === "delivered" && stack!.sidecar.store.event(row.event_uuid)?.reportPending === 0;
+    await waitFor(() => recorded(unrecorded) && recorded(failedThere), "both delivered and recorded");
     const me = identity();
     Object.assign(unrecorded, { state: "leased", delivered_at: null, lease_until: Date.now() + 600_000, lease_token: "restored", lease_consumer: me.consumer, lease_generation: me.generation });
     Object.assign(failedThere, { state: "failed", last_error: "[WOODCORNER] http_5xx: HTTP 503" });

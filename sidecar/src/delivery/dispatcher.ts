@@ -37,11 +37,12 @@ export interface DeliveryObserver {
 /**
  * Where an answer that is news for Odoo goes (EasyPost's bought Shipment): stored durably,
  * before the delivery is recorded, to be applied in Odoo like the partner's webhooks. Throws
- * when it cannot store it; the attempt then counts as failed and is retried (the request's
- * idempotency key makes the partner answer the same).
+ * (the SQLite store) or rejects (the shared store, which answers later) when it cannot store
+ * it; the attempt then counts as failed and is retried (the request's idempotency key makes
+ * the partner answer the same).
  */
 export interface AnswerSink {
-  booked(partner: Partner, answer: PartnerAnswer, eventId: string): void;
+  booked(partner: Partner, answer: PartnerAnswer, eventId: string): void | Promise<void>;
 }
 
 /**
@@ -281,7 +282,9 @@ class PartnerLane {
       const sent = await this.sendWithQuickRetries(request, rows);
       if (!sent) return;
       const { tries } = sent;
-      const outcome = this.settle(sent.outcome, rows);
+      const settled = this.settle(sent.outcome, rows);
+      // Awaited only when the booking's store answers later: the SQLite path stays synchronous.
+      const outcome = settled instanceof Promise ? await settled : settled;
       recorded = Promise.all(
         rows.map(async (row) => {
           const record = { ...this.toRecord({ ...row, attempts: row.attempts + tries - 1 }, outcome), tries };
@@ -379,19 +382,25 @@ class PartnerLane {
     }
   }
 
-  /** The answer read as the format means it; a booking stored for Odoo before the delivery is recorded. */
-  private settle(raw: AttemptOutcome, rows: readonly DueDelivery[]): AttemptOutcome {
+  /**
+   * The answer read as the format means it; a booking stored for Odoo before the delivery is
+   * recorded. A promise only when the booking's store answers later (the shared store).
+   */
+  private settle(raw: AttemptOutcome, rows: readonly DueDelivery[]): AttemptOutcome | Promise<AttemptOutcome> {
     const interpreted = interpretAnswer(this.target.wire, raw);
     const outcome = this.withoutSecrets(interpreted.outcome);
     const booking = interpreted.booking;
     if (!booking) return outcome;
-    try {
-      if (!this.answers) throw new Error("no store for answers");
-      this.answers.booked(this.partner, booking, rows[0]!.eventId);
-      return outcome;
-    } catch (err) {
+    const notStored = (err: unknown): AttemptOutcome => {
       this.log.error({ err, partner: this.partner.code, event: rows[0]!.eventId }, "storing the partner's booking answer failed; the delivery will be retried");
       return { ok: false, errorClass: "bad_answer", message: "the answer could not be stored; retried", retryable: true };
+    };
+    try {
+      if (!this.answers) throw new Error("no store for answers");
+      const stored = this.answers.booked(this.partner, booking, rows[0]!.eventId);
+      return stored instanceof Promise ? stored.then(() => outcome, notStored) : outcome;
+    } catch (err) {
+      return notStored(err);
     }
   }
 

@@ -77,9 +77,11 @@ export class Inbound implements AnswerSink {
 
   /**
    * A booking the carrier answered with (see delivery/wire.ts): stored like a webhook of that
-   * partner, then applied by the worker. Throws when it cannot be stored, so the delivery is retried.
+   * partner, then applied by the worker. Throws when it cannot be stored, or, on a shared
+   * store, returns a promise that rejects then; the dispatcher awaits it before it records the
+   * delivery, so the delivery is retried.
    */
-  booked(partner: Partner, answer: PartnerAnswer, eventId: string): void {
+  booked(partner: Partner, answer: PartnerAnswer, eventId: string): void | Promise<void> {
     const format = partner.wire?.format;
     if (format !== "easypost") throw new Error(`partner ${partner.code} (${format ?? "no outbound format"}) books nothing`);
     const admitted = admitAnswer(partner.code, format, answer.body, answer.contentType, Date.now());
@@ -90,9 +92,7 @@ export class Inbound implements AnswerSink {
       this.worker.wake();
     };
     if (!(stored instanceof Promise)) return logged(stored);
-    // A shared store answers later, after the delivery is recorded: a failure is logged (the
-    // booking is in the delivery's answer, not lost to the partner) and cannot retry the delivery.
-    stored.then(logged, (err: unknown) => this.log.error({ err, partner: partner.code, event: eventId }, "inbound: storing the carrier booking from the answer failed"));
+    return stored.then(logged);
   }
 
   health(): { documents: Record<string, number>; last_error: string | null; last_applied_at: string | null } {
