@@ -7,9 +7,9 @@
  *   ODOO_HOME=... bash scripts/odoo-bench.sh           # serves Odoo, runs this, stops Odoo
  *
  * Env: ODOO_URL ODOO_DB ODOO_USER ODOO_API_KEY (integration user), BENCH_EVENTS (default
- * 20000), BENCH_NAIVE_EVENTS (default 300), PG* for seeding rows with psql.
+ * 20000), BENCH_NAIVE_EVENTS (default 300), PG* for seeding rows with psql (bench/support/odoo-seed.ts).
  */
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -20,38 +20,15 @@ import { createLogger } from "../sidecar/src/lib/logger.ts";
 import { OdooClient } from "../sidecar/src/odoo/client.ts";
 import { OdooOutbox } from "../sidecar/src/odoo/outbox.ts";
 import { Sidecar } from "../sidecar/src/service.ts";
+import { psql as psqlIn, seedOutbox } from "./support/odoo-seed.ts";
 
 const SECRET = "whsec_YmVuY2gtcmVhbC1vZG9vLXNlY3JldC0wMTIzNDU2Nzg5";
 const env = process.env;
 const N = Number(env.BENCH_EVENTS ?? 20_000);
 const NAIVE = Number(env.BENCH_NAIVE_EVENTS ?? 300);
-const pg = ["-h", env.PGHOST ?? "127.0.0.1", "-U", env.PGUSER ?? "root", "-d", env.ODOO_DB!, "-v", "ON_ERROR_STOP=1", "-tAq"];
-
-function psql(sql: string, vars: Record<string, string | number> = {}): string {
-  const args = [...pg, ...Object.entries(vars).flatMap(([k, v]) => ["-v", `${k}=${v}`])];
-  const r = spawnSync("psql", args, { input: sql, encoding: "utf8" });
-  if (r.status !== 0) throw new Error(`psql failed: ${r.stderr}`);
-  return r.stdout.trim();
-}
-
+const psql = (sql: string) => psqlIn(env.ODOO_DB!, sql);
 /** Seeds `count` pending rows cloned from a real purchase_order.confirmed payload, one subject each. */
-function seed(count: number): void {
-  const offset = Number(psql(`SELECT coalesce(max(subject_id), 10000000) FROM connector_outbox WHERE partner_code = 'BENCH'`));
-  psql(
-    `UPDATE connector_outbox SET state = 'cancelled' WHERE state IN ('pending', 'leased', 'failed');
-     WITH t AS (SELECT payload, company_id FROM connector_outbox WHERE event_type = 'purchase_order.confirmed' ORDER BY id LIMIT 1),
-          g AS (SELECT gen_random_uuid()::text AS u, n FROM generate_series(1, :count) n)
-     INSERT INTO connector_outbox (subject_id, sequence, attempts, company_id, event_uuid, event_type, subject_model, subject_ref, partner_code, state, payload, replay, create_date, write_date)
-     SELECT :offset + g.n, 1, 0, t.company_id, g.u, 'purchase_order.confirmed', 'purchase.order', 'BENCH' || (:offset + g.n), 'BENCH', 'pending',
-            jsonb_set(jsonb_set(jsonb_set(t.payload, '{id}', to_jsonb(g.u)), '{subject,id}', to_jsonb(:offset + g.n)), '{data,vendor,partner_code}', '"BENCH"'),
-            false, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
-       FROM g, t;`,
-    { count, offset },
-  );
-  // This machine's PostgreSQL runs with autovacuum off; a production one vacuums and analyzes
-  // the outbox as it goes (the addon sets aggressive thresholds on the table).
-  psql(`VACUUM ANALYZE connector_outbox`);
-}
+const seed = (count: number) => void seedOutbox(env.ODOO_DB!, { count, partnerCode: "BENCH" });
 
 /**
  * CPU seconds used so far by the processes whose command line matches (user + system, all

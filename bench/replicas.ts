@@ -1,20 +1,24 @@
 /**
  * Drain throughput with several replicas on PostgreSQL, against one replica on SQLite and the
- * naive relay, in one run against one Odoo simulator (the latency model of bench/drain.ts).
- * Each configuration drains its own N events committed at once; PostgreSQL runs get a fresh
- * database each (127.0.0.1:5432, as the tests).
+ * naive relay, in one run against one Odoo: a real Odoo 18 when ODOO_URL and ODOO_DB name one
+ * (scripts/odoo-bench-replicas.sh serves it and sets them), the Odoo simulator otherwise (the
+ * latency model of bench/drain.ts). Each configuration drains its own N events committed at
+ * once; PostgreSQL runs get a fresh store database each (127.0.0.1:5432, as the tests).
  *
  *   npx tsx bench/replicas.ts
  *   REPLICAS_BENCH_EVENTS=10000 REPLICAS_BENCH_COUNTS=1,2,3 npx tsx bench/replicas.ts
+ *   ODOO_HOME=... bash scripts/odoo-bench-replicas.sh
  *
  * Prints one JSON line with the figures.
  */
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
+import postgres from "postgres";
 import { createTestDatabase } from "../test/support/pg.ts";
 import { freePort, spawnSidecar, spawnSimulator, writePartnersFile, type SidecarProcess } from "../test/support/processes.ts";
 import { runNaiveRelay } from "./naive-relay.ts";
+import { seedOutbox } from "./support/odoo-seed.ts";
 
 const EVENTS = Number(process.env.REPLICAS_BENCH_EVENTS ?? 10_000);
 const PER_SUBJECT = Number(process.env.DRAIN_PER_SUBJECT ?? 5);
@@ -26,6 +30,36 @@ const NUDGE_SECRET = "nudge-secret-for-benchmarks-0123456789";
 
 interface Progress {
   outbox: Record<string, number> & { total: number };
+}
+
+/** The real Odoo the sidecars and the naive relay use, or null for the simulator's. */
+const REAL = process.env.ODOO_URL && process.env.ODOO_DB && process.env.ODOO_API_KEY ? { url: process.env.ODOO_URL, db: process.env.ODOO_DB, login: process.env.ODOO_USER ?? "connector", apiKey: process.env.ODOO_API_KEY } : null;
+
+/**
+ * Where the events come from and how many are delivered: the simulator's control API, or
+ * rows written into the real Odoo's outbox and counted there (one connection, every 50 ms).
+ */
+function outboxOf(sim: Awaited<ReturnType<typeof spawnSimulator>>) {
+  if (!REAL) {
+    return {
+      odoo: sim.ready.odoo,
+      seed: async (vendorCode: string, count: number, nudge: boolean) => {
+        const base = (await sim.get<Progress>("/control/progress")).outbox.delivered ?? 0;
+        await sim.post("/control/seed", { vendorCode, count, subjects: Math.ceil(count / PER_SUBJECT), nudge });
+        return async () => ((await sim.get<Progress>("/control/progress")).outbox.delivered ?? 0) - base;
+      },
+      close: async () => {},
+    };
+  }
+  const sql = postgres({ host: process.env.PGHOST ?? "127.0.0.1", username: process.env.PGUSER ?? "root", database: REAL.db, max: 1, onnotice: () => {} });
+  return {
+    odoo: REAL,
+    seed: async (vendorCode: string, count: number) => {
+      const after = seedOutbox(REAL.db, { count, partnerCode: vendorCode, perSubject: PER_SUBJECT });
+      return async () => (await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM connector_outbox WHERE id > ${after} AND state = 'delivered'`)[0]!.n;
+    },
+    close: () => sql.end({ timeout: 5 }),
+  };
 }
 
 async function main(): Promise<void> {
@@ -47,24 +81,26 @@ async function main(): Promise<void> {
     },
   ]);
   const runs: Record<string, unknown>[] = [];
+  const outbox = outboxOf(sim);
+  // The sidecars reach the Odoo the events are in (the simulator then only plays the partners).
+  const ready = { ...sim.ready, odoo: outbox.odoo };
   try {
-    await sim.post("/control/seed", { vendorCode: "NAIVE", count: NAIVE_EVENTS, subjects: Math.ceil(NAIVE_EVENTS / PER_SUBJECT), nudge: false });
-    const naive = await runNaiveRelay({ odoo: sim.ready.odoo, partnerUrl: `${sim.ready.partners.NAIVE}/webhooks`, secret: SECRET, count: NAIVE_EVENTS });
+    await outbox.seed("NAIVE", NAIVE_EVENTS, false);
+    const naive = await runNaiveRelay({ odoo: outbox.odoo, partnerUrl: `${sim.ready.partners.NAIVE}/webhooks`, secret: SECRET, count: NAIVE_EVENTS });
     const naiveRate = (naive.events / naive.ms) * 1000;
 
     const drain = async (label: string, replicas: number, env: (i: number) => Record<string, string>) => {
       const procs: SidecarProcess[] = [];
       for (let i = 0; i < replicas; i++) {
         mkdirSync(join(dir, `${label}-${i}`), { recursive: true });
-        procs.push(await spawnSidecar({ sim: sim.ready, port: ports[i]!, dbPath: join(dir, `${label}-${i}`, "store.sqlite"), partnersFile, nudgeSecret: NUDGE_SECRET, logFile: join(dir, `${label}-${i}.log`), env: { PARTNER_SECRET: SECRET, ODC_POLL_INTERVAL_MS: "1000", ...env(i) } }));
+        procs.push(await spawnSidecar({ sim: ready, port: ports[i]!, dbPath: join(dir, `${label}-${i}`, "store.sqlite"), partnersFile, nudgeSecret: NUDGE_SECRET, logFile: join(dir, `${label}-${i}.log`), env: { PARTNER_SECRET: SECRET, ODC_POLL_INTERVAL_MS: REAL ? "200" : "1000", ...env(i) } }));
       }
-      const base = (await sim.get<Progress>("/control/progress")).outbox.delivered ?? 0;
       const started = performance.now();
-      await sim.post("/control/seed", { vendorCode: "WOODCORNER", count: EVENTS, subjects: Math.ceil(EVENTS / PER_SUBJECT) });
+      const delivered = await outbox.seed("WOODCORNER", EVENTS, true);
       for (;;) {
-        const p = await sim.get<Progress>("/control/progress");
-        if ((p.outbox.delivered ?? 0) - base >= EVENTS) break;
-        if (performance.now() - started > 600_000) throw new Error(`${label} stalled: ${JSON.stringify(p)}`);
+        const n = await delivered();
+        if (n >= EVENTS) break;
+        if (performance.now() - started > 600_000) throw new Error(`${label} stalled: ${n} of ${EVENTS} delivered`);
         await new Promise((r) => setTimeout(r, 50));
       }
       const ms = performance.now() - started;
@@ -87,13 +123,14 @@ async function main(): Promise<void> {
       JSON.stringify({
         bench: "replicas",
         machine: { cpus: cpus().length, node: process.version, load_1m_at_start: Math.round(load * 100) / 100 },
-        odoo_latency: LATENCY,
+        odoo: REAL ? `real Odoo 18 at ${REAL.url} (database ${REAL.db})` : { simulator: LATENCY },
         events_per_subject: PER_SUBJECT,
         naive: { events: naive.events, ms: Math.round(naive.ms), events_per_s: Math.round(naiveRate * 10) / 10 },
         runs,
       }),
     );
   } finally {
+    await outbox.close();
     await sim.stop();
     rmSync(dir, { recursive: true, force: true });
   }

@@ -299,6 +299,33 @@ describe.skipIf(!user)("the status counts on PostgreSQL agree with SQLite's on t
     expect(third.pg.attention.po_unacknowledged.by_partner).toEqual({ WOODCORNER: 2 });
   });
 
+  it("refreshes the planner's statistics once the deliveries have grown, and not on every read", async () => {
+    const analyzed = async () => (await sql<{ n: number }[]>`SELECT coalesce(analyze_count, 0)::int AS n FROM pg_stat_user_tables WHERE relname = 'deliveries'`)[0]!.n;
+    // Statistics counters reach pg_stat_user_tables asynchronously: wait for the number asked for.
+    const settle = async (want: (n: number) => boolean) => {
+      for (let i = 0; i < 100; i++) {
+        const n = await analyzed();
+        if (want(n)) return n;
+        await sql`SELECT pg_stat_clear_snapshot()`;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      return analyzed();
+    };
+    const before = await analyzed();
+    const pg = new PgStatusStore(sql, { ackMs: H, milestoneMs: H }, facts, createLogger("silent"), { everyMs: 0, clock: () => NOW });
+    await pg.refresh();
+    expect(await settle((n) => n > before)).toBe(before); // a few rows: no ANALYZE yet
+    const ids = await Promise.all(Array.from({ length: 1_200 }, (_, i) => event("purchase_order.confirmed", `purchase.order/PS${i}`, 1, {}, NOW - 1_000)));
+    await sql`INSERT INTO deliveries ${sql(ids.map((id) => ({ event_id: id, partner: "STATS", subject_key: id, sequence: 1, state: "pending", next_attempt_at: NOW, created_at: NOW })))}`;
+    const again = new PgStatusStore(sql, { ackMs: H, milestoneMs: H }, facts, createLogger("silent"), { everyMs: 0, clock: () => NOW });
+    await again.refresh();
+    expect(again.summary().error).toBeNull();
+    const after = await settle((n) => n > before);
+    expect(after).toBe(before + 1);
+    await sql`DELETE FROM deliveries WHERE partner = 'STATS'`;
+    await sql`DELETE FROM events WHERE id IN ${sql(ids)}`;
+  });
+
   it("keeps the last summary, with the reason, when the store cannot be read", async () => {
     const broken = postgres(tdb.url.replace(/\/[^/]+$/, "/odc_no_such_database"), { max: 1, onnotice: () => {} });
     const pg = new PgStatusStore(broken, { ackMs: H, milestoneMs: H }, () => inboundFactsOf(lite), createLogger("silent"), { everyMs: 0 });

@@ -11,6 +11,9 @@ export interface PgStatusStoreOptions {
   clock?: () => number;
 }
 
+/** Longest a status read may take before PostgreSQL cancels it (the last summary is kept, with the reason). */
+const STATUS_READ_TIMEOUT_MS = 10_000;
+
 const grouped = (rows: readonly { k: string | null; n: number }[]) => {
   const by: Record<string, number> = {};
   for (const r of rows) by[r.k ?? "(none)"] = Number(r.n);
@@ -104,7 +107,9 @@ export class PgStatusStore implements StatusStore {
     const facts = await this.inbound();
     const { ack: ackBounds, milestone: milestoneBounds } = ownBoundsOf(this.bounds);
     // One snapshot for every count: they add up with each other.
-    return sql.begin("ISOLATION LEVEL REPEATABLE READ READ ONLY", async (tx) => {
+    const summary = await sql.begin("ISOLATION LEVEL REPEATABLE READ READ ONLY", async (tx) => {
+      // A read for a status page: never one that holds a core of the database for long.
+      await tx`SELECT set_config('statement_timeout', ${String(STATUS_READ_TIMEOUT_MS)}, true)`;
       const partners = await tx<(Omit<PartnerSummary, "last_error_class" | "last_error"> & { cls: string | null; msg: string | null })[]>`
         SELECT p.partner, p.pending, p.delivered, p.dead, p.oldest, p.last_success, le.last_error_class AS cls, le.last_error AS msg
           FROM (SELECT partner, count(*) FILTER (WHERE state = 'pending')::bigint AS pending, count(*) FILTER (WHERE state = 'delivered')::bigint AS delivered,
@@ -146,5 +151,28 @@ export class PgStatusStore implements StatusStore {
         error: null,
       };
     });
+    await this.keepStatistics(summary.partners.reduce((n, p) => n + p.pending + p.delivered + p.dead, 0));
+    return summary;
+  }
+
+  private analyzedAt = 0;
+
+  /**
+   * Refreshes the planner's statistics of the store's busy tables once they have grown
+   * several times over since this replica last did (autovacuum's analyze does it too, where
+   * it runs; this machine's PostgreSQL has it off). Plans made while the tables were nearly
+   * empty (a prepared statement keeps its plan) otherwise scan them in nested loops: one
+   * status query took tens of seconds of a core with ten thousand deliveries pending
+   * (bench/README.md, "Several replicas on PostgreSQL"). ANALYZE samples the tables and
+   * invalidates those plans; it blocks neither reads nor writes.
+   */
+  private async keepStatistics(deliveries: number): Promise<void> {
+    if (deliveries < 2 * this.analyzedAt + 1_000) return;
+    this.analyzedAt = deliveries;
+    try {
+      await this.sql`ANALYZE events, deliveries, inbound_documents, delivery_transitions`;
+    } catch (err) {
+      this.log.warn({ err }, "refreshing the shared store's statistics failed");
+    }
   }
 }
