@@ -170,7 +170,7 @@ export class PgStatusStore implements StatusStore {
     if (deliveries < 2 * this.analyzedAt + 1_000) return;
     this.analyzedAt = deliveries;
     try {
-      await this.sql`ANALYZE events, deliveries, inbound_documents, delivery_transitions`;
+      await this.sql`ANALYZE events, deliveries, inbound_documents, delivery_transitions, partner_slots`;
     } catch (err) {
       this.log.warn({ err }, "refreshing the shared store's statistics failed");
     }

@@ -78,10 +78,14 @@ class SharedGate implements RateGate {
     const batch = this.releasing.splice(0);
     if (batch.length === 0) return;
     try {
+      // One UPDATE per kind, each on the primary key (partner, kind, slot): an OR of the two
+      // let PostgreSQL scan every row of the partner, a large rate's tens of thousands.
       await this.sql`
-        UPDATE partner_slots SET free_at = CASE kind WHEN 'rate' THEN ${this.sql.unsafe(DB_NOW)} + ${this.perMs} ELSE 0 END, held_by = NULL
-         WHERE partner = ${this.partner} AND held_by = ${this.replica}
-           AND ((kind = 'concurrency' AND slot = ANY(${batch.map((h) => h.concurrency)}::int[])) OR (kind = 'rate' AND slot = ANY(${batch.map((h) => h.rate)}::int[])))`;
+        WITH c AS (UPDATE partner_slots SET free_at = 0, held_by = NULL
+                    WHERE partner = ${this.partner} AND kind = 'concurrency' AND slot = ANY(${batch.map((h) => h.concurrency)}::int[]) AND held_by = ${this.replica}
+                   RETURNING 1)
+        UPDATE partner_slots SET free_at = ${this.sql.unsafe(DB_NOW)} + ${this.perMs}, held_by = NULL
+         WHERE partner = ${this.partner} AND kind = 'rate' AND slot = ANY(${batch.map((h) => h.rate)}::int[]) AND held_by = ${this.replica}`;
     } catch (err) {
       // The rows free themselves when their hold runs out: only capacity is lost meanwhile.
       this.log.warn({ err, partner: this.partner }, "releasing rate slots failed");
@@ -111,10 +115,12 @@ class SharedGate implements RateGate {
         const want = Math.min(this.waiters.length, 64);
         const sql = this.sql;
         const got = await sql<{ kind: string; slot: number }[]>`
+          -- The slots free longest first, on partner_slots_free_idx: the scan stops at the first
+          -- ones it can take, however many places a large rate has in its window.
           WITH c AS (SELECT slot FROM partner_slots WHERE partner = ${this.partner} AND kind = 'concurrency' AND free_at <= ${sql.unsafe(DB_NOW)}
-                      ORDER BY slot LIMIT ${want} FOR UPDATE SKIP LOCKED),
+                      ORDER BY free_at LIMIT ${want} FOR UPDATE SKIP LOCKED),
                r AS (SELECT slot FROM partner_slots WHERE partner = ${this.partner} AND kind = 'rate' AND free_at <= ${sql.unsafe(DB_NOW)}
-                      ORDER BY slot LIMIT ${want} FOR UPDATE SKIP LOCKED),
+                      ORDER BY free_at LIMIT ${want} FOR UPDATE SKIP LOCKED),
                k AS (SELECT least((SELECT count(*) FROM c), (SELECT count(*) FROM r)) AS n),
                pick AS (SELECT 'concurrency' AS kind, slot FROM (SELECT slot FROM c ORDER BY slot LIMIT (SELECT n FROM k)) a
                         UNION ALL SELECT 'rate', slot FROM (SELECT slot FROM r ORDER BY slot LIMIT (SELECT n FROM k)) b)
@@ -166,6 +172,10 @@ class SharedGate implements RateGate {
     await sql`INSERT INTO partner_slots (partner, kind, slot) SELECT ${partner}, 'concurrency', g FROM generate_series(0, ${concurrency - 1}::int) g ON CONFLICT DO NOTHING`;
     await sql`INSERT INTO partner_slots (partner, kind, slot) SELECT ${partner}, 'rate', g FROM generate_series(0, ${requests - 1}::int) g ON CONFLICT DO NOTHING`;
     await sql`DELETE FROM partner_slots WHERE partner = ${partner} AND ((kind = 'concurrency' AND slot >= ${concurrency}) OR (kind = 'rate' AND slot >= ${requests}))`;
+    // Statistics for the table just filled: without them PostgreSQL may take free slots and
+    // give them back by scanning every row of a large rate (autovacuum's analyze comes later,
+    // or never where it is off, as on this machine).
+    await sql`ANALYZE partner_slots`;
   }
 }
 

@@ -1,0 +1,1 @@
+CREATE INDEX "partner_slots_free_idx" ON "partner_slots" USING btree ("partner","kind","free_at");
