@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import { startStoreTimers, type StoreTimers } from "../store/pg/db.ts";
 import type { Pg } from "../store/pg/db.ts";
 import type { InboundPort } from "./port.ts";
 import type {
@@ -93,8 +94,7 @@ export class PgInboundStore implements InboundPort {
   private readonly held = new Set<number>();
   private readonly leaseMs: number;
   private readonly keeper: Pg;
-  private renewTimer: NodeJS.Timeout | null = null;
-  private countsTimer: NodeJS.Timeout | null = null;
+  private readonly timers: StoreTimers;
   private cachedCounts: Record<string, number> = { pending: 0 };
   /** Received documents stored through this replica since the last count (the door's backlog bound). */
   private receivedSinceCount = 0;
@@ -109,20 +109,11 @@ export class PgInboundStore implements InboundPort {
     this.leaseMs = options.leaseMs ?? 30_000;
     this.keeper = options.keeper ?? sql;
     this.pollFloorMs = options.pollFloorMs ?? 250;
-    this.renewTimer = setInterval(() => void this.renew(), Math.max(100, Math.floor(this.leaseMs / 3)));
-    this.renewTimer.unref();
-    const every = options.countsEveryMs ?? 5_000;
-    if (every > 0) {
-      void this.refreshCounts();
-      this.countsTimer = setInterval(() => void this.refreshCounts(), every);
-      this.countsTimer.unref();
-    }
+    this.timers = startStoreTimers({ leaseMs: this.leaseMs, renew: () => this.renew(), countsEveryMs: options.countsEveryMs ?? 5_000, refreshCounts: () => this.refreshCounts() });
   }
 
   async close(): Promise<void> {
-    if (this.renewTimer) clearInterval(this.renewTimer);
-    if (this.countsTimer) clearInterval(this.countsTimer);
-    this.renewTimer = this.countsTimer = null;
+    this.timers.stop();
     const ids = [...this.held];
     this.held.clear();
     if (ids.length > 0) await this.sql`UPDATE inbound_documents SET lease_until = 0 WHERE id = ANY(${ids}::bigint[]) AND leased_by = ${this.replica}`.catch(() => undefined);

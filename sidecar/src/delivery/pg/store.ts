@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import { startStoreTimers, type StoreTimers } from "../../store/pg/db.ts";
 import type { CanonicalEvent, ClaimedEvent } from "../../contracts/events.ts";
 import type { DeadLetters, DeliveryPort, ReconcileStore } from "../port.ts";
 import { ODOO_ACTOR, SIDECAR_ACTOR, subjectKeyOf, type AttemptRecord, type DeadLetterFilter, type DeliveryTransition, type DueDelivery, type EventHistory, type IngestOutcome, type PendingReport, type StoredEventState } from "../store.ts";
@@ -84,8 +85,7 @@ export class PgDeliveryStore implements DeliveryPort, DeadLetters, ReconcileStor
   private readonly held = new Set<number>();
   private readonly leaseMs: number;
   private readonly reportLeaseMs: number;
-  private renewTimer: NodeJS.Timeout | null = null;
-  private countsTimer: NodeJS.Timeout | null = null;
+  private readonly timers: StoreTimers;
   private cachedCounts: Record<string, number> = { pending: 0, delivered: 0, dead: 0, report_pending: 0 };
   private readonly keeper: Pg;
   /** The keeper is a connection of its own (a session), not the pool. */
@@ -102,21 +102,12 @@ export class PgDeliveryStore implements DeliveryPort, DeadLetters, ReconcileStor
     this.reportLeaseMs = options.reportLeaseMs ?? 60_000;
     this.keeper = options.keeper ?? sql;
     this.keeperIsSession = options.keeper !== undefined;
-    this.renewTimer = setInterval(() => void this.renew(), Math.max(100, Math.floor(this.leaseMs / 3)));
-    this.renewTimer.unref();
-    const every = options.countsEveryMs ?? 5_000;
-    if (every > 0) {
-      void this.refreshCounts();
-      this.countsTimer = setInterval(() => void this.refreshCounts(), every);
-      this.countsTimer.unref();
-    }
+    this.timers = startStoreTimers({ leaseMs: this.leaseMs, renew: () => this.renew(), countsEveryMs: options.countsEveryMs ?? 5_000, refreshCounts: () => this.refreshCounts() });
   }
 
   /** Stops renewing; gives back the leases still held so other replicas take those rows at once. */
   async close(): Promise<void> {
-    if (this.renewTimer) clearInterval(this.renewTimer);
-    if (this.countsTimer) clearInterval(this.countsTimer);
-    this.renewTimer = this.countsTimer = null;
+    this.timers.stop();
     const ids = [...this.held];
     this.held.clear();
     if (ids.length > 0) await this.sql`UPDATE deliveries SET lease_until = 0 WHERE id = ANY(${ids}::bigint[]) AND leased_by = ${this.replica}`.catch(() => undefined);

@@ -43,3 +43,29 @@ export async function openPgStore(url: string, options: PgStoreOptions = {}): Pr
     types: { int8: { to: 20, from: [20], serialize: (x: number) => String(x), parse: (x: string) => Number(x) } },
   });
 }
+
+/**
+ * The two background timers of a shared store (deliveries, inbound documents): lease
+ * renewal every third of the lease, and the counts read for /metrics and health every
+ * `countsEveryMs` (0: never; one read at once otherwise). Neither keeps the process alive.
+ */
+export interface StoreTimers {
+  stop(): void;
+}
+
+export function startStoreTimers(options: { leaseMs: number; renew: () => Promise<unknown>; countsEveryMs: number; refreshCounts: () => Promise<unknown> }): StoreTimers {
+  const renew = setInterval(() => void options.renew(), Math.max(100, Math.floor(options.leaseMs / 3)));
+  renew.unref();
+  let counts: NodeJS.Timeout | null = null;
+  if (options.countsEveryMs > 0) {
+    void options.refreshCounts();
+    counts = setInterval(() => void options.refreshCounts(), options.countsEveryMs);
+    counts.unref();
+  }
+  return {
+    stop() {
+      clearInterval(renew);
+      if (counts) clearInterval(counts);
+    },
+  };
+}
