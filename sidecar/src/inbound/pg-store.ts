@@ -1,6 +1,5 @@
 import type { Logger } from "pino";
-import { startStoreTimers, type StoreTimers } from "../store/pg/db.ts";
-import type { Pg } from "../store/pg/db.ts";
+import { DB_NOW, startStoreTimers, type Pg, type StoreTimers } from "../store/pg/db.ts";
 import type { InboundPort } from "./port.ts";
 import type {
   DecodedDocument,
@@ -15,8 +14,6 @@ import type {
   StuckInbound,
 } from "./store.ts";
 
-/** The database's clock in epoch ms at the statement's start (as the delivery store's leases use it). */
-const DB_NOW = "(extract(epoch from statement_timestamp()) * 1000)::bigint";
 /** pg_advisory_xact_lock key of the apply worker's claim (`due`): one replica chooses at a time. */
 const DUE_LOCK = 0x6f6463_17;
 const NO_RECEIVED = Number.MAX_SAFE_INTEGER;

@@ -1,8 +1,7 @@
 import type { Logger } from "pino";
 import type { Breaker, PartnerStateFactory, RateGate } from "../port.ts";
 import type { PartnerPause } from "../pause.ts";
-import type { Pg } from "../../store/pg/db.ts";
-import { DB_NOW } from "./store.ts";
+import { DB_NOW, type Pg } from "../../store/pg/db.ts";
 
 /** How long after its start a held slot stays counted if its replica dies without releasing it, beyond the request's timeout. */
 const HOLD_MARGIN_MS = 5_000;

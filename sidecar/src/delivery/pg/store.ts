@@ -1,16 +1,10 @@
 import type { Logger } from "pino";
-import { startStoreTimers, type StoreTimers } from "../../store/pg/db.ts";
+import { DB_NOW, startStoreTimers, type Pg, type StoreTimers } from "../../store/pg/db.ts";
 import type { CanonicalEvent, ClaimedEvent } from "../../contracts/events.ts";
 import type { DeadLetters, DeliveryPort, ReconcileStore } from "../port.ts";
 import { ODOO_ACTOR, SIDECAR_ACTOR, subjectKeyOf, type AttemptRecord, type DeadLetterFilter, type DeliveryTransition, type DueDelivery, type EventHistory, type IngestOutcome, type PendingReport, type StoredEventState } from "../store.ts";
 import type { DeliveryRow } from "../../store/schema.ts";
-import type { Pg } from "../../store/pg/db.ts";
 
-/**
- * The database's clock in epoch ms, as of the statement's start: leases and the partners'
- * gates never depend on a replica's clock (and one value per statement lets the planner use it).
- */
-export const DB_NOW = "(extract(epoch from statement_timestamp()) * 1000)::bigint";
 
 /** pg_advisory_lock key of reconciliation's turn (one replica at a time); the migrations' is 0x6f646301. */
 export const RECONCILE_LOCK = 0x6f6463_02;

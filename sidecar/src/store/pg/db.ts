@@ -6,6 +6,13 @@ import { projectRoot } from "../../lib/paths.ts";
 
 export type Pg = postgres.Sql;
 
+/**
+ * The database's clock in epoch ms, as of the statement's start, for SQL text (`sql.unsafe`):
+ * leases and the partners' gates never depend on a replica's clock (and one value per
+ * statement lets the planner use it).
+ */
+export const DB_NOW = "(extract(epoch from statement_timestamp()) * 1000)::bigint";
+
 const migrationsFolder = join(projectRoot, "sidecar/migrations-pg");
 /** pg_advisory_lock key of the migrations: replicas starting together migrate one after the other. */
 const MIGRATION_LOCK = 0x6f6463_01;
