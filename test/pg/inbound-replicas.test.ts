@@ -1,18 +1,17 @@
 import { randomUUID } from "node:crypto";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadEnv } from "../../sidecar/src/config/env.ts";
 import { parsePartners } from "../../sidecar/src/config/partners.ts";
-import { createLogger } from "../../sidecar/src/lib/logger.ts";
 import type { DocumentHistoryView } from "../../sidecar/src/ops/history.ts";
 import type { StatusDocument } from "../../sidecar/src/ops/status.ts";
-import { openSidecar, type Sidecar } from "../../sidecar/src/service.ts";
+import type { Sidecar } from "../../sidecar/src/service.ts";
 import { OdooSimulator, type SimPurchaseOrder } from "../simulator/odoo.ts";
 import { NUDGE_SECRET, PARTNER_SECRET, demoLines } from "../support/harness.ts";
 import { createTestDatabase, pgUser, type TestDatabase } from "../support/pg.ts";
+import { startReplicas } from "../support/replicas.ts";
 import { odc } from "../ops/support.ts";
 
 /**
@@ -79,23 +78,7 @@ describe.skipIf(!user)("inbound documents posted to either of two replicas on th
       },
       { PARTNER_SECRET },
     );
-    for (const name of ["A", "B"]) {
-      mkdirSync(join(dir, name), { recursive: true });
-      const env = loadEnv(
-        odoo.sidecarSettings(NUDGE_SECRET, join(dir, name, "odc.sqlite"), {
-          ODC_DATABASE_URL: db.url,
-          ODC_DATABASE_POOL: "3",
-          ODC_CONSUMER_ID: `replica-${name}`,
-          ODC_POLL_INTERVAL_MS: "60000",
-          ODC_LOG_LEVEL: "silent",
-          ODC_ADMIN_TOKEN: ADMIN_TOKEN,
-          ODC_INBOUND_RETRY_MAX_MS: "200",
-        }),
-      );
-      const sidecar = await openSidecar({ env, partners, log: createLogger("silent") });
-      const port = await sidecar.start();
-      replicas.push({ sidecar, url: `http://127.0.0.1:${port}` });
-    }
+    replicas.push(...(await startReplicas({ odoo, databaseUrl: db.url, dir, partners, adminToken: ADMIN_TOKEN, env: { ODC_INBOUND_RETRY_MAX_MS: "200" } })));
   }, 60_000);
 
   afterAll(async () => {

@@ -1,25 +1,23 @@
 import { randomUUID } from "node:crypto";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Logger } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
-import { loadEnv } from "../../sidecar/src/config/env.ts";
 import { parsePartners } from "../../sidecar/src/config/partners.ts";
 import type { CanonicalEvent, ClaimedEvent } from "../../sidecar/src/contracts/events.ts";
 import { DeliveryStore } from "../../sidecar/src/delivery/index.ts";
 import { RECONCILE_LOCK, type PgDeliveryStore } from "../../sidecar/src/delivery/pg/store.ts";
-import { createLogger } from "../../sidecar/src/lib/logger.ts";
 import type { AuditEntry } from "../../sidecar/src/ops/audit.ts";
 import { HistoryRetention, type EventHistoryView } from "../../sidecar/src/ops/history.ts";
 import type { ReconcileReport } from "../../sidecar/src/outbox/index.ts";
-import { openSidecar, type Sidecar } from "../../sidecar/src/service.ts";
 import { openStore } from "../../sidecar/src/store/db.ts";
 import type { Pg } from "../../sidecar/src/store/pg/db.ts";
 import { OdooSimulator, type SimOutboxRow } from "../simulator/odoo.ts";
 import { PartnerReceiver } from "../simulator/partner.ts";
 import { NUDGE_SECRET, PARTNER_SECRET, demoLines, waitFor } from "../support/harness.ts";
 import { createTestDatabase, pgUser, type TestDatabase } from "../support/pg.ts";
+import { startReplicas, type StartedReplica } from "../support/replicas.ts";
 import { odc } from "../ops/support.ts";
 
 /**
@@ -35,12 +33,7 @@ const ADMIN_TOKEN = "admin-token-for-pg-reconcile-tests-0123456789";
 const KINDS = ["leased_unknown", "finished_unrecorded", "lease_expired", "failed_delivered"] as const;
 const DAY = 86_400_000;
 
-interface Replica {
-  name: string;
-  sidecar: Sidecar;
-  url: string;
-  dbPath: string;
-}
+type Replica = StartedReplica;
 
 interface Pair {
   odoo: OdooSimulator;
@@ -78,25 +71,7 @@ async function startPair(options: { partnerDown?: boolean } = {}): Promise<Pair>
     { partners: [{ code: "WOODCORNER", name: "Wood Corner", endpoint: options.partnerDown ? "http://127.0.0.1:9/webhooks" : `${wood.url}/webhooks`, signing_secrets: ["env:PARTNER_SECRET"], subscriptions: { event_types: ["purchase_order.confirmed"] } }] },
     { PARTNER_SECRET },
   );
-  const replicas: Replica[] = [];
-  for (const name of ["A", "B"]) {
-    mkdirSync(join(dir, name), { recursive: true });
-    const dbPath = join(dir, name, "odc.sqlite");
-    const env = loadEnv(
-      odoo.sidecarSettings(NUDGE_SECRET, dbPath, {
-        ODC_DATABASE_URL: db.url,
-        ODC_DATABASE_POOL: "3",
-        ODC_CONSUMER_ID: `replica-${name}`,
-        ODC_POLL_INTERVAL_MS: "60000",
-        ODC_RECONCILE_INTERVAL_MS: "0",
-        ODC_LOG_LEVEL: "silent",
-        ODC_ADMIN_TOKEN: ADMIN_TOKEN,
-      }),
-    );
-    const sidecar = await openSidecar({ env, partners, log: createLogger("silent") });
-    const port = await sidecar.start();
-    replicas.push({ name, sidecar, url: `http://127.0.0.1:${port}`, dbPath });
-  }
+  const replicas = await startReplicas({ odoo, databaseUrl: db.url, dir, partners, adminToken: ADMIN_TOKEN, env: { ODC_RECONCILE_INTERVAL_MS: "0" } });
   const [a, b] = replicas as [Replica, Replica];
   // Odoo's nudges reach A; B claims on its poll.
   odoo.sidecarUrl = a.url;

@@ -1,16 +1,15 @@
 import { randomUUID } from "node:crypto";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadEnv } from "../../sidecar/src/config/env.ts";
 import { parsePartners } from "../../sidecar/src/config/partners.ts";
 import type { CanonicalEvent, ClaimedEvent } from "../../sidecar/src/contracts/events.ts";
 import type { PgDeliveryStore } from "../../sidecar/src/delivery/pg/index.ts";
 import { createLogger } from "../../sidecar/src/lib/logger.ts";
 import type { EventHistoryView } from "../../sidecar/src/ops/history.ts";
 import type { StatusDocument } from "../../sidecar/src/ops/status.ts";
-import { openSidecar, type Sidecar } from "../../sidecar/src/service.ts";
+import type { Sidecar } from "../../sidecar/src/service.ts";
 import { inboundFactsOf, inboundFactsReader, type AttentionBounds, type InboundFacts } from "../../sidecar/src/ops/attention.ts";
 import { PgStatusStore } from "../../sidecar/src/ops/status-pg.ts";
 import { sqliteStatusStore } from "../../sidecar/src/ops/status-sqlite.ts";
@@ -21,6 +20,7 @@ import postgres from "postgres";
 import { OdooSimulator } from "../simulator/odoo.ts";
 import { NUDGE_SECRET, PARTNER_SECRET } from "../support/harness.ts";
 import { createTestDatabase, pgUser, type TestDatabase } from "../support/pg.ts";
+import { startReplicas } from "../support/replicas.ts";
 import { odc } from "../ops/support.ts";
 
 /**
@@ -64,23 +64,7 @@ describe.skipIf(!user)("status and history on the shared store, from either repl
       { partners: [{ code: "WOODCORNER", name: "Wood Corner", endpoint: "http://127.0.0.1:9/webhooks", signing_secrets: ["env:PARTNER_SECRET"], subscriptions: { event_types: ["purchase_order.confirmed"] } }] },
       { PARTNER_SECRET },
     );
-    for (const name of ["A", "B"]) {
-      mkdirSync(join(dir, name), { recursive: true });
-      const env = loadEnv(
-        odoo.sidecarSettings(NUDGE_SECRET, join(dir, name, "odc.sqlite"), {
-          ODC_DATABASE_URL: db.url,
-          ODC_DATABASE_POOL: "3",
-          ODC_CONSUMER_ID: `replica-${name}`,
-          ODC_POLL_INTERVAL_MS: "60000",
-          ODC_LOG_LEVEL: "silent",
-          ODC_ADMIN_TOKEN: ADMIN_TOKEN,
-          ODC_ATTENTION_ACK_MS: String(24 * H),
-        }),
-      );
-      const sidecar = await openSidecar({ env, partners, log: createLogger("silent") });
-      const port = await sidecar.start();
-      replicas.push({ sidecar, url: `http://127.0.0.1:${port}` });
-    }
+    replicas.push(...(await startReplicas({ odoo, databaseUrl: db.url, dir, partners, adminToken: ADMIN_TOKEN, env: { ODC_ATTENTION_ACK_MS: String(24 * H) } })));
     const [a, b] = replicas.map((r) => r.sidecar.deliveries as PgDeliveryStore) as [PgDeliveryStore, PgDeliveryStore];
     const now = Date.now();
     const toSupplier = () => [SUPPLIER];
