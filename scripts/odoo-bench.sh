@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs bench/real-odoo.ts against a real Odoo 18 served by scripts/odoo-serve.sh.
+# Runs a benchmark (bench/real-odoo.ts, or the script given: bench/replicas.ts) against a
+# real Odoo 18 served by scripts/odoo-serve.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ -z "${ODOO_HOME:-}" ]; then
@@ -14,4 +15,4 @@ export SIDECAR_URL="" NUDGE_SECRET=""
 # The benchmark seeds rows cloned from a real purchase_order.confirmed payload: make one.
 SIDECAR_PORT=0 NUDGE_SECRET=bench-nudge-secret-0123456789 npx tsx test/real-odoo/e2e.ts > /dev/null 2>&1 || true
 # BENCH_PROFILE_DIR=<dir>: a V8 CPU profile of the bench process (the sidecar runs in it) goes there.
-npx tsx ${BENCH_PROFILE_DIR:+--cpu-prof --cpu-prof-dir="$BENCH_PROFILE_DIR"} bench/real-odoo.ts
+npx tsx ${BENCH_PROFILE_DIR:+--cpu-prof --cpu-prof-dir="$BENCH_PROFILE_DIR"} "${1:-bench/real-odoo.ts}"
