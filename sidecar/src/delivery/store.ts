@@ -130,18 +130,9 @@ export class DeliveryStore implements ReconcileStore {
       setInterimFailed: c.prepare(`UPDATE events SET final_state = 'failed', final_error = ?, final_partner = ?, report_pending = 1 WHERE id = ? AND final_state IS NULL`),
       markReported: c.prepare(`UPDATE events SET report_pending = 0, reported_at = ? WHERE id = ? AND final_state = ?`),
       reReport: c.prepare(`UPDATE events SET report_pending = 1 WHERE id = ? AND final_state IS NOT NULL`),
+      // `@taken`: the deliveries the lane has taken already (queued or on the wire), a JSON list:
+      // they stay in the index scan, never joined to their payload and read.
       due: c.prepare(
-        `SELECT d.id AS id, d.event_id AS eventId, d.attempts AS attempts, d.created_at AS createdAt, e.payload AS payload
-           FROM deliveries d JOIN events e ON e.id = d.event_id
-          WHERE d.state = 'pending' AND d.partner = @partner AND d.next_attempt_at <= @now
-            AND NOT EXISTS (SELECT 1 FROM deliveries p WHERE p.partner = d.partner AND p.subject_key = d.subject_key AND p.state = 'pending' AND p.sequence < d.sequence)
-            AND (d.sequence = 1 OR d.created_at <= @gapDeadline
-                 OR EXISTS (SELECT 1 FROM events g WHERE g.subject_key = d.subject_key AND g.sequence = d.sequence - 1))
-          ORDER BY d.next_attempt_at, d.id LIMIT @limit`,
-      ),
-      // The same, leaving out the deliveries the lane has taken already (queued or on the wire):
-      // they are left in the index scan, never joined to their payload and read.
-      dueExcept: c.prepare(
         `SELECT d.id AS id, d.event_id AS eventId, d.attempts AS attempts, d.created_at AS createdAt, e.payload AS payload
            FROM deliveries d JOIN events e ON e.id = d.event_id
           WHERE d.state = 'pending' AND d.partner = @partner AND d.next_attempt_at <= @now
@@ -261,8 +252,7 @@ export class DeliveryStore implements ReconcileStore {
    * gap is waited for `gapHoldMs` at most (a staff-cancelled row never comes back).
    */
   due(partner: string, now: number, limit: number, exclude: ReadonlySet<number> = new Set(), gapHoldMs = 0): DueDelivery[] {
-    if (exclude.size === 0) return this.statements.due.all({ partner, now, limit, gapDeadline: now - gapHoldMs }) as DueDelivery[];
-    return this.statements.dueExcept.all({ partner, now, limit, gapDeadline: now - gapHoldMs, taken: JSON.stringify([...exclude]) }) as DueDelivery[];
+    return this.statements.due.all({ partner, now, limit, gapDeadline: now - gapHoldMs, taken: exclude.size === 0 ? "[]" : JSON.stringify([...exclude]) }) as DueDelivery[];
   }
 
   /** Deliveries not yet final, all partners (the drain's backpressure). */
